@@ -1,0 +1,97 @@
+// The vocabulary shared by the machine and whatever implements its effects. Plain data only: it is persisted.
+
+export interface Limits {
+  /** How long a code may be used after it was sent. */
+  codeTtlMs: number;
+  /** Wrong codes accepted per code before a new one is needed. */
+  maxWrongCodes: number;
+  /** Minimum time between two sends to one phone. */
+  resendCooldownMs: number;
+  /** Sends allowed per phone within sendWindowMs. */
+  maxSendsPerWindow: number;
+  sendWindowMs: number;
+  /** Invalid emails before the conversation starts over. */
+  maxEmailAttempts: number;
+  /** Silence after which an unfinished conversation starts over. */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  codeTtlMs: 10 * 60_000,
+  maxWrongCodes: 5,
+  resendCooldownMs: 30_000,
+  maxSendsPerWindow: 5,
+  sendWindowMs: 10 * 60_000,
+  maxEmailAttempts: 5,
+  idleTimeoutMs: 24 * 60 * 60_000,
+};
+
+export interface SignupContext {
+  phone: string;
+  email: string | null;
+  emailAttempts: number;
+  /** Wrong guesses against the live code; RESEND does not reset it, only a fresh code after exhaustion or expiry. */
+  wrongCodes: number;
+  codeExpiresAt: number | null;
+  lastSentAt: number | null;
+  /** Send times inside the current window: the per-phone send cap survives restarts of the conversation. */
+  sendTimes: number[];
+  /** Whether the pending send is the first one for this email or a RESEND. */
+  sendReason: "start" | "resend";
+  /** The provider's opaque handle for the live code (e.g. the local provider's salted hash). Never shown. */
+  ticket: string | null;
+  /** The provider's id for this person (Authy's authy_id). */
+  providerId: string | null;
+  startedAt: number | null;
+  /** The time of the event being handled; deadlines are computed from it, never from timers. */
+  now: number;
+  lastActivityAt: number;
+  verifiedAt: number | null;
+}
+
+export type SendCodeResult =
+  | { status: "sent"; ticket?: string | null; providerId?: string | null }
+  | { status: "rate_limited"; retryAfterMs: number | null }
+  | { status: "undeliverable" }
+  | { status: "blocked" }
+  | { status: "unavailable" };
+
+export type CheckCodeResult =
+  | { status: "approved" }
+  | { status: "wrong" }
+  | { status: "expired" }
+  | { status: "too_many_attempts" }
+  | { status: "unavailable" };
+
+export interface SendCodeInput {
+  phone: string;
+  email: string;
+  reason: "start" | "resend";
+  ticket: string | null;
+  providerId: string | null;
+}
+
+export interface CheckCodeInput {
+  phone: string;
+  email: string;
+  code: string;
+  ticket: string | null;
+  providerId: string | null;
+}
+
+export interface EmailLookupInput {
+  phone: string;
+  email: string;
+}
+
+export type SignupEvent =
+  | { type: "TICK"; now: number }
+  | { type: "SIGNUP"; now: number }
+  | { type: "RESEND"; now: number }
+  | { type: "TEXT"; body: string; now: number }
+  | { type: "RESET"; now: number };
+
+/** What the machine asks its host to do beyond replying; the host applies it in the same transaction as the save. */
+export type SignupEffect =
+  | { type: "userRegistered"; phone: string; email: string; providerId: string | null }
+  | { type: "verified"; phone: string; email: string; at: number };

@@ -1,0 +1,69 @@
+import { Hono } from "hono";
+import type { ConversationEngine } from "./conversation/engine.js";
+import type { Logger } from "./conversation/ports.js";
+import { inboundSmsSchema, parseForm } from "./twilio/inbound-form.js";
+import { messagingResponse } from "./twilio/twiml.js";
+import { twilioWebhook, type WebhookVariables } from "./twilio/webhook.js";
+
+export interface AppParts {
+  engine: Pick<ConversationEngine, "handle">;
+  logger: Logger;
+  authToken: string;
+  publicUrl: string;
+  /** True when the database answers. */
+  checkHealth: () => Promise<boolean>;
+  /** Further signed Twilio webhooks under /sms (delivery status). */
+  mountWebhooks?: (webhook: Hono<{ Variables: WebhookVariables }>) => void;
+  /** Further routes (operators), mounted on the same app. */
+  mount?: (app: Hono) => void;
+}
+
+const SORRY = "Sorry, something went wrong on our side. Please send that again in a minute.";
+
+/** Routes only: every part is built elsewhere and handed in. */
+export function createApp(parts: AppParts): Hono {
+  const app = new Hono();
+  const webhook = new Hono<{ Variables: WebhookVariables }>();
+  const xml = (body: string) => new Response(body, { status: 200, headers: { "Content-Type": "text/xml; charset=utf-8" } });
+
+  webhook.use(
+    ...twilioWebhook({
+      authToken: parts.authToken,
+      publicUrl: parts.publicUrl,
+      onRejected: (reason) => parts.logger.warn({ reason }, "webhook rejected"),
+    }),
+  );
+  webhook.post("/", async (c) => {
+      const form = parseForm(inboundSmsSchema, c.get("twilioParams"));
+      if (!form.ok) return c.text(form.message, 400);
+      try {
+        const outcome = await parts.engine.handle({
+          messageSid: form.value.MessageSid,
+          from: form.value.From,
+          body: form.value.Body,
+          optOutType: form.value.OptOutType,
+        });
+        return xml(messagingResponse(outcome.replies));
+      } catch (error) {
+        // Never a 500 to Twilio: the person gets a clear word, and the message was released for a retry.
+        parts.logger.error({ err: error, messageSid: form.value.MessageSid }, "turn failed");
+        return xml(messagingResponse([SORRY]));
+      }
+  });
+  parts.mountWebhooks?.(webhook);
+  app.route("/sms", webhook);
+
+  app.get("/healthz", async (c) => {
+    const healthy = await parts.checkHealth().catch(() => false);
+    return c.json({ ok: healthy, database: healthy ? "up" : "down" }, healthy ? 200 : 503);
+  });
+
+  parts.mount?.(app);
+
+  app.notFound((c) => c.text("Not found", 404));
+  app.onError((error, c) => {
+    parts.logger.error({ err: error, path: c.req.path }, "request failed");
+    return c.text("Bad request", 400);
+  });
+  return app;
+}

@@ -1,0 +1,79 @@
+import { sql, type Kysely } from "kysely";
+import { createApp } from "./app.js";
+import type { Config } from "./config.js";
+import { ConversationEngine } from "./conversation/engine.js";
+import { OutboxDispatcher } from "./conversation/outbox-dispatcher.js";
+import { systemClock, type Clock, type Logger, type SmsSender, type VerificationProvider } from "./conversation/ports.js";
+import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
+import { KyselyStore } from "./store/kysely-store.js";
+import type { Database } from "./store/schema.js";
+import { FetchHttpClient } from "./twilio/fetch-http-client.js";
+import { LogSmsSender } from "./twilio/log-sender.js";
+import { TwilioSmsSender } from "./twilio/messages-sender.js";
+import { AuthyVerificationProvider } from "./verification/authy.js";
+import { LocalVerificationProvider } from "./verification/local.js";
+
+export interface ServiceParts {
+  config: Config;
+  db: Kysely<Database>;
+  logger: Logger;
+  clock?: Clock;
+  /** Names this process in per-phone leases. */
+  instanceId?: string;
+}
+
+/** The one place where adapters are chosen: from the configuration, for Node and Workers alike. */
+export function composeService({ config, db, logger, clock = systemClock, instanceId = crypto.randomUUID() }: ServiceParts) {
+  const store = new KyselyStore(db);
+  const httpClient = new FetchHttpClient({ baseUrl: config.twilio.apiBaseUrl, timeoutMs: config.outboundTimeoutMs });
+  const sender: SmsSender = config.localMode
+    ? new LogSmsSender(logger)
+    : new TwilioSmsSender({
+        accountSid: config.twilio.accountSid,
+        authToken: config.twilio.authToken,
+        from: config.twilio.phoneNumber,
+        messagingServiceSid: config.twilio.messagingServiceSid,
+        statusCallback: `${config.publicUrl}/sms/status`,
+        httpClient,
+      });
+  const provider = createProvider(config, new RecordingSmsSender(sender, store, clock));
+  const dispatcher = new OutboxDispatcher({ store, sender, clock, logger });
+  const engine = new ConversationEngine({
+    store,
+    provider,
+    clock,
+    logger,
+    limits: config.limits,
+    signupWords: config.signupKeywords,
+    instanceId,
+    onOutbox: () => dispatcher.kick(),
+  });
+  const app = createApp({
+    engine,
+    logger,
+    authToken: config.twilio.authToken,
+    publicUrl: config.publicUrl,
+    checkHealth: async () => {
+      await sql`select 1`.execute(db);
+      return true;
+    },
+  });
+  return { app, engine, dispatcher, store, provider, sender };
+}
+
+function createProvider(config: Config, codeSender: SmsSender): VerificationProvider {
+  switch (config.provider) {
+    case "authy":
+      return new AuthyVerificationProvider({
+        apiKey: config.authy.apiKey ?? "",
+        baseUrl: config.authy.apiUrl,
+        timeoutMs: config.outboundTimeoutMs,
+      });
+    case "verify":
+      throw new Error("VERIFICATION_PROVIDER=verify is not available yet");
+    default:
+      return new LocalVerificationProvider({ sender: codeSender, codeTtlMs: config.limits.codeTtlMs });
+  }
+}
+
+export type Service = ReturnType<typeof composeService>;

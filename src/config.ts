@@ -1,0 +1,128 @@
+import { z } from "zod";
+import { DEFAULT_LIMITS } from "../machines/types.js";
+
+// Dev credentials for local mode: the account SID has the shape the twilio SDK insists on, and the token signs
+// webhooks from `npm run chat` and the tests. Neither reaches Twilio.
+export const LOCAL_ACCOUNT_SID = `AC${"0".repeat(32)}`;
+export const LOCAL_AUTH_TOKEN = "local-dev-auth-token";
+
+const seconds = (fallbackMs: number) =>
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .transform((value) => (value === undefined ? fallbackMs : value * 1000));
+const count = (fallback: number) => z.coerce.number().int().positive().optional().transform((value) => value ?? fallback);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim().replace(/\/+$/, "")))
+  .pipe(z.url({ protocol: /^https?$/ }).optional());
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default("127.0.0.1"),
+    PUBLIC_URL: optionalUrl,
+    DATABASE_URL: z
+      .string()
+      .default("file:./data/sms-signup.sqlite")
+      .refine((url) => /^(file:|postgres(ql)?:\/\/)/.test(url), "must start with file: or postgres://"),
+    TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must be AC followed by 32 hex digits").optional()),
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_PHONE_NUMBER: optionalString.pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, "must be E.164, like +15551234567").optional()),
+    TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(z.string().regex(/^MG[0-9a-fA-F]{32}$/, "must be MG followed by 32 hex digits").optional()),
+    VERIFICATION_PROVIDER: z.enum(["local", "verify", "authy"]).default("local"),
+    TWILIO_VERIFY_SERVICE_SID: optionalString.pipe(z.string().regex(/^VA[0-9a-fA-F]{32}$/, "must be VA followed by 32 hex digits").optional()),
+    AUTHY_API_KEY: optionalString,
+    TWILIO_API_BASE_URL: optionalUrl,
+    AUTHY_API_URL: optionalUrl.transform((url) => url ?? "https://api.authy.com"),
+    ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+    SIGNUP_KEYWORDS: z
+      .string()
+      .default("SIGNUP")
+      .transform((words) => words.split(",").map((word) => word.trim().toUpperCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[A-Z0-9]+$/, "each keyword is one word of letters or digits")).min(1, "needs at least one word")),
+    OUTBOUND_TIMEOUT_MS: count(5000),
+    CODE_TTL_SECONDS: seconds(DEFAULT_LIMITS.codeTtlMs),
+    MAX_WRONG_CODES: count(DEFAULT_LIMITS.maxWrongCodes),
+    RESEND_COOLDOWN_SECONDS: seconds(DEFAULT_LIMITS.resendCooldownMs),
+    MAX_SENDS_PER_WINDOW: count(DEFAULT_LIMITS.maxSendsPerWindow),
+    SEND_WINDOW_SECONDS: seconds(DEFAULT_LIMITS.sendWindowMs),
+    MAX_EMAIL_ATTEMPTS: count(DEFAULT_LIMITS.maxEmailAttempts),
+    IDLE_TIMEOUT_SECONDS: seconds(DEFAULT_LIMITS.idleTimeoutMs),
+    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    const hasSid = env.TWILIO_ACCOUNT_SID !== undefined;
+    const hasToken = env.TWILIO_AUTH_TOKEN !== undefined;
+    if (hasSid !== hasToken) {
+      ctx.addIssue({ code: "custom", path: [hasSid ? "TWILIO_AUTH_TOKEN" : "TWILIO_ACCOUNT_SID"], message: "is required with the other Twilio credential" });
+    }
+    if (hasSid && hasToken && !env.TWILIO_PHONE_NUMBER && !env.TWILIO_MESSAGING_SERVICE_SID) {
+      ctx.addIssue({ code: "custom", path: ["TWILIO_PHONE_NUMBER"], message: "or TWILIO_MESSAGING_SERVICE_SID is required to send SMS" });
+    }
+    if (env.VERIFICATION_PROVIDER === "verify" && !env.TWILIO_VERIFY_SERVICE_SID) {
+      ctx.addIssue({ code: "custom", path: ["TWILIO_VERIFY_SERVICE_SID"], message: "is required when VERIFICATION_PROVIDER=verify" });
+    }
+    if (env.VERIFICATION_PROVIDER === "verify" && !hasSid) {
+      ctx.addIssue({ code: "custom", path: ["TWILIO_ACCOUNT_SID"], message: "is required when VERIFICATION_PROVIDER=verify" });
+    }
+    if (env.VERIFICATION_PROVIDER === "authy" && !env.AUTHY_API_KEY) {
+      ctx.addIssue({ code: "custom", path: ["AUTHY_API_KEY"], message: "is required when VERIFICATION_PROVIDER=authy" });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+
+export function parseConfig(env: Record<string, string | undefined>) {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = result.data;
+  const localMode = e.TWILIO_ACCOUNT_SID === undefined;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    databaseUrl: e.DATABASE_URL,
+    /** No Twilio credentials: codes from the local provider, outbound SMS to the log. */
+    localMode,
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID ?? LOCAL_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN ?? LOCAL_AUTH_TOKEN,
+      phoneNumber: e.TWILIO_PHONE_NUMBER,
+      messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+      verifyServiceSid: e.TWILIO_VERIFY_SERVICE_SID,
+    },
+    provider: e.VERIFICATION_PROVIDER,
+    authy: { apiKey: e.AUTHY_API_KEY, apiUrl: e.AUTHY_API_URL },
+    adminToken: e.ADMIN_TOKEN,
+    signupKeywords: e.SIGNUP_KEYWORDS,
+    outboundTimeoutMs: e.OUTBOUND_TIMEOUT_MS,
+    limits: {
+      codeTtlMs: e.CODE_TTL_SECONDS,
+      maxWrongCodes: e.MAX_WRONG_CODES,
+      resendCooldownMs: e.RESEND_COOLDOWN_SECONDS,
+      maxSendsPerWindow: e.MAX_SENDS_PER_WINDOW,
+      sendWindowMs: e.SEND_WINDOW_SECONDS,
+      maxEmailAttempts: e.MAX_EMAIL_ATTEMPTS,
+      idleTimeoutMs: e.IDLE_TIMEOUT_SECONDS,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}

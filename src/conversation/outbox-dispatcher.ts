@@ -1,0 +1,129 @@
+import { maskPhone } from "./mask.js";
+import { SmsSendError, type Clock, type Logger, type OutboxStore, type SmsSender } from "./ports.js";
+
+export interface OutboxDispatcherOptions {
+  store: OutboxStore;
+  sender: SmsSender;
+  clock: Clock;
+  logger: Logger;
+  /** First retry delay; each further one doubles, up to maxDelayMs, with jitter so retries don't stampede. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  maxAttempts?: number;
+  /** How long a claimed message is ours before another sender may take it (a crash mid-send). */
+  leaseMs?: number;
+  pollMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Sends what turns left in the outbox (the success SMS), after their commit: retried with backoff until Twilio
+ * takes it, picked up again after a restart, never sent to a person who opted out.
+ */
+export class OutboxDispatcher {
+  private running: Promise<number> | null = null;
+  private again = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = true;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly maxAttempts: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly options: OutboxDispatcherOptions) {
+    this.baseDelayMs = options.baseDelayMs ?? 2_000;
+    this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+    this.maxAttempts = options.maxAttempts ?? 12;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 5_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Polls for due messages until stop(); a kick() between polls sends at once. */
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  kick(): void {
+    void this.drain().catch((error) => this.options.logger.error({ err: error }, "outbox drain failed"));
+  }
+
+  /** Sends everything due now; concurrent calls share one run (and trigger one more if work arrived meanwhile). */
+  drain(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.drainAll().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async drainAll(): Promise<number> {
+    let sent = 0;
+    do {
+      this.again = false;
+      for (;;) {
+        const batch = await this.options.store.claimDue(this.options.clock.now(), 10, this.leaseMs);
+        if (batch.length === 0) break;
+        for (const message of batch) sent += (await this.deliver(message)) ? 1 : 0;
+      }
+    } while (this.again);
+    return sent;
+  }
+
+  private async deliver(message: { id: number; phone: string; body: string; attempts: number }): Promise<boolean> {
+    const { store, sender, clock, logger } = this.options;
+    if (await store.isOptedOut(message.phone)) {
+      await store.markFailed(message.id, "suppressed", "recipient opted out", null, clock.now());
+      return false;
+    }
+    try {
+      const sent = await sender.send({ to: message.phone, body: message.body });
+      await store.markSent(message.id, sent, clock.now());
+      logger.info({ phone: maskPhone(message.phone), sid: sent.sid, outbox: message.id }, "outbox message sent");
+      return true;
+    } catch (error) {
+      const failure = error instanceof SmsSendError ? error : new SmsSendError(String(error), null, true);
+      const now = clock.now();
+      if (failure.code === 21610) {
+        // Twilio says they texted STOP (perhaps to another of our numbers): mirror it, send nothing more.
+        await store.setOptedOut(message.phone, true, now);
+        await store.markFailed(message.id, "failed", failure.message, failure.code, now);
+      } else if (failure.retryable && message.attempts + 1 < this.maxAttempts) {
+        await store.markRetry(message.id, failure.message, failure.code, now + this.delay(message.attempts), now);
+      } else {
+        await store.markFailed(message.id, "failed", failure.message, failure.code, now);
+      }
+      logger.warn({ phone: maskPhone(message.phone), outbox: message.id, twilioError: failure.code, err: failure.message }, "outbox send failed");
+      return false;
+    }
+  }
+
+  /** Exponential backoff with "equal jitter": between half and all of the doubled delay. */
+  delay(attempts: number): number {
+    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempts);
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      await this.drain().catch((error) => this.options.logger.error({ err: error }, "outbox drain failed"));
+      this.schedule(this.pollMs);
+    }, delayMs);
+    // A poll timer alone must not keep a Node process alive.
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+}

@@ -1,0 +1,22 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/min";
+
+/** E.164 as Twilio writes `From`: a plus, a country code, up to 15 digits in all. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+
+export interface PhoneParts {
+  /** Country calling code without "+", e.g. "1" or "351" (the tutorial's country_code). */
+  countryCode: string;
+  /** The number without its country code (the tutorial's phone_number). */
+  nationalNumber: string;
+  /** ISO country, when the number maps to one; used for the locale of code messages. */
+  country: string | null;
+}
+
+/** Splits an E.164 number; numbers libphonenumber cannot place fall back to a best effort on the digits. */
+export function splitPhone(e164: string): PhoneParts {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (parsed) {
+    return { countryCode: parsed.countryCallingCode, nationalNumber: parsed.nationalNumber, country: parsed.country ?? null };
+  }
+  return { countryCode: e164.slice(1, 2), nationalNumber: e164.slice(2), country: null };
+}

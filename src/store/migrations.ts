@@ -1,0 +1,100 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
+
+export type SqlDialectName = "sqlite" | "postgres";
+
+/** Migrations live in code (no directory to read), so the same list serves Node, tests and bundles. */
+export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
+  const millis = dialect === "postgres" ? "bigint" : "integer";
+  const id = (db: Kysely<any>, table: string) =>
+    dialect === "postgres"
+      ? db.schema.createTable(table).addColumn("id", "bigserial", (c) => c.primaryKey())
+      : db.schema.createTable(table).addColumn("id", "integer", (c) => c.primaryKey().autoIncrement());
+
+  const migrations: Record<string, Migration> = {
+    "0001_conversations": {
+      async up(db) {
+        await db.schema
+          .createTable("conversations")
+          .addColumn("phone", "text", (c) => c.primaryKey())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("snapshot", "text")
+          .addColumn("machine_version", "integer", (c) => c.notNull())
+          .addColumn("row_version", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("opted_out", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("email", "text")
+          .addColumn("lease_owner", "text")
+          .addColumn("lease_until", millis)
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .addColumn("last_activity_at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("conversations_state").on("conversations").columns(["state", "last_activity_at"]).execute();
+        await db.schema.createIndex("conversations_activity").on("conversations").columns(["last_activity_at", "phone"]).execute();
+
+        await id(db, "users")
+          .addColumn("phone", "text", (c) => c.notNull().unique())
+          .addColumn("country_code", "text", (c) => c.notNull())
+          .addColumn("national_number", "text", (c) => c.notNull())
+          .addColumn("email", "text", (c) => c.notNull())
+          .addColumn("provider_id", "text")
+          .addColumn("verified_at", millis)
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("users_email").on("users").columns(["email", "verified_at"]).execute();
+
+        await id(db, "messages")
+          .addColumn("phone", "text", (c) => c.notNull())
+          .addColumn("direction", "text", (c) => c.notNull())
+          .addColumn("channel", "text", (c) => c.notNull())
+          .addColumn("body", "text", (c) => c.notNull())
+          .addColumn("twilio_sid", "text")
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("error_code", "integer")
+          .addColumn("error_message", "text")
+          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("next_attempt_at", millis)
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("messages_phone").on("messages").columns(["phone", "id"]).execute();
+        await db.schema.createIndex("messages_outbox").on("messages").columns(["status", "next_attempt_at"]).execute();
+        await db.schema.createIndex("messages_sid").on("messages").column("twilio_sid").execute();
+
+        await id(db, "transitions")
+          .addColumn("phone", "text", (c) => c.notNull())
+          .addColumn("from_state", "text", (c) => c.notNull())
+          .addColumn("event", "text", (c) => c.notNull())
+          .addColumn("to_state", "text", (c) => c.notNull())
+          .addColumn("at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("transitions_phone").on("transitions").columns(["phone", "id"]).execute();
+
+        await db.schema
+          .createTable("webhook_claims")
+          .addColumn("message_sid", "text", (c) => c.primaryKey())
+          .addColumn("phone", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("replies", "text")
+          .addColumn("claimed_at", millis, (c) => c.notNull())
+          .addColumn("completed_at", millis)
+          .execute();
+        await db.schema.createIndex("webhook_claims_claimed").on("webhook_claims").column("claimed_at").execute();
+      },
+      async down(db) {
+        for (const table of ["webhook_claims", "transitions", "messages", "users", "conversations"]) {
+          await db.schema.dropTable(table).ifExists().execute();
+        }
+      },
+    },
+  };
+  return { getMigrations: async () => migrations };
+}
+
+/** Brings the schema up to date; a failed migration stops the start with its error. */
+export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName);
+}

@@ -1,0 +1,34 @@
+// Opens the database DATABASE_URL names, on Node: better-sqlite3 for `file:`, node-postgres for `postgres://`.
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.js";
+import type { SqlDialectName } from "./migrations.js";
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: SqlDialectName;
+}
+
+// bigint columns hold milliseconds, far below 2^53: read them as numbers, not strings.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export function openDatabase(url: string): OpenDatabase {
+  if (url.startsWith("file:")) {
+    const path = resolve(url.slice("file:".length));
+    mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SqliteDatabase(path);
+    // WAL lets readers (operators, a second process) work while a turn writes; busy_timeout waits out a writer.
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("synchronous = NORMAL");
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: "sqlite" };
+  }
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: "postgres" };
+  }
+  throw new Error(`DATABASE_URL must start with file: or postgres://, got "${url.split(":")[0]}:"`);
+}

@@ -1,0 +1,89 @@
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+
+// Times are milliseconds since the epoch in every table (bigint on Postgres, read back as numbers).
+type Millis = number;
+/** 0 or 1: one representation that SQLite and Postgres share. */
+type Flag = number;
+
+export interface ConversationsTable {
+  phone: string;
+  state: string;
+  /** The machine's persisted snapshot as JSON; null until the first message reached the machine. */
+  snapshot: string | null;
+  machine_version: number;
+  /** Checked and bumped on every save: two writers can never both win. */
+  row_version: number;
+  opted_out: Flag;
+  email: string | null;
+  lease_owner: string | null;
+  lease_until: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+  last_activity_at: Millis;
+}
+
+/** The tutorial's User model, adapted: identified by the phone that texted us. */
+export interface UsersTable {
+  id: Generated<number>;
+  phone: string;
+  country_code: string;
+  national_number: string;
+  email: string;
+  /** The provider's id for this person (Authy's authy_id). */
+  provider_id: string | null;
+  verified_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/**
+ * The transcript, and the outbox: an outbound row with status "pending" is an SMS still to be sent through the
+ * Messages API. Bodies never hold a one-time code.
+ */
+export interface MessagesTable {
+  id: Generated<number>;
+  phone: string;
+  direction: "in" | "out";
+  /** "webhook" (inbound), "twiml" (a reply to a webhook), "api" (sent through the Messages API). */
+  channel: "webhook" | "twiml" | "api";
+  body: string;
+  twilio_sid: string | null;
+  status: string;
+  error_code: number | null;
+  error_message: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface TransitionsTable {
+  id: Generated<number>;
+  phone: string;
+  from_state: string;
+  event: string;
+  to_state: string;
+  at: Millis;
+}
+
+/** One row per inbound MessageSid; the primary key is the atomic claim. */
+export interface WebhookClaimsTable {
+  message_sid: string;
+  phone: string;
+  status: "processing" | "done";
+  /** The replies the first delivery got, as a JSON array, so a redelivery gets the same. */
+  replies: string | null;
+  claimed_at: Millis;
+  completed_at: Millis | null;
+}
+
+export interface Database {
+  conversations: ConversationsTable;
+  users: UsersTable;
+  messages: MessagesTable;
+  transitions: TransitionsTable;
+  webhook_claims: WebhookClaimsTable;
+}
+
+export type ConversationRow = Selectable<ConversationsTable>;
+export type NewMessage = Insertable<MessagesTable>;

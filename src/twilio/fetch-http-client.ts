@@ -1,0 +1,68 @@
+// The twilio SDK's documented extension point (ClientOpts.httpClient), on fetch: it runs on Node and on Workers,
+// gives every call a timeout, and sends every request to TWILIO_API_BASE_URL when one is set (mocks, fakes).
+
+export interface TwilioRequest {
+  method: string;
+  uri: string;
+  username?: string;
+  password?: string;
+  headers?: Record<string, string>;
+  params?: Record<string, unknown>;
+  data?: Record<string, unknown>;
+  timeout?: number;
+}
+
+export interface TwilioResponse {
+  statusCode: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface FetchHttpClientOptions {
+  /** Replaces scheme and host of every request (api.twilio.com, verify.twilio.com); the path is kept. */
+  baseUrl?: string | undefined;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/** Form encoding as the SDK's own client does it: arrays repeat their key (arrayFormat: "repeat"). */
+export function formEncode(data: Record<string, unknown> | undefined): URLSearchParams {
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(data ?? {})) {
+    if (value === undefined || value === null) continue;
+    for (const item of Array.isArray(value) ? value : [value]) form.append(key, String(item));
+  }
+  return form;
+}
+
+export class FetchHttpClient {
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: FetchHttpClientOptions) {
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  rewrite(uri: string): string {
+    if (!this.options.baseUrl) return uri;
+    const original = new URL(uri);
+    return `${this.options.baseUrl}${original.pathname}${original.search}`;
+  }
+
+  async request(opts: TwilioRequest): Promise<TwilioResponse> {
+    const url = new URL(this.rewrite(opts.uri));
+    for (const [key, value] of formEncode(opts.params)) url.searchParams.append(key, value);
+    const headers = new Headers(opts.headers);
+    if (opts.username && opts.password) headers.set("Authorization", `Basic ${btoa(`${opts.username}:${opts.password}`)}`);
+    headers.delete("Connection");
+    const hasBody = opts.data !== undefined && !["GET", "HEAD"].includes(opts.method.toUpperCase());
+    const response = await this.fetch(url, {
+      method: opts.method.toUpperCase(),
+      headers,
+      body: hasBody ? formEncode(opts.data).toString() : undefined,
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+      redirect: "manual",
+    });
+    const body = await response.text();
+    return { statusCode: response.status, body, headers: Object.fromEntries(response.headers) };
+  }
+}

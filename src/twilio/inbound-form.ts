@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { E164 } from "../conversation/phone.js";
+import type { WebhookParams } from "./signature.js";
+
+const single = (params: WebhookParams, key: string) => {
+  const value = params[key];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * The fields we read from Twilio's "a message comes in" webhook. Twilio adds fields without notice, so anything
+ * else is allowed (and was covered by the signature).
+ */
+export const inboundSmsSchema = z.object({
+  MessageSid: z.string({ error: "MessageSid is required" }).regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits"),
+  From: z.string({ error: "From is required" }).regex(E164, "From must be an E.164 phone number, like +15551234567"),
+  Body: z.string({ error: "Body is required" }).max(1600 * 4, "Body is longer than any SMS"),
+  OptOutType: z.enum(["STOP", "START", "HELP"], { error: "OptOutType must be STOP, START or HELP" }).optional(),
+});
+
+export type InboundSmsForm = z.infer<typeof inboundSmsSchema>;
+
+export type FormResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** Validates webhook fields, answering with the first field that is wrong, named. */
+export function parseForm<T>(schema: z.ZodType<T>, params: WebhookParams): FormResult<T> {
+  const fields = Object.fromEntries(Object.keys(params).map((key) => [key, single(params, key)]));
+  const result = schema.safeParse(fields);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  return { ok: false, message: `Invalid webhook form: ${issue?.message ?? "unreadable"}` };
+}

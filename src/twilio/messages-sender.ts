@@ -1,0 +1,55 @@
+import twilio from "twilio";
+import { SmsSendError, type OutboundSms, type SentSms, type SmsSender } from "../conversation/ports.js";
+import type { FetchHttpClient } from "./fetch-http-client.js";
+
+export interface TwilioSmsSenderOptions {
+  accountSid: string;
+  authToken: string;
+  /** The sender: a Twilio number, or a Messaging Service (which then picks the number). */
+  from?: string | undefined;
+  messagingServiceSid?: string | undefined;
+  /** Where Twilio reports delivery (POST /sms/status). */
+  statusCallback?: string | undefined;
+  httpClient: FetchHttpClient;
+}
+
+export type TwilioClient = ReturnType<typeof twilio>;
+
+export function createTwilioClient(accountSid: string, authToken: string, httpClient: FetchHttpClient): TwilioClient {
+  return twilio(accountSid, authToken, { httpClient: httpClient as never, lazyLoading: true });
+}
+
+/** Twilio's error, or a failure to reach it, as one error the callers can reason about. */
+export function toSmsSendError(error: unknown): SmsSendError {
+  const rest = error as { status?: number; code?: number; message?: string; name?: string };
+  if (typeof rest.status === "number") {
+    const retryable = rest.status === 429 || rest.status >= 500;
+    return new SmsSendError(rest.message ?? `HTTP ${rest.status}`, typeof rest.code === "number" ? rest.code : null, retryable);
+  }
+  if (error instanceof SyntaxError) return new SmsSendError("Twilio answered with a body that is not JSON", null, true);
+  const reason = rest.name === "TimeoutError" || rest.name === "AbortError" ? "timed out" : (rest.message ?? String(error));
+  return new SmsSendError(`could not reach Twilio: ${reason}`, null, true);
+}
+
+/** Sends SMS through Twilio's Messages API with the official SDK. */
+export class TwilioSmsSender implements SmsSender {
+  private readonly client: TwilioClient;
+
+  constructor(private readonly options: TwilioSmsSenderOptions) {
+    this.client = createTwilioClient(options.accountSid, options.authToken, options.httpClient);
+  }
+
+  async send(sms: OutboundSms): Promise<SentSms> {
+    try {
+      const message = await this.client.messages.create({
+        to: sms.to,
+        body: sms.body,
+        ...(this.options.messagingServiceSid ? { messagingServiceSid: this.options.messagingServiceSid } : { from: this.options.from ?? "" }),
+        ...(this.options.statusCallback ? { statusCallback: this.options.statusCallback } : {}),
+      });
+      return { sid: message.sid, status: message.status };
+    } catch (error) {
+      throw toSmsSendError(error);
+    }
+  }
+}

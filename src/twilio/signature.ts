@@ -1,0 +1,49 @@
+// X-Twilio-Signature on Web Crypto (Node and Workers alike): base64(HMAC-SHA1(authToken, url + sorted params)).
+
+export type WebhookParams = Record<string, string | string[]>;
+
+const encoder = new TextEncoder();
+
+/** The string Twilio signs: the URL, then each key followed by its value(s), keys in plain string order. */
+export function signingPayload(url: string, params: WebhookParams): string {
+  let data = url;
+  for (const key of Object.keys(params).sort()) {
+    const value = params[key] ?? "";
+    // Repeated keys: Twilio's own SDK de-duplicates and sorts the values.
+    const values = Array.isArray(value) ? [...new Set(value)].sort() : [value];
+    for (const item of values) data += key + item;
+  }
+  return data;
+}
+
+export async function computeSignature(authToken: string, url: string, params: WebhookParams): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", encoder.encode(authToken), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(signingPayload(url, params))));
+  return btoa(String.fromCharCode(...mac));
+}
+
+/** Checks a signature without an early exit, so response time does not tell how much of a forgery was right. */
+export async function isValidSignature(
+  authToken: string,
+  signature: string | undefined,
+  url: string,
+  params: WebhookParams,
+): Promise<boolean> {
+  if (!signature) return false;
+  const expected = await computeSignature(authToken, url, params);
+  const a = encoder.encode(expected);
+  const b = encoder.encode(signature);
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return difference === 0;
+}
+
+/** Form fields as Twilio signed them: every key, repeated keys as arrays. */
+export function formParams(form: URLSearchParams): WebhookParams {
+  const params: WebhookParams = {};
+  for (const [key, value] of form) {
+    const existing = params[key];
+    params[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return params;
+}

@@ -1,0 +1,107 @@
+import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
+import type { VerificationProvider } from "../conversation/ports.js";
+import { splitPhone } from "../conversation/phone.js";
+
+export interface AuthyProviderOptions {
+  apiKey: string;
+  /** https://api.authy.com, or a fake in tests. */
+  baseUrl: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+interface AuthyBody {
+  success?: boolean | string;
+  message?: string;
+  error_code?: string | number;
+  ignored?: boolean;
+  token?: string;
+  user?: { id?: number | string };
+}
+
+type AuthyAnswer = { ok: true; status: number; body: AuthyBody } | { ok: false; reason: string };
+
+// Authy's own token check accepts 6 to 12 digits and answers "Token format is invalid" otherwise.
+const AUTHY_TOKEN = /^\d{6,12}$/;
+
+/**
+ * The legacy Authy API of the tutorial (closed to new customers; Verify is its successor): register the person
+ * (users/new), force an SMS (sms/{id}?force=true), check the token (verify/{token}/{id}).
+ */
+export class AuthyVerificationProvider implements VerificationProvider {
+  readonly name = "authy" as const;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: AuthyProviderOptions) {
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  async sendCode(input: SendCodeInput): Promise<SendCodeResult> {
+    let authyId = input.providerId;
+    if (!authyId) {
+      const { countryCode, nationalNumber } = splitPhone(input.phone);
+      const form = new URLSearchParams({
+        "user[email]": input.email,
+        "user[cellphone]": nationalNumber,
+        "user[country_code]": countryCode,
+      });
+      const created = await this.call("POST", "/protected/json/users/new", form);
+      if (!created.ok) return { status: "unavailable" };
+      const id = created.body.user?.id;
+      if (created.status !== 200 || id === undefined || id === null) return sendError(created.status, created.body);
+      authyId = String(id);
+    }
+    // force=true: without it Authy skips the SMS for people who have its app, and answers "ignored".
+    const sms = await this.call("GET", `/protected/json/sms/${encodeURIComponent(authyId)}?force=true`);
+    if (!sms.ok) return { status: "unavailable" };
+    if (sms.status !== 200 || !isTrue(sms.body.success) || sms.body.ignored === true) return sendError(sms.status, sms.body);
+    return { status: "sent", providerId: authyId, ticket: null };
+  }
+
+  async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
+    if (!input.providerId) return { status: "expired" };
+    if (!AUTHY_TOKEN.test(input.code)) return { status: "wrong" };
+    const answer = await this.call(
+      "GET",
+      `/protected/json/verify/${encodeURIComponent(input.code)}/${encodeURIComponent(input.providerId)}`,
+    );
+    if (!answer.ok) return { status: "unavailable" };
+    if (answer.status === 200 && answer.body.token === "is valid") return { status: "approved" };
+    const code = String(answer.body.error_code ?? "");
+    if (code === "60020" || code === "60019" || answer.status === 401) return { status: "wrong" };
+    if (answer.status === 429 || code === "60003") return { status: "too_many_attempts" };
+    if (code === "60026" || code === "60016" || answer.status === 404) return { status: "expired" };
+    return { status: "unavailable" };
+  }
+
+  private async call(method: "GET" | "POST", path: string, form?: URLSearchParams): Promise<AuthyAnswer> {
+    try {
+      const response = await this.fetch(`${this.options.baseUrl}${path}`, {
+        method,
+        headers: {
+          "X-Authy-API-Key": this.options.apiKey,
+          Accept: "application/json",
+          ...(form ? { "Content-Type": "application/x-www-form-urlencoded" } : {}),
+        },
+        body: form?.toString(),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      const text = await response.text();
+      const body = JSON.parse(text) as unknown;
+      if (typeof body !== "object" || body === null) return { ok: false, reason: "body is not a JSON object" };
+      return { ok: true, status: response.status, body: body as AuthyBody };
+    } catch (error) {
+      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}
+
+/** Real responses carry success as the string "true"; fakes and docs use a boolean. */
+const isTrue = (value: unknown) => value === true || value === "true";
+
+function sendError(status: number, body: AuthyBody): SendCodeResult {
+  const code = String(body.error_code ?? "");
+  if (status === 429 || code === "60003" || code === "60009" || code === "60010") return { status: "rate_limited", retryAfterMs: null };
+  if (code === "60033" || code === "60082" || code === "60027") return { status: "undeliverable" };
+  return { status: "unavailable" };
+}
