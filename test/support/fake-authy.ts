@@ -1,0 +1,95 @@
+import type { ServerResponse } from "node:http";
+import { listen, sendJson, type RecordedRequest, type TestServer } from "./http-server.js";
+
+export const AUTHY_TEST_KEY = "authy-test-key-0123456789";
+
+interface AuthyUser {
+  id: number;
+  email: string;
+  cellphone: string;
+  countryCode: string;
+  code: string | null;
+}
+
+const error = (code: string, message: string) => ({ error_code: code, message, errors: { message }, success: false });
+
+/**
+ * The legacy Authy API on 127.0.0.1, as reference/twilio.md §2 describes it: API key header, form-encoded
+ * users/new, sms/{id} that is "ignored" without force=true, verify/{token}/{id} with success as a string.
+ */
+export class FakeAuthy {
+  readonly requests: RecordedRequest[] = [];
+  readonly users = new Map<number, AuthyUser>();
+  private nextId = 1635;
+  private server!: TestServer;
+
+  static async start(): Promise<FakeAuthy> {
+    const fake = new FakeAuthy();
+    fake.server = await listen((request, response) => fake.handle(request, response));
+    return fake;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  codeFor(countryCode: string, cellphone: string): string | null {
+    for (const user of this.users.values()) if (user.countryCode === countryCode && user.cellphone === cellphone) return user.code;
+    return null;
+  }
+
+  private handle(request: RecordedRequest, response: ServerResponse): void {
+    this.requests.push(request);
+    if (request.headers["x-authy-api-key"] !== AUTHY_TEST_KEY) return sendJson(response, 401, error("60001", "Invalid API key"));
+    if (request.method === "POST" && request.path === "/protected/json/users/new") return this.createUser(request, response);
+    const sms = /^\/protected\/json\/sms\/(\d+)$/.exec(request.path);
+    if (request.method === "GET" && sms) return this.sendSms(Number(sms[1]), request, response);
+    const verify = /^\/protected\/json\/verify\/([^/]+)\/(\d+)$/.exec(request.path);
+    if (request.method === "GET" && verify) return this.verify(decodeURIComponent(verify[1] ?? ""), Number(verify[2]), response);
+    sendJson(response, 404, error("60000", "Not found"));
+  }
+
+  private createUser(request: RecordedRequest, response: ServerResponse): void {
+    const email = request.form.get("user[email]");
+    const cellphone = request.form.get("user[cellphone]");
+    const countryCode = request.form.get("user[country_code]");
+    if (!email || !cellphone || !countryCode || !/^\d+$/.test(cellphone) || !/^\d{1,4}$/.test(countryCode)) {
+      return sendJson(response, 400, { ...error("60027", "User was not valid"), errors: { message: "User was not valid", cellphone: "is invalid" } });
+    }
+    const existing = [...this.users.values()].find((user) => user.email === email && user.cellphone === cellphone && user.countryCode === countryCode);
+    const user = existing ?? { id: (this.nextId += 1), email, cellphone, countryCode, code: null };
+    this.users.set(user.id, user);
+    sendJson(response, 200, { message: "User created successfully.", user: { id: user.id }, success: true });
+  }
+
+  private sendSms(id: number, request: RecordedRequest, response: ServerResponse): void {
+    const user = this.users.get(id);
+    if (!user) return sendJson(response, 404, error("60026", "User not found"));
+    const masked = `+${user.countryCode}-XXX-XXX-XX${user.cellphone.slice(-2)}`;
+    if (request.query.get("force") !== "true") {
+      return sendJson(response, 200, {
+        success: true,
+        message: "Ignored: SMS is not needed for smartphones. Pass force=true if you want to actually send it anyway.",
+        cellphone: masked,
+        device: "iphone",
+        ignored: true,
+      });
+    }
+    user.code = String(1_000_000 + Math.floor(Math.random() * 9_000_000));
+    sendJson(response, 200, { success: true, message: "SMS token was sent", cellphone: masked });
+  }
+
+  private verify(token: string, id: number, response: ServerResponse): void {
+    const user = this.users.get(id);
+    if (!user) return sendJson(response, 404, error("60026", "User not found"));
+    if (!/^\d{6,12}$/.test(token)) return sendJson(response, 400, error("60002", "Token format is invalid"));
+    if (user.code !== null && token === user.code) {
+      return sendJson(response, 200, { message: "Token is valid.", token: "is valid", success: "true" });
+    }
+    sendJson(response, 401, { message: "Token is invalid", token: "is invalid", success: false, errors: { message: "Token is invalid" }, error_code: "60020" });
+  }
+}

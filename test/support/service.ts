@@ -1,0 +1,160 @@
+import { serve, type ServerType } from "@hono/node-server";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import twilio from "twilio";
+import { composeService, type Service } from "../../src/compose.js";
+import { parseConfig, type Config } from "../../src/config.js";
+import type { Clock, Logger } from "../../src/conversation/ports.js";
+import { migrateToLatest } from "../../src/store/migrations.js";
+import { openDatabase, type OpenDatabase } from "../../src/store/node-database.js";
+
+export const TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef";
+export const TEST_ACCOUNT_SID = `AC${"a".repeat(32)}`;
+export const TEST_TWILIO_NUMBER = "+15005550006";
+/** Twilio is configured with this public URL; the service itself listens on 127.0.0.1 behind "a proxy". */
+export const PUBLIC_URL = "https://sms.example.test";
+
+export interface LogEntry {
+  level: "debug" | "info" | "warn" | "error";
+  message: string;
+  fields: object;
+}
+
+export class MemoryLogger implements Logger {
+  readonly entries: LogEntry[] = [];
+  debug = (fields: object, message: string) => this.push("debug", fields, message);
+  info = (fields: object, message: string) => this.push("info", fields, message);
+  warn = (fields: object, message: string) => this.push("warn", fields, message);
+  error = (fields: object, message: string) => this.push("error", fields, message);
+  /** Everything logged, as text, for "this secret never appears" checks. */
+  get text(): string {
+    return this.entries.map((entry) => `${entry.message} ${JSON.stringify(entry.fields, (_k, v) => (v instanceof Error ? v.message : v))}`).join("\n");
+  }
+  private push(level: LogEntry["level"], fields: object, message: string) {
+    this.entries.push({ level, fields, message });
+  }
+}
+
+export class TestClock implements Clock {
+  constructor(public current = Date.UTC(2026, 10, 25, 12, 0, 0)) {}
+  now = () => this.current;
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+export function tempDatabaseUrl(): string {
+  return `file:${join(mkdtempSync(join(tmpdir(), "sms-signup-")), "test.sqlite")}`;
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  databaseUrl?: string;
+  clock?: Clock;
+  instanceId?: string;
+}
+
+export interface SmsResult {
+  status: number;
+  contentType: string | null;
+  text: string;
+  replies: string[];
+  messageSid: string;
+}
+
+let sidCounter = 0;
+export const newMessageSid = () =>
+  `SM${(Date.now().toString(16) + (sidCounter += 1).toString(16).padStart(8, "0") + Math.random().toString(16).slice(2)).padEnd(32, "0").slice(0, 32)}`;
+
+/** Production-mode settings pointing at fakes: the default for tests that assert what was sent. */
+export function productionEnv(twilioUrl: string): Record<string, string> {
+  return {
+    TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+    TWILIO_PHONE_NUMBER: TEST_TWILIO_NUMBER,
+    TWILIO_API_BASE_URL: twilioUrl,
+  };
+}
+
+/** The whole service on real HTTP (127.0.0.1, random port) over a real SQLite file (or Postgres). */
+export class RunningService {
+  private constructor(
+    readonly url: string,
+    readonly config: Config,
+    readonly database: OpenDatabase,
+    readonly service: Service,
+    readonly logger: MemoryLogger,
+    private readonly server: ServerType,
+  ) {}
+
+  static async start(options: StartOptions = {}): Promise<RunningService> {
+    const databaseUrl = options.databaseUrl ?? tempDatabaseUrl();
+    const config = parseConfig({ PUBLIC_URL, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...options.env });
+    const database = openDatabase(config.databaseUrl);
+    await migrateToLatest(database.db, database.dialect);
+    const logger = new MemoryLogger();
+    const service = composeService({ config, db: database.db, logger, clock: options.clock, instanceId: options.instanceId });
+    const server = await new Promise<ServerType>((resolve) => {
+      const started = serve({ fetch: service.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+    });
+    const { port } = server.address() as AddressInfo;
+    return new RunningService(`http://127.0.0.1:${port}`, config, database, service, logger, server);
+  }
+
+  get db() {
+    return this.database.db;
+  }
+
+  /** Texts the service as Twilio would deliver it: form-encoded, signed with the twilio SDK's own signer. */
+  async sms(from: string, body: string, extra: Record<string, string> = {}): Promise<SmsResult> {
+    const params = {
+      MessageSid: newMessageSid(),
+      SmsSid: "",
+      AccountSid: this.config.twilio.accountSid,
+      From: from,
+      To: TEST_TWILIO_NUMBER,
+      Body: body,
+      NumMedia: "0",
+      NumSegments: "1",
+      ApiVersion: "2010-04-01",
+      ...extra,
+    };
+    params.SmsSid = params.MessageSid;
+    return this.post("/sms", params);
+  }
+
+  async post(path: string, params: Record<string, string>, signature?: string): Promise<SmsResult> {
+    const sig = signature ?? twilio.getExpectedTwilioSignature(this.config.twilio.authToken, `${PUBLIC_URL}${path}`, params);
+    const response = await fetch(`${this.url}${path}`, {
+      method: "POST",
+      headers: { "X-Twilio-Signature": sig, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(params),
+    });
+    const text = await response.text();
+    return { status: response.status, contentType: response.headers.get("content-type"), text, replies: parseReplies(text), messageSid: params.MessageSid ?? "" };
+  }
+
+  async state(phone: string) {
+    return this.db.selectFrom("conversations").selectAll().where("phone", "=", phone).executeTakeFirst();
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.service.dispatcher.stop();
+    await this.database.db.destroy();
+  }
+}
+
+/** The texts of a TwiML response's <Message> elements, unescaped. */
+export function parseReplies(twiml: string): string[] {
+  return [...twiml.matchAll(/<Message>([\s\S]*?)<\/Message>/g)].map((match) =>
+    (match[1] ?? "")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, "&"),
+  );
+}
