@@ -1,0 +1,71 @@
+import { createActor, fromPromise, waitFor } from "xstate";
+import { createSignupMachine } from "../../machines/signup.js";
+import { DEFAULT_LIMITS, type CheckCodeResult, type Limits, type SendCodeResult, type SignupEffect } from "../../machines/types.js";
+
+export const PHONE = "+14155550123";
+
+export interface DriverOptions {
+  limits?: Partial<Limits>;
+  /** Emails of verified accounts, or a script of answers to "is this email taken?". */
+  taken?: string[] | (() => boolean);
+  send?: () => SendCodeResult;
+  check?: (code: string) => CheckCodeResult;
+}
+
+/** The machine alone, with scripted provider answers and a clock the test moves. */
+export function driveMachine(options: DriverOptions = {}) {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const sends: { reason: string }[] = [];
+  const checks: string[] = [];
+  const machine = createSignupMachine({ limits, signupWord: "SIGNUP" }).provide({
+    actors: {
+      isEmailTaken: fromPromise(async ({ input }) =>
+        typeof options.taken === "function" ? options.taken() : (options.taken ?? []).includes(input.email),
+      ),
+      sendCode: fromPromise(async ({ input }) => {
+        sends.push({ reason: input.reason });
+        return options.send?.() ?? { status: "sent", ticket: `t${sends.length}` };
+      }),
+      checkCode: fromPromise(async ({ input }) => {
+        checks.push(input.code);
+        return options.check?.(input.code) ?? (input.code === "123456" ? { status: "approved" } : { status: "wrong" });
+      }),
+    },
+  });
+  let now = Date.UTC(2026, 0, 1);
+  const actor = createActor(machine, { input: { phone: PHONE, now } });
+  const replies: string[] = [];
+  const effects: SignupEffect[] = [];
+  actor.on("reply", (e) => replies.push(e.text));
+  actor.on("effect", (e) => effects.push(e.effect));
+  actor.start();
+
+  /** Sends one message as the engine does (a TICK, then the event) and returns what the bot replied. */
+  async function text(body: string): Promise<string[]> {
+    const start = replies.length;
+    const word = body.trim().toUpperCase();
+    actor.send({ type: "TICK", now });
+    if (word === "SIGNUP") actor.send({ type: "SIGNUP", now });
+    else if (word === "RESEND") actor.send({ type: "RESEND", now });
+    else actor.send({ type: "TEXT", body, now });
+    await waitFor(actor, (s) => s.hasTag("resting"));
+    return replies.slice(start);
+  }
+
+  return {
+    actor,
+    limits,
+    sends,
+    checks,
+    effects,
+    text,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    get now() {
+      return now;
+    },
+    state: () => String(actor.getSnapshot().value),
+    context: () => actor.getSnapshot().context,
+  };
+}

@@ -1,0 +1,247 @@
+import { describe, expect, it } from "vitest";
+import { driveMachine } from "../support/machine-driver.js";
+
+async function atCode(options: Parameters<typeof driveMachine>[0] = {}) {
+  const m = driveMachine(options);
+  await m.text("SIGNUP");
+  await m.text("ana@example.com");
+  expect(m.state()).toBe("awaitingCode");
+  return m;
+}
+
+describe("the conversation table, row by row", () => {
+  it("new: anything but a keyword explains how to begin", async () => {
+    const m = driveMachine();
+    expect(await m.text("hello")).toEqual(["Hi! Text SIGNUP to create your account."]);
+    expect(m.state()).toBe("new");
+  });
+
+  it("new: SIGNUP asks for the email", async () => {
+    const m = driveMachine();
+    expect(await m.text("SIGNUP")).toEqual(["Welcome! What's your email address?"]);
+    expect(m.state()).toBe("awaitingEmail");
+  });
+
+  it("awaitingEmail: not an email says what is wrong, with an example", async () => {
+    const m = driveMachine();
+    await m.text("SIGNUP");
+    expect(await m.text("ana at example")).toEqual(["An email address has no spaces. Please reply with your email, like ana@example.com."]);
+    expect(await m.text("ana.example.com")).toEqual(["That doesn't look like an email: it needs an @. Please reply with your email, like ana@example.com."]);
+    expect(await m.text("ana@example")).toEqual(["The part after the @ needs a dot, like example.com. Please reply with your email, like ana@example.com."]);
+    expect(m.state()).toBe("awaitingEmail");
+    expect(m.sends).toHaveLength(0);
+  });
+
+  it("awaitingEmail: the 5th bad email starts over", async () => {
+    const m = driveMachine();
+    await m.text("SIGNUP");
+    for (let i = 0; i < 4; i += 1) await m.text("nope");
+    expect(m.state()).toBe("awaitingEmail");
+    expect(await m.text("nope")).toEqual(["That's too many tries, so let's start over. Text SIGNUP when you're ready."]);
+    expect(m.state()).toBe("new");
+    await m.text("SIGNUP");
+    expect(m.context().emailAttempts).toBe(0);
+  });
+
+  it("awaitingEmail: an email of a verified account is refused", async () => {
+    const m = driveMachine({ taken: ["ana@example.com"] });
+    await m.text("SIGNUP");
+    expect(await m.text("ANA@example.com")).toEqual(["That email is already registered. Reply with another one."]);
+    expect(m.state()).toBe("awaitingEmail");
+    expect(m.sends).toHaveLength(0);
+  });
+
+  it("awaitingEmail: a valid email sends a code and registers the person", async () => {
+    const m = await atCode();
+    expect(m.sends).toEqual([{ reason: "start" }]);
+    expect(m.effects).toEqual([{ type: "userRegistered", phone: "+14155550123", email: "ana@example.com", providerId: null }]);
+    expect(m.context().codeExpiresAt).toBe(m.now + m.limits.codeTtlMs);
+  });
+
+  it("awaitingCode: the right code verifies, and the host is told to send the success SMS", async () => {
+    const m = await atCode();
+    expect(await m.text("123 456")).toEqual([]);
+    expect(m.state()).toBe("verified");
+    expect(m.checks).toEqual(["123456"]);
+    expect(m.effects.at(-1)).toEqual({ type: "verified", phone: "+14155550123", email: "ana@example.com", at: m.now });
+    expect(m.context().ticket).toBeNull();
+  });
+
+  it("awaitingCode: a wrong code says how many tries are left; the last one asks for RESEND", async () => {
+    const m = await atCode();
+    expect(await m.text("000000")).toEqual(["That code isn't right. 4 tries left."]);
+    for (let i = 0; i < 3; i += 1) await m.text("000000");
+    expect(await m.text("000000")).toEqual(["Too many wrong codes. Reply RESEND for a new code."]);
+    // Spent: even the right code is no longer checked.
+    expect(await m.text("123456")).toEqual(["Too many wrong codes. Reply RESEND for a new code."]);
+    expect(m.checks).toHaveLength(5);
+    expect(m.state()).toBe("awaitingCode");
+  });
+
+  it("awaitingCode: text that is not a code gets a hint and costs no try", async () => {
+    const m = await atCode();
+    expect(await m.text("what?")).toEqual(["That doesn't look like a code. Reply with the digits we texted you, or RESEND for a new code."]);
+    expect(m.context().wrongCodes).toBe(0);
+    expect(m.checks).toHaveLength(0);
+  });
+
+  it("verified: anything says who they are verified as", async () => {
+    const m = await atCode();
+    await m.text("123456");
+    for (const body of ["hi", "SIGNUP", "RESEND", "123456"]) {
+      expect(await m.text(body)).toEqual(["You're already verified as ana@example.com."]);
+    }
+    expect(m.state()).toBe("verified");
+  });
+
+  it("RESEND before an email asks for the email", async () => {
+    const m = driveMachine();
+    await m.text("SIGNUP");
+    expect(await m.text("RESEND")).toEqual(["We need your email first. Reply with it, like ana@example.com."]);
+  });
+
+  it("SIGNUP while waiting for a code starts again at the email", async () => {
+    const m = await atCode();
+    expect(await m.text("SIGNUP")).toEqual(["Welcome! What's your email address?"]);
+    expect(m.state()).toBe("awaitingEmail");
+  });
+});
+
+describe("limits", () => {
+  it("a code lives 10 minutes", async () => {
+    const m = await atCode();
+    m.advance(10 * 60_000 - 1);
+    expect(await m.text("000000")).toEqual(["That code isn't right. 4 tries left."]);
+    m.advance(1);
+    expect(await m.text("123456")).toEqual(["That code has expired. Reply RESEND for a new one."]);
+    expect(m.checks).toHaveLength(1);
+  });
+
+  it("RESEND waits out a 30 s cooldown and says how long", async () => {
+    const m = await atCode();
+    m.advance(10_000);
+    expect(await m.text("RESEND")).toEqual(["Please wait 20 seconds, then reply RESEND."]);
+    expect(m.sends).toHaveLength(1);
+    m.advance(20_000);
+    expect(await m.text("RESEND")).toEqual(["We sent your code again. Reply with it when it arrives."]);
+    expect(m.sends).toEqual([{ reason: "start" }, { reason: "resend" }]);
+  });
+
+  it("at most 5 sends per 10 minutes per phone, and it says when to try again", async () => {
+    const m = await atCode();
+    for (let i = 0; i < 4; i += 1) {
+      m.advance(30_000);
+      expect(await m.text("RESEND")).toEqual(["We sent your code again. Reply with it when it arrives."]);
+    }
+    m.advance(30_000);
+    expect(await m.text("RESEND")).toEqual(["You've asked for a lot of codes. Please try again in 8 minutes."]);
+    expect(m.sends).toHaveLength(5);
+    m.advance(8 * 60_000);
+    expect(await m.text("RESEND")).toEqual(["We sent your code again. Reply with it when it arrives."]);
+  });
+
+  it("the send cap survives starting over with SIGNUP", async () => {
+    const m = await atCode();
+    for (let i = 0; i < 4; i += 1) {
+      m.advance(30_000);
+      await m.text("SIGNUP");
+      await m.text(`ana${i}@example.com`);
+    }
+    m.advance(30_000);
+    await m.text("RESEND");
+    expect(m.sends).toHaveLength(5);
+  });
+
+  it("RESEND does not reset wrong-code attempts; a fresh code after exhaustion does", async () => {
+    const m = await atCode();
+    await m.text("000000");
+    await m.text("000000");
+    m.advance(30_000);
+    await m.text("RESEND");
+    expect(m.context().wrongCodes).toBe(2);
+    expect(await m.text("000000")).toEqual(["That code isn't right. 2 tries left."]);
+    await m.text("000000");
+    await m.text("000000");
+    expect(m.context().wrongCodes).toBe(5);
+    m.advance(30_000);
+    await m.text("RESEND");
+    expect(m.context().wrongCodes).toBe(0);
+    expect(await m.text("123456")).toEqual([]);
+    expect(m.state()).toBe("verified");
+  });
+
+  it("an idle conversation expires after 24 hours and starts over", async () => {
+    const m = await atCode();
+    m.advance(24 * 60 * 60_000);
+    expect(await m.text("123456")).toEqual([
+      "Your sign-up expired after a long pause, so we started over.",
+      "Hi! Text SIGNUP to create your account.",
+    ]);
+    expect(m.state()).toBe("new");
+    expect(m.checks).toHaveLength(0);
+  });
+
+  it("a verified conversation never expires", async () => {
+    const m = await atCode();
+    await m.text("123456");
+    m.advance(30 * 24 * 60 * 60_000);
+    expect(await m.text("hi")).toEqual(["You're already verified as ana@example.com."]);
+  });
+
+  it("limits are configurable", async () => {
+    const m = await atCode({ limits: { maxWrongCodes: 2, codeTtlMs: 60_000 } });
+    expect(await m.text("000000")).toEqual(["That code isn't right. 1 try left."]);
+    expect(await m.text("000000")).toEqual(["Too many wrong codes. Reply RESEND for a new code."]);
+  });
+});
+
+describe("provider answers", () => {
+  it("a failed first send goes back to the email and says so; nothing claims a code was sent", async () => {
+    const m = driveMachine({ send: () => ({ status: "unavailable" }) });
+    await m.text("SIGNUP");
+    expect(await m.text("ana@example.com")).toEqual([
+      "Sorry, we couldn't send your code just now. Reply with your email again in a minute to retry.",
+    ]);
+    expect(m.state()).toBe("awaitingEmail");
+    expect(m.context().codeExpiresAt).toBeNull();
+    expect(m.effects).toEqual([]);
+  });
+
+  it("provider rate limits, undeliverable and blocked numbers each get their own words", async () => {
+    const cases = [
+      [{ status: "rate_limited", retryAfterMs: 120_000 }, "Too many codes were requested for this phone. Please try again in 2 minutes."],
+      [{ status: "undeliverable" }, "We couldn't send a code to this number. Sign-up needs a mobile number that can receive SMS."],
+      [{ status: "blocked" }, "We can't send codes to this number right now. Please try again in a few hours."],
+    ] as const;
+    for (const [result, words] of cases) {
+      const m = driveMachine({ send: () => result });
+      await m.text("SIGNUP");
+      expect(await m.text("ana@example.com")).toEqual([words]);
+    }
+  });
+
+  it("a failed RESEND keeps the live code", async () => {
+    let fail = false;
+    const m = await atCode({ send: () => (fail ? { status: "unavailable" } : { status: "sent", ticket: "t" }) });
+    fail = true;
+    m.advance(30_000);
+    expect(await m.text("RESEND")).toEqual(["Sorry, we couldn't send a new code just now. Reply RESEND in a minute to try again."]);
+    expect(m.state()).toBe("awaitingCode");
+    expect(await m.text("123456")).toEqual([]);
+  });
+
+  it("check answers: expired, too many attempts, unavailable", async () => {
+    let answer: "expired" | "too_many_attempts" | "unavailable" = "expired";
+    const m = await atCode({ check: () => ({ status: answer }) });
+    expect(await m.text("111111")).toEqual(["That code has expired. Reply RESEND for a new one."]);
+    m.advance(30_000);
+    await m.text("RESEND");
+    answer = "too_many_attempts";
+    expect(await m.text("111111")).toEqual(["Too many wrong codes. Reply RESEND for a new code."]);
+    m.advance(30_000);
+    await m.text("RESEND");
+    answer = "unavailable";
+    expect(await m.text("111111")).toEqual(["Sorry, we couldn't check your code just now. Please send it again in a minute."]);
+    expect(m.context().wrongCodes).toBe(0);
+  });
+});
