@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FakeTwilio } from "../support/fake-twilio.js";
+import { newMessageSid, productionEnv, PUBLIC_URL, RunningService, TestClock } from "../support/service.js";
+
+let twilio: FakeTwilio;
+let app: RunningService;
+const clock = new TestClock();
+let phoneCounter = 0;
+/** A new phone per test: tests share one service and never see each other's conversations. */
+const newPhone = () => `+1415555${String((phoneCounter += 1)).padStart(4, "0")}`;
+
+beforeAll(async () => {
+  twilio = await FakeTwilio.start();
+  app = await RunningService.start({ env: productionEnv(twilio.url), clock });
+});
+afterAll(async () => {
+  await app.stop();
+  await twilio.close();
+});
+beforeEach(() => clock.advance(60 * 60_000));
+
+async function toCode(phone: string): Promise<string> {
+  await app.sms(phone, "SIGNUP");
+  await app.sms(phone, `${phone.slice(1)}@example.com`);
+  return twilio.lastCodeTo(phone)!;
+}
+
+const count = async (table: "messages" | "webhook_claims" | "conversations" | "transitions", phone: string) =>
+  (await app.db.selectFrom(table).select("phone").where("phone", "=", phone).execute()).length;
+
+describe("POST /sms: the conversation over real HTTP", () => {
+  it("RESEND sends a new code after the cooldown, and the old one stops working", async () => {
+    const phone = newPhone();
+    const first = await toCode(phone);
+    expect((await app.sms(phone, "resend")).replies).toEqual(["Please wait 30 seconds, then reply RESEND."]);
+    clock.advance(30_000);
+    expect((await app.sms(phone, "RESEND")).replies).toEqual(["We sent your code again. Reply with it when it arrives."]);
+    const second = twilio.lastCodeTo(phone)!;
+    expect(twilio.bodiesTo(phone)).toHaveLength(2);
+    if (first !== second) expect((await app.sms(phone, first)).replies).toEqual(["That code isn't right. 4 tries left."]);
+    expect((await app.sms(phone, second)).replies).toEqual([]);
+    expect((await app.state(phone))?.state).toBe("verified");
+  });
+
+  it("wrong codes count down, then a new code is needed", async () => {
+    const phone = newPhone();
+    const code = await toCode(phone);
+    const wrong = code === "000000" ? "111111" : "000000";
+    const replies = [];
+    for (let i = 0; i < 5; i += 1) replies.push((await app.sms(phone, wrong)).replies[0]);
+    expect(replies).toEqual([
+      "That code isn't right. 4 tries left.",
+      "That code isn't right. 3 tries left.",
+      "That code isn't right. 2 tries left.",
+      "That code isn't right. 1 try left.",
+      "Too many wrong codes. Reply RESEND for a new code.",
+    ]);
+    expect((await app.sms(phone, code)).replies).toEqual(["Too many wrong codes. Reply RESEND for a new code."]);
+    expect((await app.state(phone))?.state).toBe("awaitingCode");
+  });
+
+  it("an expired code asks for RESEND; an idle conversation starts over", async () => {
+    const phone = newPhone();
+    const code = await toCode(phone);
+    clock.advance(10 * 60_000);
+    expect((await app.sms(phone, code)).replies).toEqual(["That code has expired. Reply RESEND for a new one."]);
+    clock.advance(24 * 60 * 60_000);
+    expect((await app.sms(phone, code)).replies).toEqual([
+      "Your sign-up expired after a long pause, so we started over.\nHi! Text SIGNUP to create your account.",
+    ]);
+    expect((await app.state(phone))?.state).toBe("new");
+  });
+
+  it("STOP silences everything until START, which resumes where it was", async () => {
+    const phone = newPhone();
+    await app.sms(phone, "SIGNUP");
+    const stop = await app.sms(phone, "stop");
+    expect(stop.status).toBe(200);
+    expect(stop.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    expect((await app.state(phone))?.opted_out).toBe(1);
+    for (const body of ["SIGNUP", "ana@example.com", "RESEND"]) expect((await app.sms(phone, body)).replies).toEqual([]);
+    expect(twilio.bodiesTo(phone)).toEqual([]);
+    expect((await app.state(phone))?.state).toBe("awaitingEmail");
+
+    expect((await app.sms(phone, "Start")).replies).toEqual(["Welcome back! Welcome! What's your email address?"]);
+    expect((await app.state(phone))?.opted_out).toBe(0);
+    expect((await app.sms(phone, "ana.stop@example.com")).replies[0]).toMatch(/We sent a code/);
+    const timeline = await app.db.selectFrom("transitions").select("event").where("phone", "=", phone).orderBy("id").execute();
+    expect(timeline.map((t) => t.event)).toEqual(expect.arrayContaining(["OPT_OUT", "OPT_IN"]));
+  });
+
+  it("honours OptOutType from a Messaging Service with Advanced Opt-Out", async () => {
+    const phone = newPhone();
+    await app.sms(phone, "SIGNUP");
+    expect((await app.sms(phone, "arrêter", { OptOutType: "STOP" })).replies).toEqual([]);
+    expect((await app.state(phone))?.opted_out).toBe(1);
+    await app.sms(phone, "reprendre", { OptOutType: "START" });
+    expect((await app.state(phone))?.opted_out).toBe(0);
+  });
+
+  it("HELP explains the commands and how to stop, in any state", async () => {
+    const phone = newPhone();
+    await app.sms(phone, "SIGNUP");
+    const help = await app.sms(phone, "help");
+    expect(help.replies).toEqual([
+      "sms-signup: text SIGNUP to create an account, then follow the steps. RESEND gets a new code. Reply STOP to stop all messages, START to resume.",
+    ]);
+    expect((await app.state(phone))?.state).toBe("awaitingEmail");
+  });
+
+  it("a redelivered MessageSid gets the first reply and runs nothing twice", async () => {
+    const phone = newPhone();
+    await app.sms(phone, "SIGNUP");
+    const params = { MessageSid: newMessageSid(), From: phone, To: "+15005550006", Body: "ana.dup@example.com", AccountSid: app.config.twilio.accountSid };
+    const first = await app.post("/sms", params);
+    const again = await Promise.all([app.post("/sms", params), app.post("/sms", params)]);
+    for (const repeat of again) expect(repeat.text).toBe(first.text);
+    expect(first.replies[0]).toMatch(/We sent a code/);
+    expect(twilio.bodiesTo(phone)).toHaveLength(1);
+    const inbound = await app.db.selectFrom("messages").select("body").where("phone", "=", phone).where("direction", "=", "in").execute();
+    expect(inbound.map((m) => m.body)).toEqual(["SIGNUP", "ana.dup@example.com"]);
+  });
+
+  it("a forged or missing signature is refused with 403 and nothing is stored", async () => {
+    const phone = newPhone();
+    const params = { MessageSid: newMessageSid(), From: phone, Body: "SIGNUP" };
+    expect((await app.post("/sms", params, "bm90IGEgc2lnbmF0dXJl")).status).toBe(403);
+    expect((await app.post("/sms", params, "")).status).toBe(403);
+    // Signed for another URL than PUBLIC_URL (e.g. what a proxy rewrote): refused.
+    const twilioSdk = (await import("twilio")).default;
+    const wrongUrl = twilioSdk.getExpectedTwilioSignature(app.config.twilio.authToken, `${app.url}/sms`, params);
+    expect((await app.post("/sms", params, wrongUrl)).status).toBe(403);
+    const wrongToken = twilioSdk.getExpectedTwilioSignature("another-token", `${PUBLIC_URL}/sms`, params);
+    expect((await app.post("/sms", params, wrongToken)).status).toBe(403);
+    expect(await count("conversations", phone)).toBe(0);
+    expect(await count("webhook_claims", phone)).toBe(0);
+  });
+
+  it.each([
+    [{ From: "+14155550999", Body: "hi" }, "MessageSid is required"],
+    [{ MessageSid: "SM123", From: "+14155550999", Body: "hi" }, "MessageSid must be"],
+    [{ MessageSid: newMessageSid(), Body: "hi" }, "From is required"],
+    [{ MessageSid: newMessageSid(), From: "whatsapp:+14155550999", Body: "hi" }, "From must be an E.164"],
+    [{ MessageSid: newMessageSid(), From: "+14155550999" }, "Body is required"],
+    [{ MessageSid: newMessageSid(), From: "+14155550999", Body: "hi", OptOutType: "MAYBE" }, "OptOutType must be"],
+  ])("a malformed form %j is refused with 400 naming the field", async (params, message) => {
+    const response = await app.post("/sms", params as Record<string, string>);
+    expect(response.status).toBe(400);
+    expect(response.text).toContain(message);
+    expect(await count("conversations", "+14155550999")).toBe(0);
+  });
+
+  it("a body over 64 kB gets 413; nonsense never gets a 500", async () => {
+    const big = await fetch(`${app.url}/sms`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x" },
+      body: `Body=${"a".repeat(65 * 1024)}`,
+    });
+    expect(big.status).toBe(413);
+    for (const body of ["%%%", "a=1&&&=", "\u0000\u0001", JSON.stringify({ Body: "x" })]) {
+      const response = await fetch(`${app.url}/sms`, { method: "POST", headers: { "X-Twilio-Signature": "x" }, body });
+      expect(response.status).toBe(403);
+    }
+    // The signature is checked before anything else, whatever the method.
+    const get = await fetch(`${app.url}/sms?Body=SIGNUP`);
+    expect(get.status).toBe(403);
+  });
+
+  it("the code in an inbound message is masked in the transcript", async () => {
+    const phone = newPhone();
+    const code = await toCode(phone);
+    await app.sms(phone, code);
+    const bodies = (await app.db.selectFrom("messages").select("body").where("phone", "=", phone).execute()).map((m) => m.body);
+    expect(bodies).toContain("••••••");
+    expect(bodies.join("\n")).not.toContain(code);
+  });
+
+  it("handles 20 messages of one phone sent at once, one at a time, none lost", async () => {
+    const phone = newPhone();
+    await app.sms(phone, "SIGNUP");
+    const sends = Array.from({ length: 20 }, (_, i) => app.sms(phone, `not an email ${i}`));
+    const results = await Promise.all(sends);
+    expect(results.every((r) => r.status === 200 && r.replies.length === 1)).toBe(true);
+    // Serialized: exactly 4 refusals, then the 5th starts over, then 15 "how to begin" replies.
+    const replies = results.map((r) => r.replies[0]!);
+    expect(replies.filter((r) => r.startsWith("An email address has no spaces"))).toHaveLength(4);
+    expect(replies.filter((r) => r.startsWith("That's too many tries"))).toHaveLength(1);
+    expect(replies.filter((r) => r.startsWith("Hi! Text SIGNUP"))).toHaveLength(15);
+    const conversation = await app.state(phone);
+    expect(conversation?.state).toBe("new");
+    expect(conversation?.row_version).toBe(21);
+    const inbound = await app.db.selectFrom("messages").select("id").where("phone", "=", phone).where("direction", "=", "in").execute();
+    expect(inbound).toHaveLength(21);
+  });
+
+  it("different phones are handled in parallel", async () => {
+    const phones = Array.from({ length: 10 }, newPhone);
+    const results = await Promise.all(phones.map((phone) => app.sms(phone, "SIGNUP")));
+    expect(results.map((r) => r.replies[0])).toEqual(phones.map(() => "Welcome! What's your email address?"));
+  });
+
+  it("GET /healthz checks the database", async () => {
+    const response = await fetch(`${app.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, database: "up" });
+  });
+});
