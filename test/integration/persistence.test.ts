@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SIGNUP_MACHINE_VERSION } from "../../machines/signup.js";
+import { StaleConversationError } from "../../src/conversation/ports.js";
+import { KyselyStore } from "../../src/store/kysely-store.js";
+import { freshPostgresUrl, postgresAvailable, sqliteUrl } from "../support/databases.js";
+import { FakeTwilio } from "../support/fake-twilio.js";
+import { productionEnv, RunningService } from "../support/service.js";
+
+const hasPostgres = await postgresAvailable();
+const databases: [string, () => Promise<string>][] = [["SQLite", async () => sqliteUrl()]];
+if (hasPostgres) databases.push(["Postgres", freshPostgresUrl]);
+
+describe.each(databases)("persistence on %s", (_name, makeUrl) => {
+  let twilio: FakeTwilio;
+  let databaseUrl: string;
+  const running: RunningService[] = [];
+  const start = async (instanceId: string) => {
+    const app = await RunningService.start({ env: productionEnv(twilio.url), databaseUrl, instanceId });
+    running.push(app);
+    return app;
+  };
+
+  beforeAll(async () => {
+    twilio = await FakeTwilio.start();
+    databaseUrl = await makeUrl();
+  });
+  afterAll(async () => {
+    for (const app of running.splice(0)) await app.stop().catch(() => undefined);
+    await twilio.close();
+  });
+
+  it("a restart mid-conversation continues where it was", async () => {
+    const phone = "+14155551001";
+    const first = await start("a");
+    await first.sms(phone, "SIGNUP");
+    await first.sms(phone, "ana.restart@example.com");
+    const code = twilio.lastCodeTo(phone)!;
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+
+    const second = await start("b");
+    expect((await second.state(phone))?.state).toBe("awaitingCode");
+    expect((await second.sms(phone, code)).replies).toEqual([]);
+    expect((await second.state(phone))?.state).toBe("verified");
+  });
+
+  it("two processes on one database serialize one phone and lose no update", async () => {
+    const phone = "+14155551002";
+    const [a, b] = [await start("proc-a"), await start("proc-b")];
+    await a.sms(phone, "SIGNUP");
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).sms(phone, `nope ${i}`)));
+    expect(results.every((r) => r.status === 200 && r.replies.length === 1)).toBe(true);
+    const replies = results.map((r) => r.replies[0]!);
+    expect(replies.filter((r) => r.startsWith("That's too many tries"))).toHaveLength(1);
+    expect(replies.filter((r) => r.startsWith("An email address has no spaces"))).toHaveLength(4);
+    const row = await a.state(phone);
+    expect(row?.row_version).toBe(21);
+    expect(row?.lease_owner).toBeNull();
+    const inbound = await a.db.selectFrom("messages").select("id").where("phone", "=", phone).where("direction", "=", "in").execute();
+    expect(inbound).toHaveLength(21);
+  });
+
+  it("a save with a stale row version is refused and writes nothing", async () => {
+    const phone = "+14155551003";
+    const app = running[0] ?? (await start("c"));
+    await app.sms(phone, "SIGNUP");
+    const store = new KyselyStore(app.db);
+    const record = (await store.load(phone))!;
+    const turn = {
+      phone,
+      messageSid: null,
+      expectedRowVersion: record.rowVersion - 1,
+      state: "verified",
+      snapshot: null,
+      machineVersion: SIGNUP_MACHINE_VERSION,
+      optedOut: false,
+      at: Date.now(),
+      inboundBody: "lost update",
+      replies: ["should not be stored"],
+      transitions: [],
+      effects: [],
+      outbox: [],
+    };
+    await expect(store.saveTurn(turn)).rejects.toBeInstanceOf(StaleConversationError);
+    expect((await app.state(phone))?.state).toBe("awaitingEmail");
+    const bodies = await app.db.selectFrom("messages").select("body").where("phone", "=", phone).execute();
+    expect(bodies.map((m) => m.body)).not.toContain("lost update");
+  });
+
+  it("a snapshot that no longer fits the machine starts over cleanly", async () => {
+    const phone = "+14155551004";
+    const app = running[0] ?? (await start("d"));
+    await app.sms(phone, "SIGNUP");
+    await app.db
+      .updateTable("conversations")
+      .set({ snapshot: JSON.stringify({ status: "active", value: "awaitingPassword", context: {} }) })
+      .where("phone", "=", phone)
+      .execute();
+    expect((await app.sms(phone, "hello")).replies).toEqual([
+      "We updated our sign-up, so we're starting over.\nHi! Text SIGNUP to create your account.",
+    ]);
+    await app.db.updateTable("conversations").set({ machine_version: SIGNUP_MACHINE_VERSION + 100 }).where("phone", "=", phone).execute();
+    expect((await app.sms(phone, "SIGNUP")).replies).toEqual(["We updated our sign-up, so we're starting over.\nWelcome! What's your email address?"]);
+    const row = await app.state(phone);
+    expect(row?.state).toBe("awaitingEmail");
+    expect(row?.machine_version).toBe(SIGNUP_MACHINE_VERSION);
+  });
+
+  it("a claim left by a process that died mid-turn is taken over on redelivery", async () => {
+    const phone = "+14155551005";
+    const app = running[0] ?? (await start("e"));
+    const store = new KyselyStore(app.db);
+    const sid = `SM${"d".repeat(32)}`;
+    expect(await store.claimMessage(sid, phone, 1_000, 30_000)).toEqual({ kind: "claimed" });
+    expect(await store.claimMessage(sid, phone, 2_000, 30_000)).toEqual({ kind: "duplicate", replies: null });
+    expect(await store.claimMessage(sid, phone, 40_000, 30_000)).toEqual({ kind: "claimed" });
+  });
+});

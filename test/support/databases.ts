@@ -1,0 +1,34 @@
+import pg from "pg";
+import { tempDatabaseUrl } from "./service.js";
+
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** Postgres runs on CI and the team's machines; elsewhere its tests skip with a warning (never silently on CI). */
+export async function postgresAvailable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return true;
+  } catch (error) {
+    if (process.env.CI) throw new Error(`PostgreSQL is required on CI at ${POSTGRES_URL}: ${String(error)}`);
+    console.warn(`PostgreSQL tests skipped: nothing answers at ${POSTGRES_URL} (${String(error)})`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A fresh schema per call, so test files never see each other's rows. */
+export async function freshPostgresUrl(): Promise<string> {
+  const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  await client.query(`create schema ${schema}`);
+  await client.end();
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  return url.toString();
+}
+
+export const sqliteUrl = tempDatabaseUrl;
