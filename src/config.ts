@@ -26,7 +26,12 @@ const optionalUrl = z
 
 const envSchema = z
   .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z.coerce
+      .number({ error: "must be a whole number from 0 to 65535" })
+      .int({ error: "must be a whole number from 0 to 65535" })
+      .min(0, { error: "must be a whole number from 0 to 65535" })
+      .max(65535, { error: "must be a whole number from 0 to 65535" })
+      .default(3000),
     HOST: z.string().default("127.0.0.1"),
     PUBLIC_URL: optionalUrl,
     DATABASE_URL: z
