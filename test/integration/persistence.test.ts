@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNUP_MACHINE_VERSION } from "../../machines/signup.js";
 import { StaleConversationError } from "../../src/conversation/ports.js";
 import { KyselyStore } from "../../src/store/kysely-store.js";
-import { freshPostgresUrl, postgresAvailable, sqliteUrl } from "../support/databases.js";
+import { dropPostgresDatabases, freshPostgresUrl, postgresAvailable, sqliteUrl } from "../support/databases.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { productionEnv, RunningService } from "../support/service.js";
 
@@ -27,6 +27,7 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
   afterAll(async () => {
     for (const app of running.splice(0)) await app.stop().catch(() => undefined);
     await twilio.close();
+    await dropPostgresDatabases();
   });
 
   it("a restart mid-conversation continues where it was", async () => {

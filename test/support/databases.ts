@@ -19,16 +19,31 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
-/** A fresh schema per call, so test files never see each other's rows. */
+/**
+ * A fresh database per call, so test files never see each other's rows. (A schema per test is not enough: Kysely's
+ * migrator looks for its own tables in every schema and would skip creating them.)
+ */
 export async function freshPostgresUrl(): Promise<string> {
-  const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const name = `sms_signup_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
-  await client.query(`create schema ${schema}`);
+  await client.query(`create database ${name}`);
   await client.end();
+  created.push(name);
   const url = new URL(POSTGRES_URL);
-  url.searchParams.set("options", `-c search_path=${schema}`);
+  url.pathname = `/${name}`;
   return url.toString();
+}
+
+const created: string[] = [];
+
+/** Drops the databases this process made (call after every service on them has stopped). */
+export async function dropPostgresDatabases(): Promise<void> {
+  if (created.length === 0) return;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  for (const name of created.splice(0)) await client.query(`drop database if exists ${name} with (force)`);
+  await client.end();
 }
 
 export const sqliteUrl = tempDatabaseUrl;
