@@ -1,4 +1,4 @@
-import { assign, emit, fromPromise, setup } from "xstate";
+import { and, assign, emit, fromPromise, setup } from "xstate";
 import { checkEmail } from "./email.js";
 import { messages } from "./messages.js";
 import type {
@@ -81,6 +81,11 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       touch: assign(({ event }) => ({ now: event.now, lastActivityAt: event.now })),
       moveClock: assign({ now: ({ event }) => event.now }),
       /** Back to the start; the send cap and cooldown belong to the phone and outlive the conversation. */
+      /** Every attempt counts against the cap, failed ones too: a failing provider must not be hammered. */
+      countSendAttempt: assign(({ context }) => ({
+        lastSentAt: context.now,
+        sendTimes: [...sendsInWindow(context), context.now],
+      })),
       startOver: assign(({ context, event }) => ({
         ...initialContext(context.phone, event.now),
         sendTimes: context.sendTimes,
@@ -147,6 +152,17 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
           SIGNUP: { actions: ["touch", assign({ emailAttempts: 0 }), { type: "reply", params: { text: messages.welcome } }] },
           RESEND: { actions: ["touch", { type: "reply", params: { text: messages.emailNeededFirst } }] },
           TEXT: [
+            {
+              // Starting over with another email must not become a way around the per-phone send cap.
+              guard: and(["isValidEmail", "sendCapReached"]),
+              actions: [
+                "touch",
+                {
+                  type: "reply",
+                  params: ({ context }) => ({ text: messages.tooManySends(Math.min(...sendsInWindow(context)) + limits.sendWindowMs - context.now) }),
+                },
+              ],
+            },
             {
               guard: "isValidEmail",
               target: "checkingEmail",
@@ -237,12 +253,19 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                 },
               ],
             },
-            { guard: "isResend", target: "awaitingCode", actions: { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "resend") }) } },
-            { target: "awaitingEmail", actions: [assign({ email: null }), { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "start") }) }] },
+            {
+              guard: "isResend",
+              target: "awaitingCode",
+              actions: ["countSendAttempt", { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "resend") }) }],
+            },
+            {
+              target: "awaitingEmail",
+              actions: ["countSendAttempt", assign({ email: null }), { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "start") }) }],
+            },
           ],
           onError: [
-            { guard: "isResend", target: "awaitingCode", actions: { type: "reply", params: { text: messages.sendFailedRetryResend } } },
-            { target: "awaitingEmail", actions: [assign({ email: null }), { type: "reply", params: { text: messages.sendFailedRetryEmail } }] },
+            { guard: "isResend", target: "awaitingCode", actions: ["countSendAttempt", { type: "reply", params: { text: messages.sendFailedRetryResend } }] },
+            { target: "awaitingEmail", actions: ["countSendAttempt", assign({ email: null }), { type: "reply", params: { text: messages.sendFailedRetryEmail } }] },
           ],
         },
       },

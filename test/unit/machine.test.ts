@@ -140,7 +140,7 @@ describe("limits", () => {
     expect(await m.text("RESEND")).toEqual(["We sent your code again. Reply with it when it arrives."]);
   });
 
-  it("the send cap survives starting over with SIGNUP", async () => {
+  it("the send cap survives starting over with SIGNUP and another email", async () => {
     const m = await atCode();
     for (let i = 0; i < 4; i += 1) {
       m.advance(30_000);
@@ -148,7 +148,18 @@ describe("limits", () => {
       await m.text(`ana${i}@example.com`);
     }
     m.advance(30_000);
-    await m.text("RESEND");
+    expect(await m.text("RESEND")).toEqual(["You've asked for a lot of codes. Please try again in 8 minutes."]);
+    await m.text("SIGNUP");
+    expect(await m.text("other@example.com")).toEqual(["You've asked for a lot of codes. Please try again in 8 minutes."]);
+    expect(m.state()).toBe("awaitingEmail");
+    expect(m.sends).toHaveLength(5);
+  });
+
+  it("failed sends count against the cap, so a failing provider is not hammered", async () => {
+    const m = driveMachine({ send: () => ({ status: "unavailable" }) });
+    await m.text("SIGNUP");
+    for (let i = 0; i < 5; i += 1) await m.text("ana@example.com");
+    expect(await m.text("ana@example.com")).toEqual(["You've asked for a lot of codes. Please try again in 10 minutes."]);
     expect(m.sends).toHaveLength(5);
   });
 
