@@ -25,7 +25,11 @@ export interface ServiceParts {
 /** The one place where adapters are chosen: from the configuration, for Node and Workers alike. */
 export function composeService({ config, db, logger, clock = systemClock, instanceId = crypto.randomUUID() }: ServiceParts) {
   const store = new KyselyStore(db);
-  const httpClient = new FetchHttpClient({ baseUrl: config.twilio.apiBaseUrl, timeoutMs: config.outboundTimeoutMs });
+  const httpClient = new FetchHttpClient({
+    baseUrl: config.twilio.apiBaseUrl,
+    timeoutMs: config.outboundTimeoutMs,
+    deadlineMs: config.outboundDeadlineMs,
+  });
   const sender: SmsSender = config.localMode
     ? new LogSmsSender(logger)
     : new TwilioSmsSender({
