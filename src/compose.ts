@@ -12,6 +12,7 @@ import { LogSmsSender } from "./twilio/log-sender.js";
 import { TwilioSmsSender } from "./twilio/messages-sender.js";
 import { AuthyVerificationProvider } from "./verification/authy.js";
 import { LocalVerificationProvider } from "./verification/local.js";
+import { VerifyVerificationProvider } from "./verification/verify.js";
 
 export interface ServiceParts {
   config: Config;
@@ -40,7 +41,7 @@ export function composeService({ config, db, logger, clock = systemClock, instan
         statusCallback: `${config.publicUrl}/sms/status`,
         httpClient,
       });
-  const provider = createProvider(config, new RecordingSmsSender(sender, store, clock));
+  const provider = createProvider(config, new RecordingSmsSender(sender, store, clock), httpClient, logger);
   const dispatcher = new OutboxDispatcher({ store, sender, clock, logger });
   const engine = new ConversationEngine({
     store,
@@ -65,7 +66,7 @@ export function composeService({ config, db, logger, clock = systemClock, instan
   return { app, engine, dispatcher, store, provider, sender };
 }
 
-function createProvider(config: Config, codeSender: SmsSender): VerificationProvider {
+function createProvider(config: Config, codeSender: SmsSender, httpClient: FetchHttpClient, logger: Logger): VerificationProvider {
   switch (config.provider) {
     case "authy":
       return new AuthyVerificationProvider({
@@ -74,7 +75,14 @@ function createProvider(config: Config, codeSender: SmsSender): VerificationProv
         timeoutMs: config.outboundTimeoutMs,
       });
     case "verify":
-      throw new Error("VERIFICATION_PROVIDER=verify is not available yet");
+      return new VerifyVerificationProvider({
+        accountSid: config.twilio.accountSid,
+        authToken: config.twilio.authToken,
+        serviceSid: config.twilio.verifyServiceSid ?? "",
+        httpClient,
+        verificationTtlMs: config.limits.codeTtlMs,
+        logger,
+      });
     default:
       return new LocalVerificationProvider({ sender: codeSender, codeTtlMs: config.limits.codeTtlMs });
   }
