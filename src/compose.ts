@@ -73,6 +73,7 @@ function createProvider(config: Config, codeSender: SmsSender, httpClient: Fetch
         apiKey: config.authy.apiKey ?? "",
         baseUrl: config.authy.apiUrl,
         timeoutMs: config.outboundTimeoutMs,
+        deadlineMs: config.outboundDeadlineMs,
       });
     case "verify":
       return new VerifyVerificationProvider({
