@@ -184,23 +184,8 @@ export class FakeTwilio {
   }
 
   /** Returns true when the fault answered the request itself. */
-  private async playFault(fault: Fault, response: ServerResponse): Promise<boolean> {
-    switch (fault.kind) {
-      case "delay":
-        await new Promise((resolve) => setTimeout(resolve, fault.ms));
-        return false;
-      case "status":
-        sendJson(response, fault.status, fault.body ?? { code: 20500, message: "Internal Server Error", status: fault.status });
-        return true;
-      case "malformed":
-        response.statusCode = 201;
-        response.setHeader("Content-Type", "application/json");
-        response.end("<html>not json</html>");
-        return true;
-      case "drop":
-        response.socket?.destroy();
-        return true;
-    }
+  private playFault(fault: Fault, response: ServerResponse): Promise<boolean> {
+    return playFault(fault, response);
   }
 
   private createMessage(request: RecordedRequest, response: ServerResponse): void {
@@ -244,5 +229,25 @@ export class FakeTwilio {
       to,
       uri: `${request.path.replace(".json", "")}/${message.sid}.json`,
     });
+  }
+}
+
+/** Plays a queued fault; returns true when the fault answered the request itself (a delay then answers normally). */
+export async function playFault(fault: Fault, response: ServerResponse): Promise<boolean> {
+  switch (fault.kind) {
+    case "delay":
+      await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      return false;
+    case "status":
+      sendJson(response, fault.status, fault.body ?? { code: 20500, message: "Internal Server Error", status: fault.status });
+      return true;
+    case "malformed":
+      response.statusCode = 201;
+      response.setHeader("Content-Type", "application/json");
+      response.end("<html>not json</html>");
+      return true;
+    case "drop":
+      response.socket?.destroy();
+      return true;
   }
 }
