@@ -5,11 +5,13 @@ import { ConversationEngine } from "./conversation/engine.js";
 import { OutboxDispatcher } from "./conversation/outbox-dispatcher.js";
 import { systemClock, type Clock, type Logger, type SmsSender, type VerificationProvider } from "./conversation/ports.js";
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
+import { KyselyDeliveryStatusStore } from "./store/delivery-status-store.js";
 import { KyselyStore } from "./store/kysely-store.js";
 import type { Database } from "./store/schema.js";
 import { FetchHttpClient } from "./twilio/fetch-http-client.js";
 import { LogSmsSender } from "./twilio/log-sender.js";
 import { TwilioSmsSender } from "./twilio/messages-sender.js";
+import { mountStatusCallback } from "./twilio/status-callback.js";
 import { AuthyVerificationProvider } from "./verification/authy.js";
 import { LocalVerificationProvider } from "./verification/local.js";
 import { VerifyVerificationProvider } from "./verification/verify.js";
@@ -58,6 +60,7 @@ export function composeService({ config, db, logger, clock = systemClock, instan
     logger,
     authToken: config.twilio.authToken,
     publicUrl: config.publicUrl,
+    mountWebhooks: (webhook) => mountStatusCallback(webhook, { store: new KyselyDeliveryStatusStore(db), logger, clock }),
     checkHealth: async () => {
       await sql`select 1`.execute(db);
       return true;
