@@ -3,7 +3,7 @@ import { FakeAuthy, AUTHY_TEST_KEY } from "../support/fake-authy.js";
 import { FakeTwilio, type Fault } from "../support/fake-twilio.js";
 import { listen } from "../support/http-server.js";
 import { productionEnv, RunningService, TestClock } from "../support/service.js";
-import { verifyEnv } from "./verify-provider.test.js";
+import { verifyEnv } from "../support/verify-env.js";
 
 // Short timeouts so a "slow" fake is slow without slowing the suite: each try gives up after 300 ms, a whole call
 // (its retries included) after 2 s. The fake's delay (1 s) outlasts one try but not the deadline.

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTwilio } from "../support/fake-twilio.js";
-import { productionEnv, RunningService, TEST_ACCOUNT_SID, TestClock } from "../support/service.js";
-
-export const VERIFY_SERVICE_SID = `VA${"c".repeat(32)}`;
-
-export function verifyEnv(twilioUrl: string): Record<string, string> {
-  return { ...productionEnv(twilioUrl), VERIFICATION_PROVIDER: "verify", TWILIO_VERIFY_SERVICE_SID: VERIFY_SERVICE_SID };
-}
+import { RunningService, TEST_ACCOUNT_SID, TestClock } from "../support/service.js";
+import { VERIFY_SERVICE_SID, verifyEnv } from "../support/verify-env.js";
 
 let phoneCounter = 0;
 /** A fresh US number per test, so tests share the service but not a conversation. */
