@@ -48,7 +48,7 @@ const envSchema = z
       .default("SIGNUP")
       .transform((words) => words.split(",").map((word) => word.trim().toUpperCase()).filter(Boolean))
       .pipe(z.array(z.string().regex(/^[A-Z0-9]+$/, "each keyword is one word of letters or digits")).min(1, "needs at least one word")),
-    OUTBOUND_TIMEOUT_MS: count(5000),
+    OUTBOUND_TIMEOUT_MS: count(5000).pipe(z.number().max(11_000, "must stay under the 12 s turn timeout (at most 11000)")),
     // Retries of one outbound call end within this; the engine abandons a turn at 12 s, Twilio waits 15 s.
     OUTBOUND_DEADLINE_MS: count(9000).pipe(z.number().max(11_000, "must stay under the 12 s turn timeout (at most 11000)")),
     CODE_TTL_SECONDS: seconds(DEFAULT_LIMITS.codeTtlMs),

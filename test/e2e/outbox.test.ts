@@ -117,4 +117,14 @@ describe("the success SMS goes through a durable outbox", () => {
     // Opted out: the bot stays silent until they opt back in.
     expect((await app.sms(PHONE, "hello")).replies).toEqual([]);
   });
+
+  it("an answer Twilio gave with 2xx but no readable body counts as accepted: not sent again, visible as failed", async () => {
+    const app = await start();
+    twilio.faults.messages.push({ kind: "malformed" });
+    await signUp(app);
+    expect(await outboxRow(app)).toMatchObject({ status: "failed", error_message: "Twilio accepted the message but its answer is not JSON" });
+    clock.advance(60 * 60_000);
+    expect(await app.service.dispatcher.drain()).toBe(0);
+    expect(twilio.requests.filter((r) => r.path.endsWith("/Messages.json"))).toHaveLength(1);
+  });
 });
