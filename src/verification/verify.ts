@@ -49,11 +49,14 @@ export class VerifyVerificationProvider implements VerificationProvider {
     try {
       const verification = await this.service.verifications.create({ to: input.phone, channel: "sms", ...(locale ? { locale } : {}) });
       // Anything but a pending verification is not a code on its way, whatever the HTTP status said.
-      if (verification?.status !== "pending") return this.failed("start", input.phone, { message: `unexpected status ${String(verification?.status)}` });
+      if (verification?.status !== "pending") {
+        this.logFailure("start", input.phone, { message: `unexpected status ${String(verification?.status)}` });
+        return { status: "unavailable" };
+      }
       return { status: "sent", ticket: null, providerId: null };
     } catch (error) {
       const failure = error as TwilioFailure;
-      this.failed("start", input.phone, failure);
+      this.logFailure("start", input.phone, failure);
       switch (failure.code) {
         case 60203:
           // Five sends per verification; the count lifts when the verification expires.
@@ -90,25 +93,25 @@ export class VerifyVerificationProvider implements VerificationProvider {
         case "failed":
           return { status: "expired" };
         default:
-          this.failed("check", input.phone, { message: `unexpected status ${String(check?.status)}` });
+          this.logFailure("check", input.phone, { message: `unexpected status ${String(check?.status)}` });
           return { status: "unavailable" };
       }
     } catch (error) {
       const failure = error as TwilioFailure;
       // After approval or expiry Verify deletes the verification: a check then is a 404 (20404).
       if (failure.status === 404 || failure.code === 20404) return { status: "expired" };
-      this.failed("check", input.phone, failure);
+      this.logFailure("check", input.phone, failure);
       if (failure.code === 60202) return { status: "too_many_attempts" };
       return { status: "unavailable" };
     }
   }
 
-  private failed(call: "start" | "check", phone: string, failure: TwilioFailure): SendCodeResult {
+  /** Why a call failed, for operators: the Twilio error code and status, never the code or the full number. */
+  private logFailure(call: "start" | "check", phone: string, failure: TwilioFailure): void {
     const reason = failure.name === "TimeoutError" || failure.name === "AbortError" ? "timed out" : (failure.message ?? String(failure));
     this.options.logger.warn(
       { phone: maskPhone(phone), call, httpStatus: failure.status ?? null, twilioError: failure.code ?? null, reason },
       "Verify call failed",
     );
-    return { status: "unavailable" };
   }
 }
