@@ -99,6 +99,15 @@ describe("faults on Verify, through whole conversations", () => {
     expect((await app.state(phone))?.state).toBe("verified");
   });
 
+  it("no code reached the log or the transcript, whatever failed", async () => {
+    const transcript = (await app.db.selectFrom("messages").select("body").execute()).map((m) => m.body).join("\n");
+    expect(twilio.verifications.size).toBeGreaterThan(5);
+    for (const { code } of twilio.verifications.values()) {
+      expect(app.logger.text).not.toMatch(new RegExp(`\\b${code}\\b`));
+      expect(transcript).not.toMatch(new RegExp(`\\b${code}\\b`));
+    }
+  });
+
   it("a check refused by Twilio's rate limiter (429 20429) is repeated and goes through", async () => {
     const phone = nextPhone();
     await emailStep(phone, []);
