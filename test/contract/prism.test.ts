@@ -4,8 +4,8 @@ import { FetchHttpClient } from "../../src/twilio/fetch-http-client.js";
 import { TwilioSmsSender } from "../../src/twilio/messages-sender.js";
 import { VerifyVerificationProvider } from "../../src/verification/verify.js";
 import { startPrism, twilioOaiDir, type PrismServer } from "../support/prism.js";
-import { MemoryLogger, PUBLIC_URL, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_TWILIO_NUMBER } from "../support/service.js";
-import { VERIFY_SERVICE_SID } from "../support/verify-env.js";
+import { MemoryLogger, productionEnv, PUBLIC_URL, RunningService, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_TWILIO_NUMBER } from "../support/service.js";
+import { VERIFY_SERVICE_SID, verifyEnv } from "../support/verify-env.js";
 
 const oai = twilioOaiDir();
 if (!oai) {
@@ -114,5 +114,30 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     ]);
     expect(exchanges[1]!.status).toBeGreaterThanOrEqual(200);
     expect(exchanges[1]!.status).toBeLessThan(300);
+  });
+
+  it("the whole service, Verify provider: a conversation against Prism reaches verified", async () => {
+    const app = await RunningService.start({ env: verifyEnv(verifyPrism.url) });
+    try {
+      await app.sms(PHONE, "SIGNUP");
+      // Any 422 from Prism would be "couldn't send" / "couldn't check" here.
+      expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+      expect((await app.sms(PHONE, "123456")).replies).toEqual([]);
+      expect((await app.state(PHONE))?.state).toBe("verified");
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it("the whole service, local provider: its code SMS through the Messages API passes", async () => {
+    const app = await RunningService.start({ env: productionEnv(messagesPrism.url) });
+    try {
+      await app.sms(PHONE, "SIGNUP");
+      expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+      const sent = await app.db.selectFrom("messages").select(["channel", "twilio_sid"]).where("channel", "=", "api").executeTakeFirstOrThrow();
+      expect(sent.twilio_sid).toMatch(/^(SM|MM)/);
+    } finally {
+      await app.stop();
+    }
   });
 });
