@@ -5,13 +5,16 @@ import { ConversationEngine } from "./conversation/engine.js";
 import { OutboxDispatcher } from "./conversation/outbox-dispatcher.js";
 import { systemClock, type Clock, type Logger, type SmsSender, type VerificationProvider } from "./conversation/ports.js";
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
+import { KyselyDeliveryStatusStore } from "./store/delivery-status-store.js";
 import { KyselyStore } from "./store/kysely-store.js";
 import type { Database } from "./store/schema.js";
 import { FetchHttpClient } from "./twilio/fetch-http-client.js";
 import { LogSmsSender } from "./twilio/log-sender.js";
 import { TwilioSmsSender } from "./twilio/messages-sender.js";
+import { mountStatusCallback } from "./twilio/status-callback.js";
 import { AuthyVerificationProvider } from "./verification/authy.js";
 import { LocalVerificationProvider } from "./verification/local.js";
+import { VerifyVerificationProvider } from "./verification/verify.js";
 
 export interface ServiceParts {
   config: Config;
@@ -25,7 +28,11 @@ export interface ServiceParts {
 /** The one place where adapters are chosen: from the configuration, for Node and Workers alike. */
 export function composeService({ config, db, logger, clock = systemClock, instanceId = crypto.randomUUID() }: ServiceParts) {
   const store = new KyselyStore(db);
-  const httpClient = new FetchHttpClient({ baseUrl: config.twilio.apiBaseUrl, timeoutMs: config.outboundTimeoutMs });
+  const httpClient = new FetchHttpClient({
+    baseUrl: config.twilio.apiBaseUrl,
+    timeoutMs: config.outboundTimeoutMs,
+    deadlineMs: config.outboundDeadlineMs,
+  });
   const sender: SmsSender = config.localMode
     ? new LogSmsSender(logger)
     : new TwilioSmsSender({
@@ -36,7 +43,7 @@ export function composeService({ config, db, logger, clock = systemClock, instan
         statusCallback: `${config.publicUrl}/sms/status`,
         httpClient,
       });
-  const provider = createProvider(config, new RecordingSmsSender(sender, store, clock));
+  const provider = createProvider(config, new RecordingSmsSender(sender, store, clock), httpClient, logger);
   const dispatcher = new OutboxDispatcher({ store, sender, clock, logger });
   const engine = new ConversationEngine({
     store,
@@ -53,6 +60,7 @@ export function composeService({ config, db, logger, clock = systemClock, instan
     logger,
     authToken: config.twilio.authToken,
     publicUrl: config.publicUrl,
+    mountWebhooks: (webhook) => mountStatusCallback(webhook, { store: new KyselyDeliveryStatusStore(db), logger, clock }),
     checkHealth: async () => {
       await sql`select 1`.execute(db);
       return true;
@@ -61,16 +69,24 @@ export function composeService({ config, db, logger, clock = systemClock, instan
   return { app, engine, dispatcher, store, provider, sender };
 }
 
-function createProvider(config: Config, codeSender: SmsSender): VerificationProvider {
+function createProvider(config: Config, codeSender: SmsSender, httpClient: FetchHttpClient, logger: Logger): VerificationProvider {
   switch (config.provider) {
     case "authy":
       return new AuthyVerificationProvider({
         apiKey: config.authy.apiKey ?? "",
         baseUrl: config.authy.apiUrl,
         timeoutMs: config.outboundTimeoutMs,
+        deadlineMs: config.outboundDeadlineMs,
       });
     case "verify":
-      throw new Error("VERIFICATION_PROVIDER=verify is not available yet");
+      return new VerifyVerificationProvider({
+        accountSid: config.twilio.accountSid,
+        authToken: config.twilio.authToken,
+        serviceSid: config.twilio.verifyServiceSid ?? "",
+        httpClient,
+        verificationTtlMs: config.limits.codeTtlMs,
+        logger,
+      });
     default:
       return new LocalVerificationProvider({ sender: codeSender, codeTtlMs: config.limits.codeTtlMs });
   }

@@ -53,7 +53,9 @@ const envSchema = z
       .default("SIGNUP")
       .transform((words) => words.split(",").map((word) => word.trim().toUpperCase()).filter(Boolean))
       .pipe(z.array(z.string().regex(/^[A-Z0-9]+$/, "each keyword is one word of letters or digits")).min(1, "needs at least one word")),
-    OUTBOUND_TIMEOUT_MS: count(5000),
+    OUTBOUND_TIMEOUT_MS: count(5000).pipe(z.number().max(11_000, "must stay under the 12 s turn timeout (at most 11000)")),
+    // Retries of one outbound call end within this; the engine abandons a turn at 12 s, Twilio waits 15 s.
+    OUTBOUND_DEADLINE_MS: count(9000).pipe(z.number().max(11_000, "must stay under the 12 s turn timeout (at most 11000)")),
     CODE_TTL_SECONDS: seconds(DEFAULT_LIMITS.codeTtlMs),
     MAX_WRONG_CODES: count(DEFAULT_LIMITS.maxWrongCodes),
     RESEND_COOLDOWN_SECONDS: seconds(DEFAULT_LIMITS.resendCooldownMs),
@@ -113,6 +115,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     adminToken: e.ADMIN_TOKEN,
     signupKeywords: e.SIGNUP_KEYWORDS,
     outboundTimeoutMs: e.OUTBOUND_TIMEOUT_MS,
+    outboundDeadlineMs: Math.max(e.OUTBOUND_TIMEOUT_MS, e.OUTBOUND_DEADLINE_MS),
     limits: {
       codeTtlMs: e.CODE_TTL_SECONDS,
       maxWrongCodes: e.MAX_WRONG_CODES,

@@ -1,5 +1,9 @@
 // The twilio SDK's documented extension point (ClientOpts.httpClient), on fetch: it runs on Node and on Workers,
-// gives every call a timeout, and sends every request to TWILIO_API_BASE_URL when one is set (mocks, fakes).
+// gives every call a timeout, retries what is safe to repeat (retry-policy.ts) inside one deadline, and sends every
+// request to TWILIO_API_BASE_URL when one is set (mocks, fakes).
+
+import { classifyFetchError, DEFAULT_RETRY, retryAfterMs, withRetries, type RetryOptions } from "../http/retry.js";
+import { callKind, retryVerdict, type CallOutcome } from "./retry-policy.js";
 
 export interface TwilioRequest {
   method: string;
@@ -21,7 +25,12 @@ export interface TwilioResponse {
 export interface FetchHttpClientOptions {
   /** Replaces scheme and host of every request (api.twilio.com, verify.twilio.com); the path is kept. */
   baseUrl?: string | undefined;
+  /** Each try is aborted after this long. */
   timeoutMs: number;
+  /** All tries of one call end within this long (default: the timeout, i.e. no retry after a timeout). */
+  deadlineMs?: number;
+  /** Backoff and attempts; tests make the waits short or the jitter fixed. */
+  retry?: Partial<Omit<RetryOptions, "timeoutMs" | "deadlineMs">>;
   fetch?: typeof fetch;
 }
 
@@ -54,15 +63,31 @@ export class FetchHttpClient {
     const headers = new Headers(opts.headers);
     if (opts.username && opts.password) headers.set("Authorization", `Basic ${btoa(`${opts.username}:${opts.password}`)}`);
     headers.delete("Connection");
-    const hasBody = opts.data !== undefined && !["GET", "HEAD"].includes(opts.method.toUpperCase());
-    const response = await this.fetch(url, {
-      method: opts.method.toUpperCase(),
-      headers,
-      body: hasBody ? formEncode(opts.data).toString() : undefined,
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-      redirect: "manual",
-    });
-    const body = await response.text();
-    return { statusCode: response.status, body, headers: Object.fromEntries(response.headers) };
+    const method = opts.method.toUpperCase();
+    const hasBody = opts.data !== undefined && !["GET", "HEAD"].includes(method);
+    const body = hasBody ? formEncode(opts.data).toString() : undefined;
+    const kind = callKind(method, opts.uri);
+    return withRetries(
+      async (signal) => {
+        const response = await this.fetch(url, { method, headers, body, signal, redirect: "manual" });
+        const text = await response.text();
+        return { statusCode: response.status, body: text, headers: Object.fromEntries(response.headers) };
+      },
+      (outcome) => {
+        const call: CallOutcome = outcome.ok
+          ? {
+              kind: "answered",
+              answer: { statusCode: outcome.value.statusCode, body: outcome.value.body, retryAfterMs: retryAfterMs(outcome.value.headers["retry-after"]) },
+            }
+          : { kind: "failed", failure: classifyFetchError(outcome.error) };
+        return retryVerdict(kind, call);
+      },
+      {
+        ...DEFAULT_RETRY,
+        ...this.options.retry,
+        timeoutMs: this.options.timeoutMs,
+        deadlineMs: Math.max(this.options.timeoutMs, this.options.deadlineMs ?? this.options.timeoutMs),
+      },
+    );
   }
 }

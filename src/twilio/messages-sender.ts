@@ -26,7 +26,8 @@ export function toSmsSendError(error: unknown): SmsSendError {
     const retryable = rest.status === 429 || rest.status >= 500;
     return new SmsSendError(rest.message ?? `HTTP ${rest.status}`, typeof rest.code === "number" ? rest.code : null, retryable);
   }
-  if (error instanceof SyntaxError) return new SmsSendError("Twilio answered with a body that is not JSON", null, true);
+  // The SDK parses only 2xx bodies: Twilio accepted the message, so a retry would most likely send it twice.
+  if (error instanceof SyntaxError) return new SmsSendError("Twilio accepted the message but its answer is not JSON", null, false);
   const reason = rest.name === "TimeoutError" || rest.name === "AbortError" ? "timed out" : (rest.message ?? String(error));
   return new SmsSendError(`could not reach Twilio: ${reason}`, null, true);
 }
@@ -47,8 +48,13 @@ export class TwilioSmsSender implements SmsSender {
         ...(this.options.messagingServiceSid ? { messagingServiceSid: this.options.messagingServiceSid } : { from: this.options.from ?? "" }),
         ...(this.options.statusCallback ? { statusCallback: this.options.statusCallback } : {}),
       });
+      if (typeof message.sid !== "string" || typeof message.status !== "string") {
+        // Accepted (2xx) but not the resource we know: as above, not repeated.
+        throw new SmsSendError("Twilio accepted the message but its answer has no sid", null, false);
+      }
       return { sid: message.sid, status: message.status };
     } catch (error) {
+      if (error instanceof SmsSendError) throw error;
       throw toSmsSendError(error);
     }
   }

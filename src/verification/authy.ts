@@ -1,12 +1,17 @@
 import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
 import type { VerificationProvider } from "../conversation/ports.js";
 import { splitPhone } from "../conversation/phone.js";
+import { AGAIN, DEFAULT_RETRY, isJson, STOP, withRetries, type RetryOptions } from "../http/retry.js";
 
 export interface AuthyProviderOptions {
   apiKey: string;
   /** https://api.authy.com, or a fake in tests. */
   baseUrl: string;
+  /** Each try is aborted after this long. */
   timeoutMs: number;
+  /** One sendCode or checkCode, all its calls and retries included, ends within this (default: the timeout). */
+  deadlineMs?: number;
+  retry?: Partial<Omit<RetryOptions, "timeoutMs" | "deadlineMs">>;
   fetch?: typeof fetch;
 }
 
@@ -36,7 +41,13 @@ export class AuthyVerificationProvider implements VerificationProvider {
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
+  /** When the operation starting now must be over: registering and sending share one budget. */
+  private deadline(): number {
+    return Date.now() + Math.max(this.options.timeoutMs, this.options.deadlineMs ?? this.options.timeoutMs);
+  }
+
   async sendCode(input: SendCodeInput): Promise<SendCodeResult> {
+    const until = this.deadline();
     let authyId = input.providerId;
     if (!authyId) {
       const { countryCode, nationalNumber } = splitPhone(input.phone);
@@ -45,14 +56,14 @@ export class AuthyVerificationProvider implements VerificationProvider {
         "user[cellphone]": nationalNumber,
         "user[country_code]": countryCode,
       });
-      const created = await this.call("POST", "/protected/json/users/new", form);
+      const created = await this.call("POST", "/protected/json/users/new", until, form);
       if (!created.ok) return { status: "unavailable" };
       const id = created.body.user?.id;
       if (created.status !== 200 || id === undefined || id === null) return sendError(created.status, created.body);
       authyId = String(id);
     }
     // force=true: without it Authy skips the SMS for people who have its app, and answers "ignored".
-    const sms = await this.call("GET", `/protected/json/sms/${encodeURIComponent(authyId)}?force=true`);
+    const sms = await this.call("GET", `/protected/json/sms/${encodeURIComponent(authyId)}?force=true`, until);
     if (!sms.ok) return { status: "unavailable" };
     if (sms.status !== 200 || !isTrue(sms.body.success) || sms.body.ignored === true) return sendError(sms.status, sms.body);
     return { status: "sent", providerId: authyId, ticket: null };
@@ -64,6 +75,7 @@ export class AuthyVerificationProvider implements VerificationProvider {
     const answer = await this.call(
       "GET",
       `/protected/json/verify/${encodeURIComponent(input.code)}/${encodeURIComponent(input.providerId)}`,
+      this.deadline(),
     );
     if (!answer.ok) return { status: "unavailable" };
     if (answer.status === 200 && answer.body.token === "is valid") return { status: "approved" };
@@ -74,22 +86,34 @@ export class AuthyVerificationProvider implements VerificationProvider {
     return { status: "unavailable" };
   }
 
-  private async call(method: "GET" | "POST", path: string, form?: URLSearchParams): Promise<AuthyAnswer> {
+  /**
+   * Every Authy call is safe to repeat, so each is retried after a failure to connect, a timeout, a dropped
+   * connection, a 5xx or a body that is not JSON: the token check and the SMS request are GETs (a repeated SMS
+   * request re-sends the current token), and users/new answers with the existing user for the same email and phone.
+   * Authy's 4xx (and its 429, "too many attempts") are answers, not failures, and are not repeated.
+   */
+  private async call(method: "GET" | "POST", path: string, until: number, form?: URLSearchParams): Promise<AuthyAnswer> {
     try {
-      const response = await this.fetch(`${this.options.baseUrl}${path}`, {
-        method,
-        headers: {
-          "X-Authy-API-Key": this.options.apiKey,
-          Accept: "application/json",
-          ...(form ? { "Content-Type": "application/x-www-form-urlencoded" } : {}),
+      const { status, text } = await withRetries(
+        async (signal) => {
+          const response = await this.fetch(`${this.options.baseUrl}${path}`, {
+            method,
+            headers: {
+              "X-Authy-API-Key": this.options.apiKey,
+              Accept: "application/json",
+              ...(form ? { "Content-Type": "application/x-www-form-urlencoded" } : {}),
+            },
+            body: form?.toString(),
+            signal,
+          });
+          return { status: response.status, text: await response.text() };
         },
-        body: form?.toString(),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      const text = await response.text();
+        (outcome) => (!outcome.ok || outcome.value.status >= 500 || !isJson(outcome.value.text) ? AGAIN : STOP),
+        { ...DEFAULT_RETRY, ...this.options.retry, timeoutMs: this.options.timeoutMs, deadlineMs: Math.max(1, until - Date.now()) },
+      );
       const body = JSON.parse(text) as unknown;
       if (typeof body !== "object" || body === null) return { ok: false, reason: "body is not a JSON object" };
-      return { ok: true, status: response.status, body: body as AuthyBody };
+      return { ok: true, status, body: body as AuthyBody };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
     }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { playFault, type Fault } from "./fake-twilio.js";
 import { listen, sendJson, type RecordedRequest, type TestServer } from "./http-server.js";
 
 export const AUTHY_TEST_KEY = "authy-test-key-0123456789";
@@ -20,6 +21,8 @@ const error = (code: string, message: string) => ({ error_code: code, message, e
 export class FakeAuthy {
   readonly requests: RecordedRequest[] = [];
   readonly users = new Map<number, AuthyUser>();
+  /** Played one per request, before the normal answer. */
+  readonly faults: Fault[] = [];
   private nextId = 1635;
   private server!: TestServer;
 
@@ -42,8 +45,10 @@ export class FakeAuthy {
     return null;
   }
 
-  private handle(request: RecordedRequest, response: ServerResponse): void {
+  private async handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
     this.requests.push(request);
+    const fault = this.faults.shift();
+    if (fault && (await playFault(fault, response))) return;
     if (request.headers["x-authy-api-key"] !== AUTHY_TEST_KEY) return sendJson(response, 401, error("60001", "Invalid API key"));
     if (request.method === "POST" && request.path === "/protected/json/users/new") return this.createUser(request, response);
     const sms = /^\/protected\/json\/sms\/(\d+)$/.exec(request.path);

@@ -1,0 +1,117 @@
+import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
+import { maskPhone } from "../conversation/mask.js";
+import { splitPhone } from "../conversation/phone.js";
+import type { Logger, VerificationProvider } from "../conversation/ports.js";
+import type { FetchHttpClient } from "../twilio/fetch-http-client.js";
+import { createTwilioClient, type TwilioClient } from "../twilio/messages-sender.js";
+import { verifyLocale } from "./verify-locale.js";
+
+export interface VerifyProviderOptions {
+  accountSid: string;
+  authToken: string;
+  /** The Verify service (VA…). */
+  serviceSid: string;
+  /** Timeouts, retries and TWILIO_API_BASE_URL live here (see retry-policy.ts for what Verify calls repeat). */
+  httpClient: FetchHttpClient;
+  /** How long Verify keeps a verification: after 60203 (max sends) a new one can start when it is gone. */
+  verificationTtlMs: number;
+  logger: Logger;
+}
+
+// Verify's Code is 4 to 10 characters; anything else would be answered 60200 without counting as a try.
+const VERIFY_CODE = /^\d{4,10}$/;
+
+interface TwilioFailure {
+  status?: number;
+  code?: number;
+  name?: string;
+  message?: string;
+}
+
+/**
+ * Twilio Verify v2 (reference/twilio.md §3) through the twilio SDK: Verify makes, sends and checks the code; we
+ * never see it. RESEND starts a verification again, which re-sends the same code while one is pending.
+ */
+export class VerifyVerificationProvider implements VerificationProvider {
+  readonly name = "verify" as const;
+  private readonly client: TwilioClient;
+
+  constructor(private readonly options: VerifyProviderOptions) {
+    this.client = createTwilioClient(options.accountSid, options.authToken, options.httpClient);
+  }
+
+  private get service() {
+    return this.client.verify.v2.services(this.options.serviceSid);
+  }
+
+  async sendCode(input: SendCodeInput): Promise<SendCodeResult> {
+    const locale = verifyLocale(splitPhone(input.phone).country);
+    try {
+      const verification = await this.service.verifications.create({ to: input.phone, channel: "sms", ...(locale ? { locale } : {}) });
+      // Anything but a pending verification is not a code on its way, whatever the HTTP status said.
+      if (verification?.status !== "pending") {
+        this.logFailure("start", input.phone, { message: `unexpected status ${String(verification?.status)}` });
+        return { status: "unavailable" };
+      }
+      return { status: "sent", ticket: null, providerId: null };
+    } catch (error) {
+      const failure = error as TwilioFailure;
+      this.logFailure("start", input.phone, failure);
+      switch (failure.code) {
+        case 60203:
+          // Five sends per verification; the count lifts when the verification expires.
+          return { status: "rate_limited", retryAfterMs: this.options.verificationTtlMs };
+        case 60200: // invalid parameter: here, a To that Verify cannot send to
+        case 60205: // SMS not supported by a landline
+        case 21211:
+        case 21614:
+          return { status: "undeliverable" };
+        case 60410: // Fraud Guard: that prefix is blocked for 12 hours
+        case 60605: // Geo permissions: the country is not enabled
+          return { status: "blocked" };
+        default:
+          return { status: "unavailable" };
+      }
+    }
+  }
+
+  async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
+    if (!VERIFY_CODE.test(input.code)) return { status: "wrong" };
+    try {
+      const check = await this.service.verificationChecks.create({ to: input.phone, code: input.code });
+      switch (check?.status) {
+        case "approved":
+          return { status: "approved" };
+        case "pending":
+          // A wrong code is a 200 with the verification still pending.
+          return { status: "wrong" };
+        case "max_attempts_reached":
+          return { status: "too_many_attempts" };
+        case "canceled":
+        case "expired":
+        case "deleted":
+        case "failed":
+          return { status: "expired" };
+        default:
+          this.logFailure("check", input.phone, { message: `unexpected status ${String(check?.status)}` });
+          return { status: "unavailable" };
+      }
+    } catch (error) {
+      const failure = error as TwilioFailure;
+      // After approval or expiry Verify deletes the verification: a check then is a 404 (20404).
+      if (failure.status === 404 || failure.code === 20404) return { status: "expired" };
+      this.logFailure("check", input.phone, failure);
+      if (failure.code === 60202) return { status: "too_many_attempts" };
+      return { status: "unavailable" };
+    }
+  }
+
+  /** Why a call failed, for operators: the Twilio error code and status, never the code or the full number. */
+  private logFailure(call: "start" | "check", phone: string, failure: TwilioFailure): void {
+    const reason = failure.name === "TimeoutError" || failure.name === "AbortError" ? "timed out" : (failure.message ?? String(failure));
+    this.options.logger.warn(
+      { phone: maskPhone(phone), call, httpStatus: failure.status ?? null, twilioError: failure.code ?? null, reason },
+      "Verify call failed",
+    );
+  }
+}

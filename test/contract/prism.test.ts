@@ -1,0 +1,143 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FetchHttpClient } from "../../src/twilio/fetch-http-client.js";
+import { TwilioSmsSender } from "../../src/twilio/messages-sender.js";
+import { VerifyVerificationProvider } from "../../src/verification/verify.js";
+import { startPrism, twilioOaiDir, type PrismServer } from "../support/prism.js";
+import { MemoryLogger, productionEnv, PUBLIC_URL, RunningService, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_TWILIO_NUMBER } from "../support/service.js";
+import { VERIFY_SERVICE_SID, verifyEnv } from "../support/verify-env.js";
+
+const oai = twilioOaiDir();
+if (!oai) {
+  console.warn(
+    "Contract tests skipped: Twilio's OpenAPI files (../shared/twilio-oai/twilio_api_v2010.json and twilio_verify_v2.json) " +
+      "are not beside this repository. They are in CI and on the team's machines.",
+  );
+}
+
+const PHONE = "+14155550123";
+const MESSAGES_PATH = `/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Messages.json`;
+
+interface Exchange {
+  method: string;
+  path: string;
+  status: number;
+  body: string;
+}
+
+/** Our real fetch http client, pointed at Prism, remembering each answer so the test can read Prism's verdict. */
+function recordingClient(baseUrl: string) {
+  const exchanges: Exchange[] = [];
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const response = await globalThis.fetch(input, init);
+    const body = await response.clone().text();
+    exchanges.push({ method: init?.method ?? "GET", path: new URL(String(input)).pathname, status: response.status, body });
+    return response;
+  };
+  return { exchanges, httpClient: new FetchHttpClient({ baseUrl, timeoutMs: 10_000, fetch }) };
+}
+
+describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Prism on twilio-oai)", () => {
+  let messagesPrism: PrismServer;
+  let verifyPrism: PrismServer;
+
+  beforeAll(async () => {
+    // One Prism per file: Messages lives in api_v2010, Verify in verify_v2.
+    [messagesPrism, verifyPrism] = await Promise.all([
+      startPrism(join(oai!, "twilio_api_v2010.json")),
+      startPrism(join(oai!, "twilio_verify_v2.json")),
+    ]);
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all([messagesPrism?.stop(), verifyPrism?.stop()]);
+  });
+
+  it("validation is on: a Messages create without To is refused with 422", async () => {
+    const { httpClient } = recordingClient(messagesPrism.url);
+    const response = await httpClient.request({
+      method: "POST",
+      uri: `https://api.twilio.com${MESSAGES_PATH}`,
+      username: TEST_ACCOUNT_SID,
+      password: TEST_AUTH_TOKEN,
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      data: { From: TEST_TWILIO_NUMBER, Body: "no recipient" },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.body).toContain("To");
+  });
+
+  it("validation is on: a Verify start without Channel is refused with 422", async () => {
+    const { httpClient } = recordingClient(verifyPrism.url);
+    const response = await httpClient.request({
+      method: "POST",
+      uri: `https://verify.twilio.com/v2/Services/${VERIFY_SERVICE_SID}/Verifications`,
+      username: TEST_ACCOUNT_SID,
+      password: TEST_AUTH_TOKEN,
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      data: { To: PHONE },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.body).toContain("Channel");
+  });
+
+  it("the Messages API request of TwilioSmsSender is accepted, with a number or a Messaging Service", async () => {
+    const { exchanges, httpClient } = recordingClient(messagesPrism.url);
+    const common = { accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN, statusCallback: `${PUBLIC_URL}/sms/status`, httpClient };
+    const viaNumber = new TwilioSmsSender({ ...common, from: TEST_TWILIO_NUMBER });
+    const viaService = new TwilioSmsSender({ ...common, messagingServiceSid: `MG${"d".repeat(32)}` });
+    const sent = await viaNumber.send({ to: PHONE, body: "You did it! Signup complete :) Your account is ana@example.com." });
+    expect(sent.sid).toMatch(/^(SM|MM)/);
+    await viaService.send({ to: PHONE, body: "Your sign-up code is 123456." });
+    expect(exchanges.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
+      { method: "POST", path: MESSAGES_PATH, status: 201 },
+      { method: "POST", path: MESSAGES_PATH, status: 201 },
+    ]);
+  });
+
+  it("both Verify requests of VerifyVerificationProvider are accepted (start with locale, check)", async () => {
+    const { exchanges, httpClient } = recordingClient(verifyPrism.url);
+    const provider = new VerifyVerificationProvider({
+      accountSid: TEST_ACCOUNT_SID,
+      authToken: TEST_AUTH_TOKEN,
+      serviceSid: VERIFY_SERVICE_SID,
+      httpClient,
+      verificationTtlMs: 600_000,
+      logger: new MemoryLogger(),
+    });
+    const input = { phone: PHONE, email: "ana@example.com", ticket: null, providerId: null };
+    // Prism answers with the spec's examples: a pending verification, an approved check.
+    expect(await provider.sendCode({ ...input, reason: "start" })).toEqual({ status: "sent", ticket: null, providerId: null });
+    expect(await provider.checkCode({ ...input, code: "123456" })).toEqual({ status: "approved" });
+    expect(exchanges.map(({ path, status }) => ({ path, status }))).toEqual([
+      { path: `/v2/Services/${VERIFY_SERVICE_SID}/Verifications`, status: 201 },
+      { path: `/v2/Services/${VERIFY_SERVICE_SID}/VerificationCheck`, status: expect.any(Number) },
+    ]);
+    expect(exchanges[1]!.status).toBeGreaterThanOrEqual(200);
+    expect(exchanges[1]!.status).toBeLessThan(300);
+  });
+
+  it("the whole service, Verify provider: a conversation against Prism reaches verified", async () => {
+    const app = await RunningService.start({ env: verifyEnv(verifyPrism.url) });
+    try {
+      await app.sms(PHONE, "SIGNUP");
+      // Any 422 from Prism would be "couldn't send" / "couldn't check" here.
+      expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+      expect((await app.sms(PHONE, "123456")).replies).toEqual([]);
+      expect((await app.state(PHONE))?.state).toBe("verified");
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it("the whole service, local provider: its code SMS through the Messages API passes", async () => {
+    const app = await RunningService.start({ env: productionEnv(messagesPrism.url) });
+    try {
+      await app.sms(PHONE, "SIGNUP");
+      expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+      const sent = await app.db.selectFrom("messages").select(["channel", "twilio_sid"]).where("channel", "=", "api").executeTakeFirstOrThrow();
+      expect(sent.twilio_sid).toMatch(/^(SM|MM)/);
+    } finally {
+      await app.stop();
+    }
+  });
+});
