@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { AdminQueries, mountAdmin } from "./admin/index.js";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { ConversationEngine } from "./conversation/engine.js";
@@ -57,6 +58,8 @@ export function composeService({ config, db, logger, clock = systemClock, instan
       await sql`select 1`.execute(db);
       return true;
     },
+    mount: (routes) =>
+      mountAdmin(routes, { queries: new AdminQueries(db), engine, adminToken: config.adminToken, publicUrl: config.publicUrl, clock, logger }),
   });
   return { app, engine, dispatcher, store, provider, sender };
 }
