@@ -6,6 +6,7 @@ import { ConversationEngine } from "./conversation/engine.js";
 import { OutboxDispatcher } from "./conversation/outbox-dispatcher.js";
 import { systemClock, type Clock, type Logger, type SmsSender, type VerificationProvider } from "./conversation/ports.js";
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
+import { mountLocalOutbox } from "./local/outbox-route.js";
 import { KyselyStore } from "./store/kysely-store.js";
 import type { Database } from "./store/schema.js";
 import { FetchHttpClient } from "./twilio/fetch-http-client.js";
@@ -27,8 +28,9 @@ export interface ServiceParts {
 export function composeService({ config, db, logger, clock = systemClock, instanceId = crypto.randomUUID() }: ServiceParts) {
   const store = new KyselyStore(db);
   const httpClient = new FetchHttpClient({ baseUrl: config.twilio.apiBaseUrl, timeoutMs: config.outboundTimeoutMs });
-  const sender: SmsSender = config.localMode
-    ? new LogSmsSender(logger)
+  const localSender = config.localMode ? new LogSmsSender(logger) : null;
+  const sender: SmsSender = localSender
+    ? localSender
     : new TwilioSmsSender({
         accountSid: config.twilio.accountSid,
         authToken: config.twilio.authToken,
@@ -58,8 +60,10 @@ export function composeService({ config, db, logger, clock = systemClock, instan
       await sql`select 1`.execute(db);
       return true;
     },
-    mount: (routes) =>
-      mountAdmin(routes, { queries: new AdminQueries(db), engine, adminToken: config.adminToken, publicUrl: config.publicUrl, clock, logger }),
+    mount: (routes) => {
+      mountAdmin(routes, { queries: new AdminQueries(db), engine, adminToken: config.adminToken, publicUrl: config.publicUrl, clock, logger });
+      if (localSender) mountLocalOutbox(routes, localSender);
+    },
   });
   return { app, engine, dispatcher, store, provider, sender };
 }
