@@ -59,7 +59,11 @@ describe("operator pages in a real browser", () => {
     const rows = await page.locator("#conversations tbody tr").allInnerTexts();
     expect(rows.join("\n")).toContain(ANA);
     expect(rows.join("\n")).toContain(BEN);
-    expect(await page.locator("svg[aria-label='Sign-up funnel']").count()).toBe(1);
+    // The funnel: ANA went all the way, BEN texted SIGNUP but no email yet.
+    const bars = await page.locator("svg[aria-label='Sign-up funnel'] text").allTextContents();
+    expect(bars).toEqual(["Texted SIGNUP", "2", "Gave an email", "1 · 50%", "Got a code", "1 · 100%", "Verified", "1 · 100%"]);
+    await page.click("#funnel-window a:has-text('30d')");
+    expect(await page.textContent("h2")).toBe("Sign-up funnel, last 30d");
   });
 
   it("finds a conversation and opens it; an SMS of markup shows as text and never runs", async () => {

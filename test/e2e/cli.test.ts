@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localModeEnv, RunningProcess } from "../support/process.js";
-import { PUBLIC_URL, RunningService } from "../support/service.js";
+import { productionEnv, PUBLIC_URL, RunningService } from "../support/service.js";
 
 const PHONE = "+14155550123";
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -97,5 +97,22 @@ describe("npm run chat and npm run inspect against a running service", () => {
 
     expect(await missing.exited).toBe(1);
     expect(missing.stderr).toContain("No conversation with +15550000000.");
+  });
+});
+
+describe("the local outbox that npm run chat reads", () => {
+  it("exists in local mode only: with Twilio credentials, codes go to real phones and are not served", async () => {
+    const local = await RunningService.start();
+    const production = await RunningService.start({ env: productionEnv("http://127.0.0.1:9") });
+    try {
+      const ok = await fetch(`${local.url}/local/outbox?phone=${encodeURIComponent(PHONE)}&after=0`);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ messages: [] });
+      expect((await fetch(`${local.url}/local/outbox?phone=nope&after=0`)).status).toBe(400);
+      expect((await fetch(`${production.url}/local/outbox?phone=${encodeURIComponent(PHONE)}&after=0`)).status).toBe(404);
+    } finally {
+      await local.stop();
+      await production.stop();
+    }
   });
 });

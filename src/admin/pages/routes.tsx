@@ -123,13 +123,14 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     });
     const csrfToken = await sessions.csrfToken(c.get("session"));
     const now = parts.clock.now();
-    const stats = await parts.queries.stats(now - SINCE_CHOICES["7d"]!, now + 1);
+    const window = raw.window && raw.window in SINCE_CHOICES ? raw.window : "7d";
+    const stats = await parts.queries.stats(now - (SINCE_CHOICES[window] ?? 0), now + 1);
     if (!query.success) {
       return render(c, "Conversations", <p class="notice error">Those filters are not valid.</p>, { csrf: csrfToken, status: 200 });
     }
     const page = await parts.queries.listConversations(query.data).catch(() => ({ items: [], nextCursor: null }));
     const notice = raw.erased ? `Erased the conversation of ${raw.erased}.` : undefined;
-    return render(c, "Conversations", <ListView page={page} filters={filters} stats={stats} notice={notice} />, { refresh: true, csrf: csrfToken });
+    return render(c, "Conversations", <ListView page={page} filters={filters} stats={stats} window={window} notice={notice} />, { refresh: true, csrf: csrfToken });
   });
 
   const phoneOf = (c: Context<Env>) => phoneParam.safeParse(c.req.param("phone"));

@@ -38,7 +38,20 @@ export interface ListFilters {
 
 export const SINCE_CHOICES: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
 
-export function ListView({ page, filters, stats, notice }: { page: ConversationPage; filters: ListFilters; stats: Stats; notice?: string | undefined }) {
+export function ListView({
+  page,
+  filters,
+  stats,
+  window,
+  notice,
+}: {
+  page: ConversationPage;
+  filters: ListFilters;
+  stats: Stats;
+  /** The funnel's window, one of SINCE_CHOICES. */
+  window: string;
+  notice?: string | undefined;
+}) {
   const nextHref = page.nextCursor
     ? `/admin?${new URLSearchParams({ ...definedOnly(filters), cursor: page.nextCursor }).toString()}`
     : null;
@@ -47,7 +60,17 @@ export function ListView({ page, filters, stats, notice }: { page: ConversationP
       {notice ? <p class="notice">{notice}</p> : null}
       <div class="grid">
         <div class="card">
-          <h2>Sign-up funnel, last 7 days</h2>
+          <h2>{`Sign-up funnel, last ${window}`}</h2>
+          <p class="muted" id="funnel-window">
+            {"Window: "}
+            {Object.keys(SINCE_CHOICES).map((choice) =>
+              choice === window ? (
+                <strong>{`${choice} `}</strong>
+              ) : (
+                <a href={`/admin?${new URLSearchParams({ ...definedOnly(filters), window: choice }).toString()}`}>{`${choice} `}</a>
+              ),
+            )}
+          </p>
           <FunnelChart stats={stats} />
         </div>
         <div class="card">
