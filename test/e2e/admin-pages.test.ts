@@ -96,6 +96,20 @@ describe("operator pages in a real browser", () => {
     expect((await app.state(BEN))?.state).toBe("new");
   });
 
+  it("refreshes by itself while open, but not while a confirmation is open", async () => {
+    // Playwright's fake clock moves the page's timers: no waiting on the real 10 seconds.
+    await page.clock.install();
+    await page.goto(`${app.url}/admin/conversations/${encodeURIComponent(BEN)}`);
+    await app.sms(BEN, "SIGNUP");
+    await page.click("details.confirm summary:has-text('Reset')");
+    await page.clock.runFor(11_000);
+    expect(await page.textContent("#state")).toBe("new");
+    await page.click("details.confirm summary:has-text('Reset')");
+    await Promise.all([page.waitForURL(/\/admin\/conversations\//, { waitUntil: "load" }), page.clock.runFor(11_000)]);
+    await page.waitForFunction(() => document.querySelector("#state")?.textContent === "awaitingEmail");
+    expect((await page.locator("#transcript .bubble").allInnerTexts()).at(-1)).toContain("Welcome! What's your email address?");
+  });
+
   it("refuses a change whose form token is not this session's", async () => {
     const cookies = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     const response = await fetch(`${app.url}/admin/conversations/${encodeURIComponent(ANA)}/erase`, {
