@@ -74,11 +74,17 @@ class TerminalPhone {
     };
     params.MessageSid = params.SmsSid = newMessageSid();
     const signature = twilio.getExpectedTwilioSignature(options.authToken, options.signUrl, params);
-    const response = await fetch(`${options.targetUrl}/sms`, {
-      method: "POST",
-      headers: { "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(params),
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${options.targetUrl}/sms`, {
+        method: "POST",
+        headers: { "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(params),
+      });
+    } catch (error) {
+      print(`! not sent: ${options.targetUrl} does not answer (${errorText(error)}). Is the service running (npm start)?`);
+      return;
+    }
     const text = await response.text();
     if (!response.ok) {
       print(`! the service answered ${response.status}: ${text.trim().slice(0, 200)}`);
@@ -114,6 +120,8 @@ class TerminalPhone {
   }
 }
 
+const errorText = (error: unknown) => (error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error));
+
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -123,6 +131,11 @@ async function main(): Promise<void> {
   const phone = new TerminalPhone(options);
   const interactive = process.stdin.isTTY === true;
   print(`Texting ${options.targetUrl}/sms as ${options.phone}. Type a message and press Enter; Ctrl-D to hang up.`);
+  const health = await fetch(`${options.targetUrl}/healthz`).catch((error: unknown) => errorText(error));
+  if (typeof health === "string") {
+    console.error(`Nothing answers at ${options.targetUrl} (${health}). Start the service first (npm start), or pass --url.`);
+    process.exit(1);
+  }
   // What an earlier session of this phone was sent is not news: skip it.
   await phone.poll(false);
 

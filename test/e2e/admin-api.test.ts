@@ -132,6 +132,8 @@ describe("operator API over conversations driven through the webhook", () => {
     expect((await adminApi(app, "/conversations?limit=0")).status).toBe(400);
     expect((await adminApi(app, "/conversations?cursor=bm90LWEtY3Vyc29y")).status).toBe(400);
     expect((await adminApi(app, "/conversations/15551234567")).status).toBe(400);
+    // A bare + in a path is a plus, not a space: unencoded works too.
+    expect((await adminApi(app, `/conversations/${ANA}`)).json.phone).toBe(ANA);
     expect((await adminApi(app, `/conversations/${enc("+15559999999")}`)).status).toBe(404);
   });
 

@@ -66,6 +66,10 @@ describe("npm run chat and npm run inspect against a running service", () => {
     expect(wrong.stdout).toMatch(/answered 403/);
     expect(await app.state("+14155550998")).toBeUndefined();
 
+    const nobody = start("chat", ["+14155550997", "--url", "http://127.0.0.1:9"]);
+    expect(await nobody.exited).toBe(1);
+    expect(nobody.stderr).toMatch(/Nothing answers at http:\/\/127\.0\.0\.1:9 .*npm start/);
+
     const usage = start("chat", ["5551234567"]);
     expect(await usage.exited).toBe(1);
     expect(usage.stderr).toMatch(/usage: npm run chat -- \+15551234567/);
