@@ -33,7 +33,7 @@ ol.timeline{list-style:none;margin:0;padding:0}ol.timeline li{border-left:3px so
 ol.timeline li.operator{border-left-color:#c62828}ol.timeline time{display:block;font-size:11px;color:#5b6477}
 .arrow{color:#5b6477}.event{font-family:ui-monospace,monospace;font-size:12px;background:#f1f3f8;padding:0 4px;border-radius:4px}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:0}dl.kv dt{color:#5b6477}dl.kv dd{margin:0}
-details.confirm{display:inline-block;margin-right:8px}details.confirm summary{list-style:none;cursor:pointer;display:inline-block}
+details.confirm{display:inline-block;margin-right:8px}details.confirm summary{list-style:none;cursor:pointer;display:inline-block}details.confirm summary .badge{padding:4px 12px;font-size:13px;border:1px solid #c5cddb}
 details.confirm[open] .confirm-box{margin-top:8px;padding:10px;border:1px solid #f0c8c8;background:#fff6f6;border-radius:6px}
 .notice{padding:8px 12px;border-radius:6px;background:#e6f4ea;border:1px solid #b7dfc4;margin-bottom:12px}.error{background:#fdecea;border-color:#f5c2c0}
 .narrow{max-width:420px;margin:40px auto}.spaced{margin-top:10px}.muted{color:#5b6477}.pager{display:flex;justify-content:space-between;margin-top:10px}svg text{font-family:system-ui,sans-serif}

@@ -63,13 +63,16 @@ export function ListView({
           <h2>{`Sign-up funnel, last ${window}`}</h2>
           <p class="muted" id="funnel-window">
             {"Window: "}
-            {Object.keys(SINCE_CHOICES).map((choice) =>
-              choice === window ? (
-                <strong>{`${choice} `}</strong>
-              ) : (
-                <a href={`/admin?${new URLSearchParams({ ...definedOnly(filters), window: choice }).toString()}`}>{`${choice} `}</a>
-              ),
-            )}
+            {Object.keys(SINCE_CHOICES).map((choice, i) => (
+              <>
+                {i > 0 ? " · " : null}
+                {choice === window ? (
+                  <strong>{choice}</strong>
+                ) : (
+                  <a href={`/admin?${new URLSearchParams({ ...definedOnly(filters), window: choice }).toString()}`}>{choice}</a>
+                )}
+              </>
+            ))}
           </p>
           <FunnelChart stats={stats} />
         </div>
