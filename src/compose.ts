@@ -1,10 +1,12 @@
 import { sql, type Kysely } from "kysely";
+import { AdminQueries, mountAdmin } from "./admin/index.js";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { ConversationEngine } from "./conversation/engine.js";
 import { OutboxDispatcher } from "./conversation/outbox-dispatcher.js";
 import { systemClock, type Clock, type Logger, type SmsSender, type VerificationProvider } from "./conversation/ports.js";
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
+import { mountLocalOutbox } from "./local/outbox-route.js";
 import { KyselyDeliveryStatusStore } from "./store/delivery-status-store.js";
 import { KyselyStore } from "./store/kysely-store.js";
 import type { Database } from "./store/schema.js";
@@ -33,8 +35,9 @@ export function composeService({ config, db, logger, clock = systemClock, instan
     timeoutMs: config.outboundTimeoutMs,
     deadlineMs: config.outboundDeadlineMs,
   });
-  const sender: SmsSender = config.localMode
-    ? new LogSmsSender(logger)
+  const localSender = config.localMode ? new LogSmsSender(logger) : null;
+  const sender: SmsSender = localSender
+    ? localSender
     : new TwilioSmsSender({
         accountSid: config.twilio.accountSid,
         authToken: config.twilio.authToken,
@@ -64,6 +67,10 @@ export function composeService({ config, db, logger, clock = systemClock, instan
     checkHealth: async () => {
       await sql`select 1`.execute(db);
       return true;
+    },
+    mount: (routes) => {
+      mountAdmin(routes, { queries: new AdminQueries(db), engine, adminToken: config.adminToken, publicUrl: config.publicUrl, clock, logger });
+      if (localSender) mountLocalOutbox(routes, localSender);
     },
   });
   return { app, engine, dispatcher, store, provider, sender };

@@ -5,7 +5,15 @@ import type { Limits, SignupContext, SignupEffect, SignupEvent } from "../../mac
 import { classify } from "./keywords.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { maskCodes, maskPhone } from "./mask.js";
-import type { Clock, ConversationRecord, ConversationStore, Logger, TransitionRecord, VerificationProvider } from "./ports.js";
+import type {
+  Clock,
+  ConversationRecord,
+  ConversationStore,
+  ErasureCounts,
+  Logger,
+  TransitionRecord,
+  VerificationProvider,
+} from "./ports.js";
 import { promptFor } from "./prompts.js";
 import { restoreSnapshot } from "./restore.js";
 
@@ -127,6 +135,20 @@ export class ConversationEngine {
           effects: [],
           outbox: [],
         });
+      }),
+    );
+  }
+
+  /**
+   * An operator's erasure (a privacy request): behind the same lock and lease as a turn, so that no turn of this
+   * phone can be half-way through and save its snapshot back after the data is gone.
+   */
+  erase(phone: string, operator: string): Promise<ErasureCounts> {
+    return this.locks.run(phone, () =>
+      this.withLease(phone, async () => {
+        const counts = await this.options.store.erase(phone, operator, this.options.clock.now());
+        this.options.logger.info({ phone: maskPhone(phone), operator, counts }, "conversation erased");
+        return counts;
       }),
     );
   }

@@ -112,6 +112,17 @@ export interface ConversationStore {
   isEmailTaken(email: string, exceptPhone: string): Promise<boolean>;
   /** The transcript line of an SMS sent outside a turn's reply (a code SMS through the Messages API). */
   recordSent(phone: string, body: string, sent: SentSms, at: number): Promise<void>;
+  /** Removes everything kept about the phone and records that an erasure happened; one transaction. */
+  erase(phone: string, operator: string, at: number): Promise<ErasureCounts>;
+}
+
+/** Rows an erasure removed, per table. */
+export interface ErasureCounts {
+  conversations: number;
+  messages: number;
+  transitions: number;
+  users: number;
+  webhookClaims: number;
 }
 
 export interface OutboxMessage {

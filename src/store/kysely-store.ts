@@ -1,10 +1,12 @@
 import type { Kysely, Transaction } from "kysely";
 import type { SignupEffect } from "../../machines/types.js";
+import { maskPhone } from "../conversation/mask.js";
 import { splitPhone } from "../conversation/phone.js";
 import {
   StaleConversationError,
   type ConversationRecord,
   type ConversationStore,
+  type ErasureCounts,
   type MessageClaim,
   type OutboxMessage,
   type OutboxStore,
@@ -172,6 +174,26 @@ export class KyselyStore implements ConversationStore, OutboxStore {
         updated_at: at,
       })
       .execute();
+  }
+
+  async erase(phone: string, operator: string, at: number): Promise<ErasureCounts> {
+    return this.db.transaction().execute(async (trx) => {
+      const removed = async (table: "conversations" | "messages" | "transitions" | "users" | "webhook_claims") =>
+        Number((await trx.deleteFrom(table).where("phone", "=", phone).executeTakeFirst()).numDeletedRows);
+      const counts: ErasureCounts = {
+        messages: await removed("messages"),
+        transitions: await removed("transitions"),
+        users: await removed("users"),
+        webhookClaims: await removed("webhook_claims"),
+        // Last: the conversation row carries the lease the caller holds.
+        conversations: await removed("conversations"),
+      };
+      await trx
+        .insertInto("erasures")
+        .values({ phone_hint: maskPhone(phone), operator, erased_at: at, removed: JSON.stringify(counts) })
+        .execute();
+      return counts;
+    });
   }
 
   async claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {

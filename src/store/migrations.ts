@@ -87,6 +87,19 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         }
       },
     },
+    "0002_erasures": {
+      async up(db) {
+        await id(db, "erasures")
+          .addColumn("phone_hint", "text", (c) => c.notNull())
+          .addColumn("operator", "text", (c) => c.notNull())
+          .addColumn("erased_at", millis, (c) => c.notNull())
+          .addColumn("removed", "text", (c) => c.notNull())
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable("erasures").ifExists().execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

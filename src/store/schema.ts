@@ -77,12 +77,24 @@ export interface WebhookClaimsTable {
   completed_at: Millis | null;
 }
 
+/** What stays of an erased conversation: that it happened, when and by whom, never whose it was. */
+export interface ErasuresTable {
+  id: Generated<number>;
+  /** The phone masked as in logs (+14•••••0123): enough to answer "was my request done?", not to text anyone. */
+  phone_hint: string;
+  operator: string;
+  erased_at: Millis;
+  /** Rows removed, per table, as JSON ({"messages": 12, ...}). */
+  removed: string;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   users: UsersTable;
   messages: MessagesTable;
   transitions: TransitionsTable;
   webhook_claims: WebhookClaimsTable;
+  erasures: ErasuresTable;
 }
 
 export type ConversationRow = Selectable<ConversationsTable>;

@@ -1,0 +1,105 @@
+import { Hono, type Context } from "hono";
+import type { z } from "zod";
+import type { ConversationEngine } from "../conversation/engine.js";
+import type { Clock, Logger } from "../conversation/ports.js";
+import { bearerAuth } from "./auth.js";
+import { AdminQueries, InvalidCursorError } from "./queries.js";
+import {
+  conversationDetail,
+  conversationList,
+  erasureList,
+  erasureResult,
+  listQuery,
+  openApiDocument,
+  phoneParam,
+  resetResult,
+  statsQuery,
+  statsSchema,
+} from "./schemas.js";
+
+export interface AdminParts {
+  queries: AdminQueries;
+  engine: Pick<ConversationEngine, "reset" | "erase">;
+  adminToken: string | undefined;
+  publicUrl: string;
+  clock: Clock;
+  logger: Logger;
+}
+
+export const API_OPERATOR = "operator (API)";
+const WEEK_MS = 7 * 24 * 60 * 60_000;
+
+/** The JSON API under /admin/api: what Studio offers for executions, for our conversations. */
+export function createAdminApi(parts: AdminParts): Hono {
+  const api = new Hono();
+  api.use("*", bearerAuth(parts.adminToken));
+
+  /** Nothing leaves unchecked: a response that does not fit its schema is a bug, and must not leak a field. */
+  const send = <S extends z.ZodType>(c: Context, schema: S, data: z.input<S>, status: 200 = 200) => {
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      parts.logger.error({ path: c.req.path, issues: parsed.error.issues.slice(0, 5) }, "operator API response failed its schema");
+      return c.json({ error: "internal error" }, 500);
+    }
+    return c.json(parsed.data as object, status);
+  };
+  const bad = (c: Context, error: z.ZodError) =>
+    c.json({ error: error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ") }, 400);
+  const phoneOf = (c: Context) => phoneParam.safeParse(c.req.param("phone"));
+  const notFound = (c: Context) => c.json({ error: "no conversation with this phone" }, 404);
+
+  api.get("/openapi.json", (c) => c.json(openApiDocument(parts.publicUrl)));
+
+  api.get("/conversations", async (c) => {
+    const query = listQuery.safeParse(c.req.query());
+    if (!query.success) return bad(c, query.error);
+    try {
+      return send(c, conversationList, await parts.queries.listConversations(query.data));
+    } catch (error) {
+      if (error instanceof InvalidCursorError) return c.json({ error: error.message }, 400);
+      throw error;
+    }
+  });
+
+  api.get("/conversations/:phone", async (c) => {
+    const phone = phoneOf(c);
+    if (!phone.success) return bad(c, phone.error);
+    const detail = await parts.queries.getConversation(phone.data);
+    return detail ? send(c, conversationDetail, detail) : notFound(c);
+  });
+
+  api.post("/conversations/:phone/reset", async (c) => {
+    const phone = phoneOf(c);
+    if (!phone.success) return bad(c, phone.error);
+    if (!(await parts.queries.exists(phone.data))) return notFound(c);
+    await parts.engine.reset(phone.data, API_OPERATOR);
+    const detail = await parts.queries.getConversation(phone.data);
+    return send(c, resetResult, { phone: phone.data, state: detail?.state ?? "new" });
+  });
+
+  api.delete("/conversations/:phone", async (c) => {
+    const phone = phoneOf(c);
+    if (!phone.success) return bad(c, phone.error);
+    if (!(await parts.queries.exists(phone.data))) return notFound(c);
+    const removed = await parts.engine.erase(phone.data, API_OPERATOR);
+    return send(c, erasureResult, { erased: true, removed });
+  });
+
+  api.get("/erasures", async (c) => send(c, erasureList, await parts.queries.listErasures()));
+
+  api.get("/stats", async (c) => {
+    const query = statsQuery.safeParse(c.req.query());
+    if (!query.success) return bad(c, query.error);
+    const to = query.data.to ?? parts.clock.now();
+    const from = query.data.from ?? to - WEEK_MS;
+    if (from >= to) return c.json({ error: "from must be before to" }, 400);
+    return send(c, statsSchema, await parts.queries.stats(from, to));
+  });
+
+  api.notFound((c) => c.json({ error: "not found" }, 404));
+  api.onError((error, c) => {
+    parts.logger.error({ err: error, path: c.req.path }, "operator API request failed");
+    return c.json({ error: "internal error" }, 500);
+  });
+  return api;
+}

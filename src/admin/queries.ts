@@ -1,0 +1,250 @@
+// The operators' read model: plain Kysely queries over the tables the conversation writes. Nothing here writes.
+import { sql, type Kysely } from "kysely";
+import { restoreSnapshot, visibleContext } from "../conversation/restore.js";
+import type { Database } from "../store/schema.js";
+import { toIso, toIsoOrNull, type ListQuery } from "./schemas.js";
+
+export interface Cursor {
+  at: number;
+  phone: string;
+}
+
+/** Opaque to clients: base64url of the last row's sort key. */
+export const encodeCursor = (cursor: Cursor) => base64url(JSON.stringify([cursor.at, cursor.phone]));
+
+export function decodeCursor(text: string): Cursor | null {
+  try {
+    const value: unknown = JSON.parse(fromBase64url(text));
+    if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "string") return { at: value[0], phone: value[1] };
+  } catch {
+    // fall through: a cursor we did not make
+  }
+  return null;
+}
+
+export class InvalidCursorError extends Error {
+  override name = "InvalidCursorError";
+}
+
+export type FunnelStepName = "started" | "emailGiven" | "codeSent" | "verified";
+const FUNNEL: FunnelStepName[] = ["started", "emailGiven", "codeSent", "verified"];
+
+export class AdminQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Newest activity first, paged by a keyset on (last_activity_at, phone): a row that changes between two pages
+   * moves ahead of the cursor instead of shifting every later row, so nothing unchanged is skipped or repeated.
+   */
+  async listConversations(query: ListQuery) {
+    const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && cursor === null) throw new InvalidCursorError("cursor is not one this API returned");
+    let select = this.db
+      .selectFrom("conversations as c")
+      .leftJoin("users as u", "u.phone", "c.phone")
+      .select(["c.phone", "c.state", "c.opted_out", "c.email", "c.created_at", "c.last_activity_at", "u.email as user_email", "u.verified_at"]);
+    if (query.state !== undefined) select = select.where("c.state", "=", query.state);
+    if (query.optedOut !== undefined) select = select.where("c.opted_out", "=", query.optedOut ? 1 : 0);
+    if (query.activeAfter !== undefined) select = select.where("c.last_activity_at", ">=", query.activeAfter);
+    if (query.activeBefore !== undefined) select = select.where("c.last_activity_at", "<", query.activeBefore);
+    if (query.q !== undefined) {
+      // Lower-cased on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not.
+      const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      const matches = (column: string) => sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`;
+      select = select.where((eb) => eb.or([matches("c.phone"), matches("c.email"), matches("u.email")]));
+    }
+    if (cursor) {
+      select = select.where((eb) =>
+        eb.or([eb("c.last_activity_at", "<", cursor.at), eb.and([eb("c.last_activity_at", "=", cursor.at), eb("c.phone", "<", cursor.phone)])]),
+      );
+    }
+    const rows = await select.orderBy("c.last_activity_at", "desc").orderBy("c.phone", "desc").limit(query.limit + 1).execute();
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => ({
+        phone: row.phone,
+        state: row.state,
+        optedOut: row.opted_out === 1,
+        email: row.email ?? row.user_email ?? null,
+        verified: row.verified_at !== null && row.verified_at !== undefined,
+        createdAt: toIso(Number(row.created_at)),
+        lastActivityAt: toIso(Number(row.last_activity_at)),
+      })),
+      nextCursor: rows.length > query.limit && last ? encodeCursor({ at: Number(last.last_activity_at), phone: last.phone }) : null,
+    };
+  }
+
+  async getConversation(phone: string) {
+    const row = await this.db.selectFrom("conversations").selectAll().where("phone", "=", phone).executeTakeFirst();
+    if (!row) return null;
+    const [user, messages, transitions] = await Promise.all([
+      this.db.selectFrom("users").selectAll().where("phone", "=", phone).executeTakeFirst(),
+      // A code SMS is written while its turn runs, before the inbound message that caused it: order by time,
+      // and within one instant put what came in before what went out.
+      this.db
+        .selectFrom("messages")
+        .selectAll()
+        .where("phone", "=", phone)
+        .orderBy("created_at")
+        .orderBy(sql`case when direction = 'in' then 0 else 1 end`)
+        .orderBy("id")
+        .execute(),
+      this.db.selectFrom("transitions").selectAll().where("phone", "=", phone).orderBy("id").execute(),
+    ]);
+    const restored = restoreSnapshot({
+      phone,
+      state: row.state,
+      snapshot: row.snapshot === null ? null : JSON.parse(row.snapshot),
+      machineVersion: row.machine_version,
+      rowVersion: row.row_version,
+      optedOut: row.opted_out === 1,
+    });
+    let context = null;
+    if (restored.kind === "restored") {
+      const { now: _now, ...visible } = visibleContext(restored.snapshot.context);
+      context = {
+        ...visible,
+        codeExpiresAt: toIsoOrNull(visible.codeExpiresAt),
+        lastSentAt: toIsoOrNull(visible.lastSentAt),
+        sendTimes: visible.sendTimes.map(toIso),
+        startedAt: toIsoOrNull(visible.startedAt),
+        lastActivityAt: toIso(visible.lastActivityAt),
+        verifiedAt: toIsoOrNull(visible.verifiedAt),
+      };
+    }
+    return {
+      phone: row.phone,
+      state: row.state,
+      optedOut: row.opted_out === 1,
+      machineVersion: row.machine_version,
+      createdAt: toIso(Number(row.created_at)),
+      updatedAt: toIso(Number(row.updated_at)),
+      lastActivityAt: toIso(Number(row.last_activity_at)),
+      context,
+      user: user
+        ? {
+            email: user.email,
+            countryCode: user.country_code,
+            nationalNumber: user.national_number,
+            providerId: user.provider_id,
+            verifiedAt: toIsoOrNull(user.verified_at === null ? null : Number(user.verified_at)),
+            createdAt: toIso(Number(user.created_at)),
+          }
+        : null,
+      transcript: messages.map((m) => ({
+        id: Number(m.id),
+        direction: m.direction,
+        channel: m.channel,
+        body: m.body,
+        status: m.status,
+        errorCode: m.error_code,
+        errorMessage: m.error_message,
+        at: toIso(Number(m.created_at)),
+        updatedAt: toIso(Number(m.updated_at)),
+      })),
+      timeline: transitions.map((t) => ({ id: Number(t.id), from: t.from_state, event: t.event, to: t.to_state, at: toIso(Number(t.at)) })),
+    };
+  }
+
+  async exists(phone: string): Promise<boolean> {
+    return (await this.db.selectFrom("conversations").select("phone").where("phone", "=", phone).executeTakeFirst()) !== undefined;
+  }
+
+  async listErasures() {
+    const rows = await this.db.selectFrom("erasures").selectAll().orderBy("id", "desc").limit(500).execute();
+    return {
+      items: rows.map((row) => ({
+        id: Number(row.id),
+        phoneHint: row.phone_hint,
+        operator: row.operator,
+        erasedAt: toIso(Number(row.erased_at)),
+        removed: JSON.parse(row.removed) as Record<string, number>,
+      })),
+    };
+  }
+
+  /**
+   * The funnel follows a cohort: phones that texted SIGNUP within [from, to), and the steps each reached after its
+   * first SIGNUP there and before `to`. Counting steps by their own time instead would let people who started
+   * before the window push a conversion rate over 100%.
+   */
+  async stats(from: number, to: number) {
+    const [states, optedOut, rows] = await Promise.all([
+      this.db.selectFrom("conversations").select(["state", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("state").execute(),
+      this.db.selectFrom("conversations").select((eb) => eb.fn.countAll<number>().as("n")).where("opted_out", "=", 1).executeTakeFirst(),
+      this.db
+        .selectFrom("transitions")
+        .select(["phone", "from_state", "event", "to_state", "at"])
+        .where("at", ">=", from)
+        .where("at", "<", to)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb("event", "=", "SIGNUP"), eb("to_state", "=", "awaitingEmail")]),
+            eb.and([eb("from_state", "=", "awaitingEmail"), eb("to_state", "=", "checkingEmail")]),
+            eb.and([eb("event", "=", "sendCode: sent"), eb("to_state", "=", "awaitingCode")]),
+            eb("to_state", "=", "verified"),
+          ]),
+        )
+        .orderBy("at")
+        .orderBy("id")
+        .execute(),
+    ]);
+
+    const reached = new Map<string, Set<FunnelStepName>>();
+    const lastSignup = new Map<string, number>();
+    const durations: number[] = [];
+    for (const row of rows) {
+      const at = Number(row.at);
+      const step = stepOf(row);
+      if (step === "started") {
+        lastSignup.set(row.phone, at);
+        if (!reached.has(row.phone)) reached.set(row.phone, new Set());
+      }
+      const steps = reached.get(row.phone);
+      if (!steps) continue; // a step of a sign-up that began before the window
+      steps.add(step);
+      if (step === "verified") durations.push(at - (lastSignup.get(row.phone) ?? at));
+    }
+    const counts = FUNNEL.map((step) => [...reached.values()].filter((steps) => steps.has(step)).length);
+    const rate = (n: number, of: number | undefined) => (of ? round(n / of) : null);
+    return {
+      window: { from: toIso(from), to: toIso(to) },
+      byState: Object.fromEntries(states.map((row) => [row.state, Number(row.n)])),
+      optedOut: Number(optedOut?.n ?? 0),
+      funnel: FUNNEL.map((step, i) => ({
+        step,
+        count: counts[i] ?? 0,
+        rateFromPrevious: i === 0 ? null : rate(counts[i] ?? 0, counts[i - 1]),
+        rateFromStart: i === 0 ? null : rate(counts[i] ?? 0, counts[0]),
+      })),
+      medianSignupToVerifiedMs: median(durations),
+      verifiedSamples: durations.length,
+    };
+  }
+}
+
+function stepOf(row: { from_state: string; event: string; to_state: string }): FunnelStepName {
+  if (row.to_state === "verified") return "verified";
+  if (row.to_state === "checkingEmail") return "emailGiven";
+  if (row.to_state === "awaitingCode") return "codeSent";
+  return "started";
+}
+
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : Math.round(((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2);
+}
+
+const round = (n: number) => Math.round(n * 10_000) / 10_000;
+
+function base64url(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64url(text: string): string {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+}

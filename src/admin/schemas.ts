@@ -1,0 +1,241 @@
+// The operator API's contract: every response is parsed with these before it leaves, and the OpenAPI document is
+// generated from the same schemas, so the description cannot drift from what is served.
+import { z } from "zod";
+import { E164 } from "../conversation/phone.js";
+import { STATE_NAMES } from "./machine-graph.js";
+
+/** Every named schema, for the OpenAPI document's components. */
+const registry = z.registry<{ id: string }>();
+
+const instant = z.iso.datetime().describe("ISO 8601, UTC");
+/** Query instants: ISO 8601 or milliseconds since the epoch. */
+const instantParam = z
+  .string()
+  .transform((value, ctx) => {
+    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: "custom", message: "must be an ISO 8601 time or milliseconds since the epoch" });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const phoneParam = z.string().regex(E164, "must be an E.164 number like +15551234567 (URL-encode the +)");
+export const stateName = z.enum(STATE_NAMES as [string, ...string[]]);
+
+export const listQuery = z.object({
+  state: stateName.optional(),
+  optedOut: z.enum(["true", "false"]).transform((value) => value === "true").optional(),
+  q: z.string().trim().min(1).max(100).optional().describe("a fragment of the phone or the email"),
+  activeAfter: instantParam.optional(),
+  activeBefore: instantParam.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(200).optional(),
+});
+export type ListQuery = z.infer<typeof listQuery>;
+
+export const statsQuery = z.object({ from: instantParam.optional(), to: instantParam.optional() });
+
+export const errorSchema = z.object({ error: z.string() }).register(registry, { id: "Error" });
+
+export const conversationSummary = z
+  .object({
+    phone: z.string(),
+    state: z.string(),
+    optedOut: z.boolean(),
+    email: z.string().nullable(),
+    verified: z.boolean(),
+    createdAt: instant,
+    lastActivityAt: instant,
+  })
+  .register(registry, { id: "ConversationSummary" });
+
+export const conversationList = z
+  .object({
+    items: z.array(conversationSummary),
+    nextCursor: z.string().nullable().describe("pass as `cursor` for the next page; null on the last page"),
+  })
+  .register(registry, { id: "ConversationList" });
+
+/** The context an operator may see: the code handle (`ticket`) is left out on purpose. */
+export const visibleContext = z
+  .strictObject({
+    phone: z.string(),
+    email: z.string().nullable(),
+    emailAttempts: z.number(),
+    wrongCodes: z.number(),
+    codeExpiresAt: instant.nullable(),
+    lastSentAt: instant.nullable(),
+    sendTimes: z.array(instant),
+    sendReason: z.enum(["start", "resend"]),
+    providerId: z.string().nullable(),
+    startedAt: instant.nullable(),
+    lastActivityAt: instant,
+    verifiedAt: instant.nullable(),
+  })
+  .register(registry, { id: "VisibleContext" });
+
+export const userSchema = z
+  .object({
+    email: z.string(),
+    countryCode: z.string(),
+    nationalNumber: z.string(),
+    providerId: z.string().nullable(),
+    verifiedAt: instant.nullable(),
+    createdAt: instant,
+  })
+  .register(registry, { id: "User" });
+
+export const transcriptEntry = z
+  .object({
+    id: z.number(),
+    direction: z.enum(["in", "out"]),
+    channel: z.enum(["webhook", "twiml", "api"]),
+    body: z.string().describe("one-time codes are masked"),
+    status: z.string().describe("delivery status: received, replied, pending, queued, sent, delivered, failed…"),
+    errorCode: z.number().nullable(),
+    errorMessage: z.string().nullable(),
+    at: instant,
+    updatedAt: instant,
+  })
+  .register(registry, { id: "TranscriptEntry" });
+
+export const timelineEntry = z
+  .object({ id: z.number(), from: z.string(), event: z.string(), to: z.string(), at: instant })
+  .register(registry, { id: "TimelineEntry" });
+
+export const conversationDetail = z
+  .object({
+    phone: z.string(),
+    state: z.string(),
+    optedOut: z.boolean(),
+    machineVersion: z.number(),
+    createdAt: instant,
+    updatedAt: instant,
+    lastActivityAt: instant,
+    context: visibleContext.nullable().describe("null before the first message reached the machine"),
+    user: userSchema.nullable(),
+    transcript: z.array(transcriptEntry),
+    timeline: z.array(timelineEntry),
+  })
+  .register(registry, { id: "ConversationDetail" });
+
+export const resetResult = z.object({ phone: z.string(), state: z.string() }).register(registry, { id: "ResetResult" });
+
+export const erasureResult = z
+  .object({
+    erased: z.literal(true),
+    removed: z.object({
+      conversations: z.number(),
+      messages: z.number(),
+      transitions: z.number(),
+      users: z.number(),
+      webhookClaims: z.number(),
+    }),
+  })
+  .register(registry, { id: "ErasureResult" });
+
+export const erasureList = z
+  .object({
+    items: z.array(
+      z.object({ id: z.number(), phoneHint: z.string(), operator: z.string(), erasedAt: instant, removed: z.record(z.string(), z.number()) }),
+    ),
+  })
+  .register(registry, { id: "ErasureList" });
+
+const funnelStep = z.object({
+  step: z.enum(["started", "emailGiven", "codeSent", "verified"]),
+  count: z.number(),
+  /** Share of the previous step that reached this one; null when the previous step is 0. */
+  rateFromPrevious: z.number().nullable(),
+  rateFromStart: z.number().nullable(),
+});
+
+export const statsSchema = z
+  .object({
+    window: z.object({ from: instant, to: instant }),
+    byState: z.record(z.string(), z.number()).describe("all conversations now, by state"),
+    optedOut: z.number(),
+    funnel: z.array(funnelStep).describe("phones that texted SIGNUP within the window, and how far they got by its end"),
+    medianSignupToVerifiedMs: z.number().nullable(),
+    verifiedSamples: z.number(),
+  })
+  .register(registry, { id: "Stats" });
+
+export const toIso = (ms: number) => new Date(ms).toISOString();
+export const toIsoOrNull = (ms: number | null) => (ms === null ? null : toIso(ms));
+
+/** OpenAPI 3.1 uses JSON Schema 2020-12, which is what zod emits. */
+export function openApiDocument(serverUrl: string) {
+  const components = z.toJSONSchema(registry, { target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}`, io: "output" });
+  const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+  const json = (id: string, description: string) => ({ description, content: { "application/json": { schema: ref(id) } } });
+  const errors = {
+    "400": json("Error", "invalid parameters"),
+    "401": json("Error", "no or wrong bearer token"),
+    "403": json("Error", "operator access is disabled: ADMIN_TOKEN is not set"),
+  };
+  const phone = { name: "phone", in: "path", required: true, description: "E.164, URL-encoded (%2B15551234567)", schema: { type: "string" } };
+  const param = (name: string, description: string, schema: object = { type: "string" }) => ({ name, in: "query", required: false, description, schema });
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "sms-signup operator API",
+      version: "1",
+      description: "What Twilio Studio offers for executions (list, fetch, context, steps, end), for the sign-up conversations.",
+    },
+    servers: [{ url: `${serverUrl}/admin/api` }],
+    security: [{ bearer: [] }],
+    paths: {
+      "/conversations": {
+        get: {
+          summary: "List conversations, newest activity first",
+          parameters: [
+            param("state", "only this state", { type: "string", enum: STATE_NAMES }),
+            param("optedOut", "only opted out (true) or not (false)", { type: "string", enum: ["true", "false"] }),
+            param("q", "a fragment of the phone or the email"),
+            param("activeAfter", "last activity at or after (ISO 8601 or ms)"),
+            param("activeBefore", "last activity before (ISO 8601 or ms)"),
+            param("limit", "page size, 1–100", { type: "integer", default: 25 }),
+            param("cursor", "nextCursor of the previous page"),
+          ],
+          responses: { "200": json("ConversationList", "a page"), ...errors },
+        },
+      },
+      "/conversations/{phone}": {
+        get: {
+          summary: "One conversation: state, visible context, user, transcript and timeline",
+          parameters: [phone],
+          responses: { "200": json("ConversationDetail", "the conversation"), "404": json("Error", "no such conversation"), ...errors },
+        },
+        delete: {
+          summary: "Erase everything kept about this phone (privacy request); an erasure record stays",
+          parameters: [phone],
+          responses: { "200": json("ErasureResult", "erased"), "404": json("Error", "no such conversation"), ...errors },
+        },
+      },
+      "/conversations/{phone}/reset": {
+        post: {
+          summary: "Back to the start; recorded in the timeline as an operator action",
+          parameters: [phone],
+          responses: { "200": json("ResetResult", "reset"), "404": json("Error", "no such conversation"), ...errors },
+        },
+      },
+      "/erasures": {
+        get: { summary: "The record of erasures", responses: { "200": json("ErasureList", "every erasure, newest first"), ...errors } },
+      },
+      "/stats": {
+        get: {
+          summary: "Conversations by state; the sign-up funnel and median time to verified within a window",
+          parameters: [param("from", "window start (ISO 8601 or ms); default 7 days before `to`"), param("to", "window end (ISO 8601 or ms); default now")],
+          responses: { "200": json("Stats", "the figures"), ...errors },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } },
+      // Each schema's own $schema/$id are redundant inside an OpenAPI document.
+      schemas: Object.fromEntries(Object.entries(components.schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema])),
+    },
+  };
+}

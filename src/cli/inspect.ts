@@ -1,0 +1,117 @@
+// Operators' view from a terminal, on the database the service uses (DATABASE_URL):
+//   npm run inspect                      the latest conversations
+//   npm run inspect -- --state awaitingCode --q example.com
+//   npm run inspect -- +15551234567      one conversation: state, transcript, timeline
+import { AdminQueries } from "../admin/queries.js";
+import { listQuery, phoneParam } from "../admin/schemas.js";
+import { ConfigError, parseConfig } from "../config.js";
+import { openDatabase } from "../store/node-database.js";
+
+type Detail = NonNullable<Awaited<ReturnType<AdminQueries["getConversation"]>>>;
+type Page = Awaited<ReturnType<AdminQueries["listConversations"]>>;
+
+const time = (iso: string | null) => (iso === null ? "—" : iso.replace("T", " ").replace(/\.\d+Z$/, "Z"));
+
+/** Columns padded to their widest cell; the last one is left ragged. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ");
+  return [line(header), line(widths.map((w) => "─".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+const indent = (text: string) => text.replace(/^/gm, "  ");
+
+function printList(page: Page): void {
+  if (page.items.length === 0) {
+    console.log("No conversations.");
+    return;
+  }
+  console.log(
+    table(
+      ["PHONE", "STATE", "OPTED OUT", "EMAIL", "LAST ACTIVITY"],
+      page.items.map((item) => [item.phone, item.state, item.optedOut ? "yes" : "", item.email ?? "", time(item.lastActivityAt)]),
+    ),
+  );
+  console.log(`\n${page.items.length} shown, newest activity first${page.nextCursor ? " (more: narrow with --state, --q or --limit)" : ""}.`);
+}
+
+function printDetail(detail: Detail): void {
+  console.log(`${detail.phone}  state: ${detail.state}${detail.optedOut ? "  (opted out)" : ""}`);
+  console.log(`started ${time(detail.createdAt)} · last activity ${time(detail.lastActivityAt)} · machine v${detail.machineVersion}`);
+  if (detail.user) {
+    console.log(`user: ${detail.user.email} · ${detail.user.verifiedAt ? `verified ${time(detail.user.verifiedAt)}` : "not verified"}`);
+  }
+  if (detail.context) {
+    const c = detail.context;
+    console.log(`context: email ${c.email ?? "—"} · email attempts ${c.emailAttempts} · wrong codes ${c.wrongCodes} · code expires ${time(c.codeExpiresAt)} · sends in window ${c.sendTimes.length}`);
+  }
+  console.log("\nTRANSCRIPT");
+  if (detail.transcript.length === 0) console.log("  (none)");
+  for (const m of detail.transcript) {
+    const arrow = m.direction === "in" ? "→" : "←";
+    const error = m.errorCode !== null || m.errorMessage !== null ? ` error ${m.errorCode ?? ""} ${m.errorMessage ?? ""}`.trimEnd() : "";
+    // JSON.stringify keeps a person's control characters and newlines from rewriting the terminal.
+    console.log(`  ${time(m.at)}  ${arrow} ${JSON.stringify(m.body)}  [${m.channel}, ${m.status}${error}]`);
+  }
+  console.log("\nTIMELINE");
+  if (detail.timeline.length === 0) console.log("  (none)");
+  else console.log(indent(table(["WHEN", "FROM", "EVENT", "TO"], detail.timeline.map((t) => [time(t.at), t.from, t.event, t.to]))));
+}
+
+function parseArgs(argv: string[]) {
+  const flags: Record<string, string> = {};
+  let phone: string | undefined;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? "";
+    const flag = /^--(\w+)(?:=(.*))?$/.exec(arg);
+    if (flag) flags[flag[1] ?? ""] = flag[2] ?? argv[(i += 1)] ?? "";
+    else phone = arg;
+  }
+  return { phone, flags };
+}
+
+async function main(): Promise<number> {
+  const config = parseConfig({ ...process.env, LOG_LEVEL: "silent" });
+  const { phone, flags } = parseArgs(process.argv.slice(2));
+  const { db } = openDatabase(config.databaseUrl);
+  try {
+    const queries = new AdminQueries(db);
+    if (phone !== undefined) {
+      const parsed = phoneParam.safeParse(phone);
+      if (!parsed.success) {
+        console.error(`"${phone}" is not an E.164 number like +15551234567`);
+        return 2;
+      }
+      const detail = await queries.getConversation(parsed.data);
+      if (!detail) {
+        console.error(`No conversation with ${parsed.data}.`);
+        return 1;
+      }
+      printDetail(detail);
+      return 0;
+    }
+    const query = listQuery.safeParse({ limit: "50", ...flags });
+    if (!query.success) {
+      console.error(query.error.issues.map((issue) => `--${issue.path.join(".")}: ${issue.message}`).join("\n"));
+      return 2;
+    }
+    printList(await queries.listConversations(query.data));
+    return 0;
+  } catch (error) {
+    if (/no such table|does not exist/.test(String(error))) {
+      console.error(`The database at ${config.databaseUrl} has no conversations yet: start the service once (npm start).`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof ConfigError ? error.message : `inspect failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

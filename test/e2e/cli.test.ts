@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localModeEnv, RunningProcess } from "../support/process.js";
+import { productionEnv, PUBLIC_URL, RunningService } from "../support/service.js";
+
+const PHONE = "+14155550123";
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+describe("npm run chat and npm run inspect against a running service", () => {
+  let app: RunningService;
+  let env: Record<string, string | undefined>;
+  const running: RunningProcess[] = [];
+
+  beforeAll(async () => {
+    // Local mode, as after `npm start` on a fresh machine: no Twilio account anywhere.
+    app = await RunningService.start();
+    env = localModeEnv({ PUBLIC_URL, DATABASE_URL: app.config.databaseUrl });
+  });
+  afterAll(async () => {
+    for (const process of running) process.kill();
+    await app.stop();
+  });
+
+  const start = (script: string, args: string[]) => {
+    const child = RunningProcess.start(npm, ["run", "--silent", script, "--", ...args], env);
+    running.push(child);
+    return child;
+  };
+
+  it("completes a sign-up from the terminal phone, the code SMS included", async () => {
+    const chat = start("chat", [PHONE, "--url", app.url]);
+    await chat.waitFor(/Type a message/);
+    chat.write("SIGNUP");
+    await chat.waitFor(/← Welcome! What's your email address\?/);
+    chat.write("ana@example.com");
+    const [, code] = await chat.waitFor(/← Your sign-up code is (\d{6})\./);
+    await chat.waitFor(/← We sent a code to this phone/);
+    chat.write(code!);
+    await chat.waitFor(/← You did it! Signup complete :\) Your account is ana@example\.com\./);
+    chat.end();
+    expect(await chat.exited).toBe(0);
+
+    expect((await app.state(PHONE))?.state).toBe("verified");
+    // Each SMS is shown once, in the order the phone got them.
+    const received = chat.stdout.split("\n").filter((line) => line.startsWith("← "));
+    expect(received).toEqual([
+      "← Welcome! What's your email address?",
+      `← Your sign-up code is ${code}. It expires in 10 minutes. Don't share it with anyone.`,
+      "← We sent a code to this phone. Reply with it, or RESEND for a new one.",
+      "← You did it! Signup complete :) Your account is ana@example.com.",
+    ]);
+  });
+
+  it("works with piped input, and names what went wrong when the signature does not fit", async () => {
+    const chat = start("chat", ["+14155550999", "--url", app.url]);
+    chat.write("HELP");
+    chat.end();
+    expect(await chat.exited).toBe(0);
+    expect(chat.stdout).toContain("→ HELP");
+    expect(chat.stdout).toMatch(/← .*STOP/);
+
+    const wrong = RunningProcess.start(npm, ["run", "--silent", "chat", "--", "+14155550998", "--url", app.url], { ...env, PUBLIC_URL: "https://elsewhere.example" });
+    running.push(wrong);
+    wrong.write("hello");
+    wrong.end();
+    expect(await wrong.exited).toBe(0);
+    expect(wrong.stdout).toMatch(/answered 403/);
+    expect(await app.state("+14155550998")).toBeUndefined();
+
+    const nobody = start("chat", ["+14155550997", "--url", "http://127.0.0.1:9"]);
+    expect(await nobody.exited).toBe(1);
+    expect(nobody.stderr).toMatch(/Nothing answers at http:\/\/127\.0\.0\.1:9 .*npm start/);
+
+    const usage = start("chat", ["5551234567"]);
+    expect(await usage.exited).toBe(1);
+    expect(usage.stderr).toMatch(/usage: npm run chat -- \+15551234567/);
+  });
+
+  it("lists conversations and shows one, reading the service's database", async () => {
+    const list = start("inspect", []);
+    const filtered = start("inspect", ["--state", "verified"]);
+    const one = start("inspect", [PHONE]);
+    const missing = start("inspect", ["+15550000000"]);
+    expect(await list.exited).toBe(0);
+    const lines = list.stdout.split("\n");
+    expect(lines[0]).toMatch(/^PHONE\s+STATE\s+OPTED OUT\s+EMAIL\s+LAST ACTIVITY$/);
+    expect(list.stdout).toMatch(new RegExp(`\\${PHONE}\\s+verified\\s+ana@example\\.com`));
+    expect(list.stdout).toMatch(/\+14155550999\s+new/);
+
+    expect(await filtered.exited).toBe(0);
+    expect(filtered.stdout).toContain(PHONE);
+    expect(filtered.stdout).not.toContain("+14155550999");
+
+    expect(await one.exited).toBe(0);
+    expect(one.stdout).toMatch(new RegExp(`^\\${PHONE}  state: verified`));
+    expect(one.stdout).toContain("user: ana@example.com · verified");
+    expect(one.stdout).toMatch(/→ "SIGNUP"\s+\[webhook, received\]/);
+    expect(one.stdout).toMatch(/← "Your sign-up code is ••••••\. .*"\s+\[api, delivered\]/);
+    expect(one.stdout).toMatch(/→ "••••••"/);
+    expect(one.stdout).toMatch(/checkingCode\s+checkCode: approved\s+verified/);
+    expect(one.stdout).not.toMatch(/code is \d{6}/);
+
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr).toContain("No conversation with +15550000000.");
+  });
+});
+
+describe("the local outbox that npm run chat reads", () => {
+  it("exists in local mode only: with Twilio credentials, codes go to real phones and are not served", async () => {
+    const local = await RunningService.start();
+    const production = await RunningService.start({ env: productionEnv("http://127.0.0.1:9") });
+    try {
+      const ok = await fetch(`${local.url}/local/outbox?phone=${encodeURIComponent(PHONE)}&after=0`);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ messages: [] });
+      expect((await fetch(`${local.url}/local/outbox?phone=nope&after=0`)).status).toBe(400);
+      expect((await fetch(`${production.url}/local/outbox?phone=${encodeURIComponent(PHONE)}&after=0`)).status).toBe(404);
+    } finally {
+      await local.stop();
+      await production.stop();
+    }
+  });
+});

@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
+import { ConversationEngine } from "../../src/conversation/engine.js";
+import { systemClock, type VerificationProvider } from "../../src/conversation/ports.js";
+import { KyselyStore } from "../../src/store/kysely-store.js";
+import { migrateToLatest } from "../../src/store/migrations.js";
+import { openDatabase } from "../../src/store/node-database.js";
+import { MemoryLogger, tempDatabaseUrl } from "../support/service.js";
+
+const PHONE = "+14155550123";
+const nextTurnOfTheLoop = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("an erasure and a turn of the same phone", () => {
+  const { db, dialect } = openDatabase(tempDatabaseUrl());
+  afterAll(() => db.destroy());
+
+  it("never interleave: the erasure waits for the turn in flight, then removes what it saved", async () => {
+    await migrateToLatest(db, dialect);
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let sendStarted!: () => void;
+    const started = new Promise<void>((resolve) => (sendStarted = resolve));
+    const provider: VerificationProvider = {
+      name: "local",
+      async sendCode(): Promise<SendCodeResult> {
+        order.push("send started");
+        sendStarted();
+        await gate;
+        order.push("send finished");
+        return { status: "sent", ticket: "sha256:00:00" };
+      },
+      checkCode: async () => ({ status: "wrong" }),
+    };
+    const store = new KyselyStore(db);
+    const saveTurn = store.saveTurn.bind(store);
+    store.saveTurn = async (turn) => {
+      await saveTurn(turn);
+      order.push("turn saved");
+    };
+    const erase = store.erase.bind(store);
+    store.erase = async (...args) => {
+      order.push("erase");
+      return erase(...args);
+    };
+    const engine = new ConversationEngine({
+      store,
+      provider,
+      clock: systemClock,
+      logger: new MemoryLogger(),
+      limits: DEFAULT_LIMITS,
+      signupWords: ["SIGNUP"],
+      instanceId: "test",
+    });
+
+    await engine.handle({ messageSid: "SM00000000000000000000000000000001", from: PHONE, body: "SIGNUP" });
+    order.length = 0;
+    const turn = engine.handle({ messageSid: "SM00000000000000000000000000000002", from: PHONE, body: "ana@example.com" });
+    await started;
+    const erasure = engine.erase(PHONE, "operator (test)");
+    // Give an unserialized erasure every chance to run while the provider call is in flight.
+    for (let i = 0; i < 20; i += 1) await nextTurnOfTheLoop();
+    release();
+
+    expect((await turn).replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+    const removed = await erasure;
+    expect(order).toEqual(["send started", "send finished", "turn saved", "erase"]);
+    expect(removed).toEqual({ conversations: 1, messages: 4, transitions: 4, users: 1, webhookClaims: 2 });
+    for (const table of ["conversations", "messages", "transitions", "users", "webhook_claims"] as const) {
+      expect(await db.selectFrom(table).selectAll().where("phone", "=", PHONE).execute(), table).toEqual([]);
+    }
+    const [record] = await db.selectFrom("erasures").selectAll().execute();
+    expect(record).toMatchObject({ phone_hint: "+14•••••0123", operator: "operator (test)" });
+    expect(JSON.stringify(record)).not.toContain(PHONE);
+  });
+});

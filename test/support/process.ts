@@ -1,0 +1,62 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+
+/** A child process whose output can be awaited line by line, as a person at the terminal would read it. */
+export class RunningProcess {
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<number | null>;
+  private waiters: { pattern: RegExp; from: number; resolve: (match: RegExpExecArray) => void }[] = [];
+
+  private constructor(readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      this.stdout += chunk;
+      this.check();
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      this.stderr += chunk;
+    });
+    this.exited = new Promise((resolve) => child.on("close", (code) => resolve(code)));
+  }
+
+  static start(command: string, args: string[], env: Record<string, string | undefined>, cwd = process.cwd()): RunningProcess {
+    return new RunningProcess(spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] }));
+  }
+
+  /** Resolves when stdout (after the position `from`) matches; fails if the process ends first. */
+  waitFor(pattern: RegExp, from = 0): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ pattern, from, resolve });
+      this.check();
+      void this.exited.then(() => {
+        if (this.waiters.some((w) => w.pattern === pattern)) reject(new Error(`process ended before ${pattern}:\n${this.stdout}\n${this.stderr}`));
+      });
+    });
+  }
+
+  write(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  end(): void {
+    this.child.stdin.end();
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill("SIGTERM");
+  }
+
+  private check(): void {
+    this.waiters = this.waiters.filter((waiter) => {
+      const match = waiter.pattern.exec(this.stdout.slice(waiter.from));
+      if (match) waiter.resolve(match);
+      return !match;
+    });
+  }
+}
+
+/** The environment of a child that must run in local mode whatever the developer's shell has set. */
+export function localModeEnv(extra: Record<string, string>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith("TWILIO_") || key === "ADMIN_TOKEN" || key === "PORT") delete env[key];
+  return { ...env, LOG_LEVEL: "silent", ...extra };
+}
