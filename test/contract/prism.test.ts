@@ -5,7 +5,7 @@ import { TwilioSmsSender } from "../../src/twilio/messages-sender.js";
 import { VerifyVerificationProvider } from "../../src/verification/verify.js";
 import { startPrism, twilioOaiDir, type PrismServer } from "../support/prism.js";
 import { MemoryLogger, productionEnv, PUBLIC_URL, RunningService, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_TWILIO_NUMBER } from "../support/service.js";
-import { VERIFY_SERVICE_SID, verifyEnv } from "../support/verify-env.js";
+import { VERIFY_SERVICE_SID, verifyEnv } from "../support/provider-env.js";
 
 const oai = twilioOaiDir();
 if (!oai) {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeAuthy, AUTHY_TEST_KEY } from "../support/fake-authy.js";
+import { FakeAuthy } from "../support/fake-authy.js";
 import { FakeTwilio, type Fault } from "../support/fake-twilio.js";
 import { listen } from "../support/http-server.js";
 import { productionEnv, RunningService, TestClock } from "../support/service.js";
-import { verifyEnv } from "../support/verify-env.js";
+import { authyEnv, verifyEnv } from "../support/provider-env.js";
 
 // Short timeouts so a "slow" fake is slow without slowing the suite: each try gives up after 300 ms, a whole call
 // (its retries included) after 2 s. The fake's delay (1 s) outlasts one try but not the deadline.
@@ -196,7 +196,7 @@ describe("faults on the legacy Authy API", () => {
     twilio = await FakeTwilio.start();
     authy = await FakeAuthy.start();
     app = await RunningService.start({
-      env: { ...productionEnv(twilio.url), ...FAST, VERIFICATION_PROVIDER: "authy", AUTHY_API_KEY: AUTHY_TEST_KEY, AUTHY_API_URL: authy.url },
+      env: { ...authyEnv(twilio.url, authy.url), ...FAST },
     });
   });
   afterAll(async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeAuthy, AUTHY_TEST_KEY } from "../support/fake-authy.js";
+import { FakeAuthy } from "../support/fake-authy.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { productionEnv, RunningService, TEST_ACCOUNT_SID, TEST_TWILIO_NUMBER } from "../support/service.js";
+import { authyEnv } from "../support/provider-env.js";
 
 const PHONE = "+14155550123";
 
@@ -70,7 +71,7 @@ describe("sign-up with the legacy Authy API", () => {
     twilio = await FakeTwilio.start();
     authy = await FakeAuthy.start();
     app = await RunningService.start({
-      env: { ...productionEnv(twilio.url), VERIFICATION_PROVIDER: "authy", AUTHY_API_KEY: AUTHY_TEST_KEY, AUTHY_API_URL: authy.url },
+      env: authyEnv(twilio.url, authy.url),
     });
   });
   afterAll(async () => {

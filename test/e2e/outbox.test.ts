@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeTwilio, type Fault } from "../support/fake-twilio.js";
 import { RunningService, tempDatabaseUrl, TestClock } from "../support/service.js";
-import { verifyEnv } from "../support/verify-env.js";
+import { verifyEnv } from "../support/provider-env.js";
 
 const PHONE = "+14155550142";
 const SUCCESS = "You did it! Signup complete :) Your account is ana@example.com.";

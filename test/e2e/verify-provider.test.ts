@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { RunningService, TEST_ACCOUNT_SID, TestClock } from "../support/service.js";
-import { VERIFY_SERVICE_SID, verifyEnv } from "../support/verify-env.js";
+import { VERIFY_SERVICE_SID, verifyEnv } from "../support/provider-env.js";
 
 let phoneCounter = 0;
 /** A fresh US number per test, so tests share the service but not a conversation. */

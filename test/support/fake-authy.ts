@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { playFault, type Fault } from "./fake-twilio.js";
-import { listen, sendJson, type RecordedRequest, type TestServer } from "./http-server.js";
+import { FakeServer, sendJson, type RecordedRequest } from "./http-server.js";
 
 export const AUTHY_TEST_KEY = "authy-test-key-0123456789";
 
@@ -18,35 +18,19 @@ const error = (code: string, message: string) => ({ error_code: code, message, e
  * The legacy Authy API on 127.0.0.1, as reference/twilio.md §2 describes it: API key header, form-encoded
  * users/new, sms/{id} that is "ignored" without force=true, verify/{token}/{id} with success as a string.
  */
-export class FakeAuthy {
-  readonly requests: RecordedRequest[] = [];
+export class FakeAuthy extends FakeServer {
   readonly users = new Map<number, AuthyUser>();
   /** Played one per request, before the normal answer. */
   readonly faults: Fault[] = [];
   private nextId = 1635;
-  private server!: TestServer;
 
-  static async start(): Promise<FakeAuthy> {
-    const fake = new FakeAuthy();
-    fake.server = await listen((request, response) => fake.handle(request, response));
-    return fake;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
 
   codeFor(countryCode: string, cellphone: string): string | null {
     for (const user of this.users.values()) if (user.countryCode === countryCode && user.cellphone === cellphone) return user.code;
     return null;
   }
 
-  private async handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
-    this.requests.push(request);
+  protected async handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
     const fault = this.faults.shift();
     if (fault && (await playFault(fault, response))) return;
     if (request.headers["x-authy-api-key"] !== AUTHY_TEST_KEY) return sendJson(response, 401, error("60001", "Invalid API key"));

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { listen, sendJson, type RecordedRequest, type TestServer } from "./http-server.js";
+import { FakeServer, sendJson, type RecordedRequest } from "./http-server.js";
 
 /** A fault the fake plays instead of answering normally, once per queued entry. */
 export type Fault =
@@ -47,27 +47,12 @@ const sid = (prefix: string) => `${prefix}${(Date.now() * 1000 + (sequence += 1)
  * Twilio's Messages API (and, for the verify provider, Verify v2) on 127.0.0.1, speaking the wire format of
  * reference/twilio.md §3-4, recording every request. Faults can be queued per API.
  */
-export class FakeTwilio {
-  readonly requests: RecordedRequest[] = [];
+export class FakeTwilio extends FakeServer {
   readonly messages: SentMessage[] = [];
   readonly faults: { messages: Fault[]; verify: Fault[] } = { messages: [], verify: [] };
   /** Verify: the live code per phone; a wrong check counts against 5 tries like the real service. */
   readonly verifications = new Map<string, FakeVerification>();
-  private server!: TestServer;
 
-  static async start(): Promise<FakeTwilio> {
-    const fake = new FakeTwilio();
-    fake.server = await listen((request, response) => fake.handle(request, response));
-    return fake;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
 
   /** Bodies sent to one phone, oldest first. */
   bodiesTo(phone: string): string[] {
@@ -84,8 +69,7 @@ export class FakeTwilio {
     return this.verifications.get(phone)?.code ?? null;
   }
 
-  private async handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
-    this.requests.push(request);
+  protected async handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
     const api = request.path.startsWith("/v2/") ? "verify" : "messages";
     const fault = this.faults[api].shift();
     if (fault && (await this.playFault(fault, response))) return;

@@ -58,3 +58,28 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.setHeader("Content-Type", "application/json");
   res.end(JSON.stringify(body));
 }
+
+/** A fake of a service we call: a real server on 127.0.0.1 that records every request before answering it. */
+export abstract class FakeServer {
+  readonly requests: RecordedRequest[] = [];
+  private server!: TestServer;
+
+  protected abstract handle(request: RecordedRequest, response: ServerResponse): void | Promise<void>;
+
+  static async start<T extends FakeServer>(this: new () => T): Promise<T> {
+    const fake = new this();
+    fake.server = await listen((request, response) => {
+      fake.requests.push(request);
+      return fake.handle(request, response);
+    });
+    return fake;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}
