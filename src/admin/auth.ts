@@ -1,5 +1,6 @@
 // Operator authentication on Web Crypto only (no node: imports), so that it runs on Workers as well as Node.
 import type { MiddlewareHandler } from "hono";
+import { constantTimeEqual } from "../security/constant-time.js";
 
 const encoder = new TextEncoder();
 
@@ -9,9 +10,7 @@ const encoder = new TextEncoder();
  */
 export async function constantTimeEquals(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([digest(a), digest(b)]);
-  let difference = 0;
-  for (let i = 0; i < x.length; i += 1) difference |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return difference === 0;
+  return constantTimeEqual(x, y);
 }
 
 async function digest(text: string): Promise<Uint8Array> {

@@ -1,4 +1,5 @@
 // X-Twilio-Signature on Web Crypto (Node and Workers alike): base64(HMAC-SHA1(authToken, url + sorted params)).
+import { constantTimeEqual } from "../security/constant-time.js";
 
 export type WebhookParams = Record<string, string | string[]>;
 
@@ -22,7 +23,7 @@ export async function computeSignature(authToken: string, url: string, params: W
   return btoa(String.fromCharCode(...mac));
 }
 
-/** Checks a signature without an early exit, so response time does not tell how much of a forgery was right. */
+/** Checks a signature in constant time, so response time does not tell how much of a forgery was right. */
 export async function isValidSignature(
   authToken: string,
   signature: string | undefined,
@@ -31,11 +32,7 @@ export async function isValidSignature(
 ): Promise<boolean> {
   if (!signature) return false;
   const expected = await computeSignature(authToken, url, params);
-  const a = encoder.encode(expected);
-  const b = encoder.encode(signature);
-  let difference = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i += 1) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return difference === 0;
+  return constantTimeEqual(encoder.encode(expected), encoder.encode(signature));
 }
 
 /** Form fields as Twilio signed them: every key, repeated keys as arrays. */

@@ -1,6 +1,7 @@
 import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
 import { maskCodes } from "../conversation/mask.js";
 import { SmsSendError, type SmsSender, type VerificationProvider } from "../conversation/ports.js";
+import { constantTimeEqual } from "../security/constant-time.js";
 
 const encoder = new TextEncoder();
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
@@ -19,13 +20,6 @@ export function randomCode(length: number): string {
 async function digest(salt: Uint8Array, phone: string, code: string): Promise<Uint8Array> {
   const message = new Uint8Array([...salt, ...encoder.encode(`${phone}:${code}`)]);
   return new Uint8Array(await crypto.subtle.digest("SHA-256", message));
-}
-
-/** Compares every byte whatever the first difference, so timing does not reveal how much of a guess was right. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  let difference = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i += 1) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return difference === 0;
 }
 
 /** Failures of the SMS that carries a code, in the conversation's terms. */
