@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each file gets its own process: servers, ports and SQLite files never leak between files.
     pool: "forks",
+    globalSetup: ["test/support/global-setup.ts"],
   },
 });

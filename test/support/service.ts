@@ -45,6 +45,16 @@ export class TestClock implements Clock {
   }
 }
 
+/**
+ * Where a test service keeps its data unless the test says: a fresh SQLite file, or with TEST_DATABASE=postgres
+ * a fresh Postgres database (npm test runs the end-to-end tests both ways).
+ */
+async function defaultDatabaseUrl(): Promise<string> {
+  if (process.env.TEST_DATABASE !== "postgres") return tempDatabaseUrl();
+  const { freshPostgresUrl } = await import("./databases.js");
+  return freshPostgresUrl();
+}
+
 export function tempDatabaseUrl(): string {
   return `file:${join(mkdtempSync(join(tmpdir(), "sms-signup-")), "test.sqlite")}`;
 }
@@ -90,7 +100,7 @@ export class RunningService {
   ) {}
 
   static async start(options: StartOptions = {}): Promise<RunningService> {
-    const databaseUrl = options.databaseUrl ?? tempDatabaseUrl();
+    const databaseUrl = options.databaseUrl ?? (await defaultDatabaseUrl());
     const config = parseConfig({ PUBLIC_URL, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...options.env });
     const database = openDatabase(config.databaseUrl);
     await migrateToLatest(database.db, database.dialect);
