@@ -180,7 +180,8 @@ export class ConversationEngine {
         run.replies.push(`${messages.optedIn} ${promptFor(before, contextOf(record), this.signupWord)}`);
         break;
       case "help":
-        run.replies.push(messages.help(this.signupWord));
+        // Opted out means nothing from us at all: Twilio answers HELP itself, and our reply would be blocked.
+        if (!optedOut) run.replies.push(messages.help(this.signupWord));
         break;
       default: {
         if (optedOut) break; // no SMS of any kind until they opt back in

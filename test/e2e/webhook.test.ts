@@ -78,7 +78,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect(stop.status).toBe(200);
     expect(stop.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
     expect((await app.state(phone))?.opted_out).toBe(1);
-    for (const body of ["SIGNUP", "ana@example.com", "RESEND"]) expect((await app.sms(phone, body)).replies).toEqual([]);
+    for (const body of ["SIGNUP", "ana@example.com", "RESEND", "HELP"]) expect((await app.sms(phone, body)).replies).toEqual([]);
     expect(twilio.bodiesTo(phone)).toEqual([]);
     expect((await app.state(phone))?.state).toBe("awaitingEmail");
 
