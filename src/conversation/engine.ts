@@ -174,11 +174,14 @@ export class ConversationEngine {
         optedOut = true;
         run.transitions.push({ from: before, event: "OPT_OUT", to: before, at: now });
         break;
-      case "optIn":
+      case "optIn": {
+        // YES is also an everyday word: only someone who had opted out is welcomed back; anyone else gets the prompt.
+        const prompt = promptFor(before, contextOf(record), this.signupWord);
+        if (optedOut) run.transitions.push({ from: before, event: "OPT_IN", to: before, at: now });
+        run.replies.push(optedOut ? `${messages.optedIn} ${prompt}` : prompt);
         optedOut = false;
-        run.transitions.push({ from: before, event: "OPT_IN", to: before, at: now });
-        run.replies.push(`${messages.optedIn} ${promptFor(before, contextOf(record), this.signupWord)}`);
         break;
+      }
       case "help":
         // Opted out means nothing from us at all: Twilio answers HELP itself, and our reply would be blocked.
         if (!optedOut) run.replies.push(messages.help(this.signupWord));

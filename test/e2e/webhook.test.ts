@@ -89,6 +89,14 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect(timeline.map((t) => t.event)).toEqual(expect.arrayContaining(["OPT_OUT", "OPT_IN"]));
   });
 
+  it("YES from someone who never opted out just gets the current prompt", async () => {
+    const phone = newPhone();
+    await app.sms(phone, "SIGNUP");
+    expect((await app.sms(phone, "yes")).replies).toEqual(["Welcome! What's your email address?"]);
+    const timeline = await app.db.selectFrom("transitions").select("event").where("phone", "=", phone).execute();
+    expect(timeline.map((t) => t.event)).not.toContain("OPT_IN");
+  });
+
   it("honours OptOutType from a Messaging Service with Advanced Opt-Out", async () => {
     const phone = newPhone();
     await app.sms(phone, "SIGNUP");
