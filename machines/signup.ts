@@ -60,6 +60,8 @@ export function initialContext(phone: string, now: number): SignupContext {
 export function createSignupMachine({ limits, signupWord }: SignupMachineOptions) {
   const sendsInWindow = (context: SignupContext) =>
     context.sendTimes.filter((time) => context.now - time < limits.sendWindowMs);
+  /** When the oldest send leaves the window, and with it the cap: what "try again in N minutes" counts down. */
+  const capLiftsInMs = (context: SignupContext) => Math.min(...sendsInWindow(context)) + limits.sendWindowMs - context.now;
   const codeIsLive = (context: SignupContext) =>
     context.codeExpiresAt !== null && context.now < context.codeExpiresAt && context.wrongCodes < limits.maxWrongCodes;
   // Guards run before the transition's actions, so they read the time from the event itself.
@@ -80,12 +82,12 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       /** Records the event's time as the latest activity. */
       touch: assign(({ event }) => ({ now: event.now, lastActivityAt: event.now })),
       moveClock: assign({ now: ({ event }) => event.now }),
-      /** Back to the start; the send cap and cooldown belong to the phone and outlive the conversation. */
       /** Every attempt counts against the cap, failed ones too: a failing provider must not be hammered. */
       countSendAttempt: assign(({ context }) => ({
         lastSentAt: context.now,
         sendTimes: [...sendsInWindow(context), context.now],
       })),
+      /** Back to the start; the send cap and cooldown belong to the phone and outlive the conversation. */
       startOver: assign(({ context, event }) => ({
         ...initialContext(context.phone, event.now),
         sendTimes: context.sendTimes,
@@ -159,7 +161,7 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                 "touch",
                 {
                   type: "reply",
-                  params: ({ context }) => ({ text: messages.tooManySends(Math.min(...sendsInWindow(context)) + limits.sendWindowMs - context.now) }),
+                  params: ({ context }) => ({ text: messages.tooManySends(capLiftsInMs(context)) }),
                 },
               ],
             },
@@ -285,13 +287,7 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
               guard: "sendCapReached",
               actions: [
                 "touch",
-                {
-                  type: "reply",
-                  params: ({ context }) => {
-                    const oldest = Math.min(...sendsInWindow(context));
-                    return { text: messages.tooManySends(oldest + limits.sendWindowMs - context.now) };
-                  },
-                },
+                { type: "reply", params: ({ context }) => ({ text: messages.tooManySends(capLiftsInMs(context)) }) },
               ],
             },
             { target: "sendingCode", actions: ["touch", assign({ sendReason: "resend" })] },
