@@ -24,6 +24,24 @@ export const DEFAULT_RETRY: Omit<RetryOptions, "timeoutMs" | "deadlineMs"> = {
   maxDelayMs: 2_000,
 };
 
+/** The settings every outbound client takes: a timeout per try, a deadline per call, and backoff overrides. */
+export interface CallBudget {
+  timeoutMs: number;
+  /** All tries of one call end within this long (default: the timeout, i.e. no retry after a timeout). */
+  deadlineMs?: number | undefined;
+  retry?: Partial<Omit<RetryOptions, "timeoutMs" | "deadlineMs">> | undefined;
+}
+
+/** The retry options of one call under a budget; a deadline is never shorter than a single try. */
+export function retryOptions(budget: CallBudget): RetryOptions {
+  return {
+    ...DEFAULT_RETRY,
+    ...budget.retry,
+    timeoutMs: budget.timeoutMs,
+    deadlineMs: Math.max(budget.timeoutMs, budget.deadlineMs ?? budget.timeoutMs),
+  };
+}
+
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** After a try: stop (return or throw it), or try again, waiting at least `afterMs` (a Retry-After) if given. */

@@ -2,7 +2,7 @@
 // gives every call a timeout, retries what is safe to repeat (retry-policy.ts) inside one deadline, and sends every
 // request to TWILIO_API_BASE_URL when one is set (mocks, fakes).
 
-import { classifyFetchError, DEFAULT_RETRY, retryAfterMs, withRetries, type RetryOptions } from "../http/retry.js";
+import { classifyFetchError, retryAfterMs, retryOptions, withRetries, type CallBudget } from "../http/retry.js";
 import { callKind, retryVerdict, type CallOutcome } from "./retry-policy.js";
 
 export interface TwilioRequest {
@@ -22,15 +22,10 @@ export interface TwilioResponse {
   headers: Record<string, string>;
 }
 
-export interface FetchHttpClientOptions {
+/** Timeout per try, deadline per call and backoff (tests make the waits short or the jitter fixed). */
+export interface FetchHttpClientOptions extends CallBudget {
   /** Replaces scheme and host of every request (api.twilio.com, verify.twilio.com); the path is kept. */
   baseUrl?: string | undefined;
-  /** Each try is aborted after this long. */
-  timeoutMs: number;
-  /** All tries of one call end within this long (default: the timeout, i.e. no retry after a timeout). */
-  deadlineMs?: number;
-  /** Backoff and attempts; tests make the waits short or the jitter fixed. */
-  retry?: Partial<Omit<RetryOptions, "timeoutMs" | "deadlineMs">>;
   fetch?: typeof fetch;
 }
 
@@ -82,12 +77,7 @@ export class FetchHttpClient {
           : { kind: "failed", failure: classifyFetchError(outcome.error) };
         return retryVerdict(kind, call);
       },
-      {
-        ...DEFAULT_RETRY,
-        ...this.options.retry,
-        timeoutMs: this.options.timeoutMs,
-        deadlineMs: Math.max(this.options.timeoutMs, this.options.deadlineMs ?? this.options.timeoutMs),
-      },
+      retryOptions(this.options),
     );
   }
 }

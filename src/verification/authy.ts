@@ -1,17 +1,13 @@
 import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
 import type { VerificationProvider } from "../conversation/ports.js";
 import { splitPhone } from "../conversation/phone.js";
-import { AGAIN, DEFAULT_RETRY, isJson, STOP, withRetries, type RetryOptions } from "../http/retry.js";
+import { AGAIN, isJson, retryOptions, STOP, withRetries, type CallBudget } from "../http/retry.js";
 
-export interface AuthyProviderOptions {
+/** The budget's deadline covers one sendCode or checkCode, all its calls and retries included. */
+export interface AuthyProviderOptions extends CallBudget {
   apiKey: string;
   /** https://api.authy.com, or a fake in tests. */
   baseUrl: string;
-  /** Each try is aborted after this long. */
-  timeoutMs: number;
-  /** One sendCode or checkCode, all its calls and retries included, ends within this (default: the timeout). */
-  deadlineMs?: number;
-  retry?: Partial<Omit<RetryOptions, "timeoutMs" | "deadlineMs">>;
   fetch?: typeof fetch;
 }
 
@@ -43,7 +39,7 @@ export class AuthyVerificationProvider implements VerificationProvider {
 
   /** When the operation starting now must be over: registering and sending share one budget. */
   private deadline(): number {
-    return Date.now() + Math.max(this.options.timeoutMs, this.options.deadlineMs ?? this.options.timeoutMs);
+    return Date.now() + retryOptions(this.options).deadlineMs;
   }
 
   async sendCode(input: SendCodeInput): Promise<SendCodeResult> {
@@ -109,7 +105,7 @@ export class AuthyVerificationProvider implements VerificationProvider {
           return { status: response.status, text: await response.text() };
         },
         (outcome) => (!outcome.ok || outcome.value.status >= 500 || !isJson(outcome.value.text) ? AGAIN : STOP),
-        { ...DEFAULT_RETRY, ...this.options.retry, timeoutMs: this.options.timeoutMs, deadlineMs: Math.max(1, until - Date.now()) },
+        { ...retryOptions(this.options), deadlineMs: Math.max(1, until - Date.now()) },
       );
       const body = JSON.parse(text) as unknown;
       if (typeof body !== "object" || body === null) return { ok: false, reason: "body is not a JSON object" };
