@@ -15,7 +15,14 @@ export function checkEmail(text: string): EmailCheck {
   if (at < 0) return { ok: false, problem: "That doesn't look like an email: it needs an @." };
   const local = candidate.slice(0, at);
   const domain = candidate.slice(at + 1);
-  if (local.length === 0 || local.length > 64 || !LOCAL_PART.test(local) || local.startsWith(".") || local.endsWith(".") || local.includes("..")) {
+  if (
+    local.length === 0 ||
+    local.length > 64 ||
+    !LOCAL_PART.test(local) ||
+    local.startsWith(".") ||
+    local.endsWith(".") ||
+    local.includes("..")
+  ) {
     return { ok: false, problem: "The part before the @ doesn't look right." };
   }
   const labels = domain.split(".");

@@ -61,7 +61,8 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
   const sendsInWindow = (context: SignupContext) =>
     context.sendTimes.filter((time) => context.now - time < limits.sendWindowMs);
   /** When the oldest send leaves the window, and with it the cap: what "try again in N minutes" counts down. */
-  const capLiftsInMs = (context: SignupContext) => Math.min(...sendsInWindow(context)) + limits.sendWindowMs - context.now;
+  const capLiftsInMs = (context: SignupContext) =>
+    Math.min(...sendsInWindow(context)) + limits.sendWindowMs - context.now;
   const codeIsLive = (context: SignupContext) =>
     context.codeExpiresAt !== null && context.now < context.codeExpiresAt && context.wrongCodes < limits.maxWrongCodes;
   // Guards run before the transition's actions, so they read the time from the event itself.
@@ -109,7 +110,8 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       idleExpired: ({ context, event }) => event.now - context.lastActivityAt >= limits.idleTimeoutMs,
       emailRetriesLeft: ({ context }) => context.emailAttempts + 1 < limits.maxEmailAttempts,
       isValidEmail: ({ event }) => event.type === "TEXT" && checkEmail(event.body).ok,
-      codeExpired: ({ context, event }) => context.codeExpiresAt === null || nowOf(context, event) >= context.codeExpiresAt,
+      codeExpired: ({ context, event }) =>
+        context.codeExpiresAt === null || nowOf(context, event) >= context.codeExpiresAt,
       codeExhausted: ({ context }) => context.wrongCodes >= limits.maxWrongCodes,
       inCooldown: ({ context, event }) =>
         context.lastSentAt !== null && nowOf(context, event) - context.lastSentAt < limits.resendCooldownMs,
@@ -148,10 +150,16 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
         on: {
           TICK: [
             // A TICK only moves the clock, unless the person has been silent too long: then the sign-up starts over.
-            { guard: "idleExpired", target: "new", actions: ["startOver", { type: "reply", params: { text: messages.idleExpired } }] },
+            {
+              guard: "idleExpired",
+              target: "new",
+              actions: ["startOver", { type: "reply", params: { text: messages.idleExpired } }],
+            },
             { actions: "moveClock" },
           ],
-          SIGNUP: { actions: ["touch", assign({ emailAttempts: 0 }), { type: "reply", params: { text: messages.welcome } }] },
+          SIGNUP: {
+            actions: ["touch", assign({ emailAttempts: 0 }), { type: "reply", params: { text: messages.welcome } }],
+          },
           RESEND: { actions: ["touch", { type: "reply", params: { text: messages.emailNeededFirst } }] },
           TEXT: [
             {
@@ -258,16 +266,34 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
             {
               guard: "isResend",
               target: "awaitingCode",
-              actions: ["countSendAttempt", { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "resend") }) }],
+              actions: [
+                "countSendAttempt",
+                { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "resend") }) },
+              ],
             },
             {
               target: "awaitingEmail",
-              actions: ["countSendAttempt", assign({ email: null }), { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "start") }) }],
+              actions: [
+                "countSendAttempt",
+                assign({ email: null }),
+                { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "start") }) },
+              ],
             },
           ],
           onError: [
-            { guard: "isResend", target: "awaitingCode", actions: ["countSendAttempt", { type: "reply", params: { text: messages.sendFailedRetryResend } }] },
-            { target: "awaitingEmail", actions: ["countSendAttempt", assign({ email: null }), { type: "reply", params: { text: messages.sendFailedRetryEmail } }] },
+            {
+              guard: "isResend",
+              target: "awaitingCode",
+              actions: ["countSendAttempt", { type: "reply", params: { text: messages.sendFailedRetryResend } }],
+            },
+            {
+              target: "awaitingEmail",
+              actions: [
+                "countSendAttempt",
+                assign({ email: null }),
+                { type: "reply", params: { text: messages.sendFailedRetryEmail } },
+              ],
+            },
           ],
         },
       },
@@ -277,12 +303,34 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
         on: {
           TICK: [
             // A TICK only moves the clock, unless the person has been silent too long: then the sign-up starts over.
-            { guard: "idleExpired", target: "new", actions: ["startOver", { type: "reply", params: { text: messages.idleExpired } }] },
+            {
+              guard: "idleExpired",
+              target: "new",
+              actions: ["startOver", { type: "reply", params: { text: messages.idleExpired } }],
+            },
             { actions: "moveClock" },
           ],
-          SIGNUP: { target: "awaitingEmail", actions: ["touch", assign({ email: null, emailAttempts: 0 }), { type: "reply", params: { text: messages.welcome } }] },
+          SIGNUP: {
+            target: "awaitingEmail",
+            actions: [
+              "touch",
+              assign({ email: null, emailAttempts: 0 }),
+              { type: "reply", params: { text: messages.welcome } },
+            ],
+          },
           RESEND: [
-            { guard: "inCooldown", actions: ["touch", { type: "reply", params: ({ context }) => ({ text: messages.resendTooSoon(limits.resendCooldownMs - (context.now - (context.lastSentAt ?? 0))) }) }] },
+            {
+              guard: "inCooldown",
+              actions: [
+                "touch",
+                {
+                  type: "reply",
+                  params: ({ context }) => ({
+                    text: messages.resendTooSoon(limits.resendCooldownMs - (context.now - (context.lastSentAt ?? 0))),
+                  }),
+                },
+              ],
+            },
             {
               guard: "sendCapReached",
               actions: [
@@ -293,8 +341,14 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
             { target: "sendingCode", actions: ["touch", assign({ sendReason: "resend" })] },
           ],
           TEXT: [
-            { guard: ({ event }) => !isCodeShaped(event), actions: ["touch", { type: "reply", params: { text: messages.notACode } }] },
-            { guard: "codeExhausted", actions: ["touch", { type: "reply", params: { text: messages.tooManyWrongCodes } }] },
+            {
+              guard: ({ event }) => !isCodeShaped(event),
+              actions: ["touch", { type: "reply", params: { text: messages.notACode } }],
+            },
+            {
+              guard: "codeExhausted",
+              actions: ["touch", { type: "reply", params: { text: messages.tooManyWrongCodes } }],
+            },
             { guard: "codeExpired", actions: ["touch", { type: "reply", params: { text: messages.codeExpired } }] },
             { target: "checkingCode", actions: "touch" },
           ],
@@ -320,7 +374,12 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                 assign({ verifiedAt: ({ context }) => context.now, ticket: null, codeExpiresAt: null }),
                 {
                   type: "effect",
-                  params: ({ context }) => ({ type: "verified", phone: context.phone, email: context.email ?? "", at: context.now }),
+                  params: ({ context }) => ({
+                    type: "verified",
+                    phone: context.phone,
+                    email: context.email ?? "",
+                    at: context.now,
+                  }),
                 },
               ],
             },
@@ -348,7 +407,10 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
             {
               guard: ({ event }) => event.output.status === "too_many_attempts",
               target: "awaitingCode",
-              actions: [assign({ wrongCodes: limits.maxWrongCodes }), { type: "reply", params: { text: messages.tooManyWrongCodes } }],
+              actions: [
+                assign({ wrongCodes: limits.maxWrongCodes }),
+                { type: "reply", params: { text: messages.tooManyWrongCodes } },
+              ],
             },
             { target: "awaitingCode", actions: { type: "reply", params: { text: messages.checkFailed } } },
           ],
@@ -360,9 +422,24 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
         tags: "resting",
         on: {
           TICK: { actions: "moveClock" },
-          SIGNUP: { actions: ["touch", { type: "reply", params: ({ context }) => ({ text: messages.alreadyVerified(context.email ?? "") }) }] },
-          RESEND: { actions: ["touch", { type: "reply", params: ({ context }) => ({ text: messages.alreadyVerified(context.email ?? "") }) }] },
-          TEXT: { actions: ["touch", { type: "reply", params: ({ context }) => ({ text: messages.alreadyVerified(context.email ?? "") }) }] },
+          SIGNUP: {
+            actions: [
+              "touch",
+              { type: "reply", params: ({ context }) => ({ text: messages.alreadyVerified(context.email ?? "") }) },
+            ],
+          },
+          RESEND: {
+            actions: [
+              "touch",
+              { type: "reply", params: ({ context }) => ({ text: messages.alreadyVerified(context.email ?? "") }) },
+            ],
+          },
+          TEXT: {
+            actions: [
+              "touch",
+              { type: "reply", params: ({ context }) => ({ text: messages.alreadyVerified(context.email ?? "") }) },
+            ],
+          },
         },
       },
     },

@@ -24,7 +24,8 @@ const SORRY = "Sorry, something went wrong on our side. Please send that again i
 export function createApp(parts: AppParts): Hono {
   const app = new Hono();
   const webhook = new Hono<{ Variables: WebhookVariables }>();
-  const xml = (body: string) => new Response(body, { status: 200, headers: { "Content-Type": "text/xml; charset=utf-8" } });
+  const xml = (body: string) =>
+    new Response(body, { status: 200, headers: { "Content-Type": "text/xml; charset=utf-8" } });
 
   webhook.use(
     ...twilioWebhook({
@@ -34,21 +35,21 @@ export function createApp(parts: AppParts): Hono {
     }),
   );
   webhook.post("/", async (c) => {
-      const form = parseForm(inboundSmsSchema, c.get("twilioParams"));
-      if (!form.ok) return c.text(form.message, 400);
-      try {
-        const outcome = await parts.engine.handle({
-          messageSid: form.value.MessageSid,
-          from: form.value.From,
-          body: form.value.Body,
-          optOutType: form.value.OptOutType,
-        });
-        return xml(messagingResponse(outcome.replies));
-      } catch (error) {
-        // Never a 500 to Twilio: the person gets a clear word, and the message was released for a retry.
-        parts.logger.error({ err: error, messageSid: form.value.MessageSid }, "turn failed");
-        return xml(messagingResponse([SORRY]));
-      }
+    const form = parseForm(inboundSmsSchema, c.get("twilioParams"));
+    if (!form.ok) return c.text(form.message, 400);
+    try {
+      const outcome = await parts.engine.handle({
+        messageSid: form.value.MessageSid,
+        from: form.value.From,
+        body: form.value.Body,
+        optOutType: form.value.OptOutType,
+      });
+      return xml(messagingResponse(outcome.replies));
+    } catch (error) {
+      // Never a 500 to Twilio: the person gets a clear word, and the message was released for a retry.
+      parts.logger.error({ err: error, messageSid: form.value.MessageSid }, "turn failed");
+      return xml(messagingResponse([SORRY]));
+    }
   });
   parts.mountWebhooks?.(webhook);
   app.route("/sms", webhook);

@@ -1,10 +1,16 @@
-import { sql, type Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { AdminQueries, mountAdmin } from "./admin/index.js";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { ConversationEngine } from "./conversation/engine.js";
 import { OutboxDispatcher } from "./conversation/outbox-dispatcher.js";
-import { systemClock, type Clock, type Logger, type SmsSender, type VerificationProvider } from "./conversation/ports.js";
+import {
+  type Clock,
+  type Logger,
+  type SmsSender,
+  systemClock,
+  type VerificationProvider,
+} from "./conversation/ports.js";
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
 import { mountLocalOutbox } from "./local/outbox-route.js";
 import { KyselyDeliveryStatusStore } from "./store/delivery-status-store.js";
@@ -28,7 +34,13 @@ export interface ServiceParts {
 }
 
 /** The one place where adapters are chosen: from the configuration, for Node and Workers alike. */
-export function composeService({ config, db, logger, clock = systemClock, instanceId = crypto.randomUUID() }: ServiceParts) {
+export function composeService({
+  config,
+  db,
+  logger,
+  clock = systemClock,
+  instanceId = crypto.randomUUID(),
+}: ServiceParts) {
   const store = new KyselyStore(db);
   const httpClient = new FetchHttpClient({
     baseUrl: config.twilio.apiBaseUrl,
@@ -63,20 +75,33 @@ export function composeService({ config, db, logger, clock = systemClock, instan
     logger,
     authToken: config.twilio.authToken,
     publicUrl: config.publicUrl,
-    mountWebhooks: (webhook) => mountStatusCallback(webhook, { store: new KyselyDeliveryStatusStore(db), logger, clock }),
+    mountWebhooks: (webhook) =>
+      mountStatusCallback(webhook, { store: new KyselyDeliveryStatusStore(db), logger, clock }),
     checkHealth: async () => {
       await sql`select 1`.execute(db);
       return true;
     },
     mount: (routes) => {
-      mountAdmin(routes, { queries: new AdminQueries(db), engine, adminToken: config.adminToken, publicUrl: config.publicUrl, clock, logger });
+      mountAdmin(routes, {
+        queries: new AdminQueries(db),
+        engine,
+        adminToken: config.adminToken,
+        publicUrl: config.publicUrl,
+        clock,
+        logger,
+      });
       if (localSender) mountLocalOutbox(routes, localSender);
     },
   });
   return { app, engine, dispatcher, store, provider, sender };
 }
 
-function createProvider(config: Config, codeSender: SmsSender, httpClient: FetchHttpClient, logger: Logger): VerificationProvider {
+function createProvider(
+  config: Config,
+  codeSender: SmsSender,
+  httpClient: FetchHttpClient,
+  logger: Logger,
+): VerificationProvider {
   switch (config.provider) {
     case "authy":
       return new AuthyVerificationProvider({

@@ -13,7 +13,13 @@ const seconds = (fallbackMs: number) =>
     .positive()
     .optional()
     .transform((value) => (value === undefined ? fallbackMs : value * 1000));
-const count = (fallback: number) => z.coerce.number().int().positive().optional().transform((value) => value ?? fallback);
+const count = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .transform((value) => value ?? fallback);
 const optionalString = z
   .string()
   .optional()
@@ -38,12 +44,32 @@ const envSchema = z
       .string()
       .default("file:./data/sms-signup.sqlite")
       .refine((url) => /^(file:|postgres(ql)?:\/\/)/.test(url), "must start with file: or postgres://"),
-    TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must be AC followed by 32 hex digits").optional()),
+    TWILIO_ACCOUNT_SID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^AC[0-9a-fA-F]{32}$/, "must be AC followed by 32 hex digits")
+        .optional(),
+    ),
     TWILIO_AUTH_TOKEN: optionalString,
-    TWILIO_PHONE_NUMBER: optionalString.pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, "must be E.164, like +15551234567").optional()),
-    TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(z.string().regex(/^MG[0-9a-fA-F]{32}$/, "must be MG followed by 32 hex digits").optional()),
+    TWILIO_PHONE_NUMBER: optionalString.pipe(
+      z
+        .string()
+        .regex(/^\+[1-9]\d{6,14}$/, "must be E.164, like +15551234567")
+        .optional(),
+    ),
+    TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^MG[0-9a-fA-F]{32}$/, "must be MG followed by 32 hex digits")
+        .optional(),
+    ),
     VERIFICATION_PROVIDER: z.enum(["local", "verify", "authy"]).default("local"),
-    TWILIO_VERIFY_SERVICE_SID: optionalString.pipe(z.string().regex(/^VA[0-9a-fA-F]{32}$/, "must be VA followed by 32 hex digits").optional()),
+    TWILIO_VERIFY_SERVICE_SID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^VA[0-9a-fA-F]{32}$/, "must be VA followed by 32 hex digits")
+        .optional(),
+    ),
     AUTHY_API_KEY: optionalString,
     TWILIO_API_BASE_URL: optionalUrl,
     AUTHY_API_URL: optionalUrl.transform((url) => url ?? "https://api.authy.com"),
@@ -51,11 +77,24 @@ const envSchema = z
     SIGNUP_KEYWORDS: z
       .string()
       .default("SIGNUP")
-      .transform((words) => words.split(",").map((word) => word.trim().toUpperCase()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^[A-Z0-9]+$/, "each keyword is one word of letters or digits")).min(1, "needs at least one word")),
-    OUTBOUND_TIMEOUT_MS: count(5000).pipe(z.number().max(11_000, "must stay under the 12 s turn timeout (at most 11000)")),
+      .transform((words) =>
+        words
+          .split(",")
+          .map((word) => word.trim().toUpperCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(/^[A-Z0-9]+$/, "each keyword is one word of letters or digits"))
+          .min(1, "needs at least one word"),
+      ),
+    OUTBOUND_TIMEOUT_MS: count(5000).pipe(
+      z.number().max(11_000, "must stay under the 12 s turn timeout (at most 11000)"),
+    ),
     // Retries of one outbound call end within this; the engine abandons a turn at 12 s, Twilio waits 15 s.
-    OUTBOUND_DEADLINE_MS: count(9000).pipe(z.number().max(11_000, "must stay under the 12 s turn timeout (at most 11000)")),
+    OUTBOUND_DEADLINE_MS: count(9000).pipe(
+      z.number().max(11_000, "must stay under the 12 s turn timeout (at most 11000)"),
+    ),
     CODE_TTL_SECONDS: seconds(DEFAULT_LIMITS.codeTtlMs),
     MAX_WRONG_CODES: count(DEFAULT_LIMITS.maxWrongCodes),
     RESEND_COOLDOWN_SECONDS: seconds(DEFAULT_LIMITS.resendCooldownMs),
@@ -69,19 +108,39 @@ const envSchema = z
     const hasSid = env.TWILIO_ACCOUNT_SID !== undefined;
     const hasToken = env.TWILIO_AUTH_TOKEN !== undefined;
     if (hasSid !== hasToken) {
-      ctx.addIssue({ code: "custom", path: [hasSid ? "TWILIO_AUTH_TOKEN" : "TWILIO_ACCOUNT_SID"], message: "is required with the other Twilio credential" });
+      ctx.addIssue({
+        code: "custom",
+        path: [hasSid ? "TWILIO_AUTH_TOKEN" : "TWILIO_ACCOUNT_SID"],
+        message: "is required with the other Twilio credential",
+      });
     }
     if (hasSid && hasToken && !env.TWILIO_PHONE_NUMBER && !env.TWILIO_MESSAGING_SERVICE_SID) {
-      ctx.addIssue({ code: "custom", path: ["TWILIO_PHONE_NUMBER"], message: "or TWILIO_MESSAGING_SERVICE_SID is required to send SMS" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["TWILIO_PHONE_NUMBER"],
+        message: "or TWILIO_MESSAGING_SERVICE_SID is required to send SMS",
+      });
     }
     if (env.VERIFICATION_PROVIDER === "verify" && !env.TWILIO_VERIFY_SERVICE_SID) {
-      ctx.addIssue({ code: "custom", path: ["TWILIO_VERIFY_SERVICE_SID"], message: "is required when VERIFICATION_PROVIDER=verify" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["TWILIO_VERIFY_SERVICE_SID"],
+        message: "is required when VERIFICATION_PROVIDER=verify",
+      });
     }
     if (env.VERIFICATION_PROVIDER === "verify" && !hasSid) {
-      ctx.addIssue({ code: "custom", path: ["TWILIO_ACCOUNT_SID"], message: "is required when VERIFICATION_PROVIDER=verify" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["TWILIO_ACCOUNT_SID"],
+        message: "is required when VERIFICATION_PROVIDER=verify",
+      });
     }
     if (env.VERIFICATION_PROVIDER === "authy" && !env.AUTHY_API_KEY) {
-      ctx.addIssue({ code: "custom", path: ["AUTHY_API_KEY"], message: "is required when VERIFICATION_PROVIDER=authy" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTHY_API_KEY"],
+        message: "is required when VERIFICATION_PROVIDER=authy",
+      });
     }
   });
 

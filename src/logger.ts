@@ -9,7 +9,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   const logger = pino(
     {
       level,
-      redact: { paths: ["authToken", "*.authToken", "password", "*.password", "headers.authorization", "code", "*.code"], censor: "[redacted]" },
+      redact: {
+        paths: ["authToken", "*.authToken", "password", "*.password", "headers.authorization", "code", "*.code"],
+        censor: "[redacted]",
+      },
     },
     destination,
   );

@@ -1,9 +1,9 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { z } from "zod";
 import type { ConversationEngine } from "../conversation/engine.js";
 import type { Clock, Logger } from "../conversation/ports.js";
 import { bearerAuth } from "./auth.js";
-import { AdminQueries, InvalidCursorError } from "./queries.js";
+import { type AdminQueries, InvalidCursorError } from "./queries.js";
 import {
   conversationDetail,
   conversationList,
@@ -38,13 +38,19 @@ export function createAdminApi(parts: AdminParts): Hono {
   const send = <S extends z.ZodType>(c: Context, schema: S, data: z.input<S>, status: 200 = 200) => {
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
-      parts.logger.error({ path: c.req.path, issues: parsed.error.issues.slice(0, 5) }, "operator API response failed its schema");
+      parts.logger.error(
+        { path: c.req.path, issues: parsed.error.issues.slice(0, 5) },
+        "operator API response failed its schema",
+      );
       return c.json({ error: "internal error" }, 500);
     }
     return c.json(parsed.data as object, status);
   };
   const bad = (c: Context, error: z.ZodError) =>
-    c.json({ error: error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ") }, 400);
+    c.json(
+      { error: error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ") },
+      400,
+    );
   const phoneOf = (c: Context) => phoneParam.safeParse(c.req.param("phone"));
   const notFound = (c: Context) => c.json({ error: "no conversation with this phone" }, 404);
 

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { createAdminApi, type AdminParts } from "./api.js";
+import { type AdminParts, createAdminApi } from "./api.js";
 import { createAdminPages } from "./pages/routes.js";
 
 export type { AdminParts } from "./api.js";

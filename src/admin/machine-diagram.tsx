@@ -1,4 +1,4 @@
-import { machineGraph, type Edge } from "./machine-graph.js";
+import { type Edge, machineGraph } from "./machine-graph.js";
 
 const BOX_W = 128;
 const BOX_H = 46;
@@ -29,9 +29,22 @@ export function MachineDiagram({ current }: { current: string | null }) {
   const width = LEFT * 2 + (graph.states.length - 1) * STEP + BOX_W;
   const height = 282;
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={`State machine, current state ${current ?? "none"}`}>
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      width="100%"
+      role="img"
+      aria-label={`State machine, current state ${current ?? "none"}`}
+    >
       <defs>
-        <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+        <marker
+          id="arrow"
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerWidth="7"
+          markerHeight="7"
+          orient="auto-start-reverse"
+        >
           <path d="M0,0 L10,5 L0,10 z" fill="#7a8499" />
         </marker>
       </defs>
@@ -47,7 +60,13 @@ export function MachineDiagram({ current }: { current: string | null }) {
         const apexY = y + lift * 0.75;
         return (
           <g>
-            <path d={`M${x1},${y} C${x1},${y + lift} ${x2},${y + lift} ${x2},${y}`} fill="none" stroke="#9aa3b5" stroke-width="1.4" marker-end="url(#arrow)" />
+            <path
+              d={`M${x1},${y} C${x1},${y + lift} ${x2},${y + lift} ${x2},${y}`}
+              fill="none"
+              stroke="#9aa3b5"
+              stroke-width="1.4"
+              marker-end="url(#arrow)"
+            />
             <text x={(x1 + x2) / 2} y={apexY + (forward ? -4 : 12)} text-anchor="middle" font-size="11" fill="#4a5468">
               {label(edge)}
             </text>
@@ -70,11 +89,24 @@ export function MachineDiagram({ current }: { current: string | null }) {
               stroke-width={active ? 3 : 1.4}
               stroke-dasharray={state.resting ? undefined : "5 3"}
             />
-            <text x={x + BOX_W / 2} y={ROW_Y + (state.invokes ? -2 : 4)} text-anchor="middle" font-size="13" font-weight="600" fill={active ? "#fff" : "#1d2433"}>
+            <text
+              x={x + BOX_W / 2}
+              y={ROW_Y + (state.invokes ? -2 : 4)}
+              text-anchor="middle"
+              font-size="13"
+              font-weight="600"
+              fill={active ? "#fff" : "#1d2433"}
+            >
               {state.name}
             </text>
             {state.invokes ? (
-              <text x={x + BOX_W / 2} y={ROW_Y + 13} text-anchor="middle" font-size="10" fill={active ? "#dfe7ff" : "#5b6477"}>
+              <text
+                x={x + BOX_W / 2}
+                y={ROW_Y + 13}
+                text-anchor="middle"
+                font-size="10"
+                fill={active ? "#dfe7ff" : "#5b6477"}
+              >
                 {`calls ${state.invokes}`}
               </text>
             ) : null}

@@ -51,7 +51,8 @@ export function machineGraph(): MachineGraph {
   const global: Edge[] = [];
   for (const [eventType, transitions] of root.transitions) {
     for (const transition of transitions) {
-      for (const target of transition.target ?? []) global.push({ from: "*", to: target.key, events: [eventLabel(eventType)] });
+      for (const target of transition.target ?? [])
+        global.push({ from: "*", to: target.key, events: [eventLabel(eventType)] });
     }
   }
   return { states, edges: [...edges.values()], global };

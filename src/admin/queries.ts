@@ -1,8 +1,8 @@
 // The operators' read model: plain Kysely queries over the tables the conversation writes. Nothing here writes.
-import { sql, type Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { restoreSnapshot, visibleContext } from "../conversation/restore.js";
 import type { Database } from "../store/schema.js";
-import { toIso, toIsoOrNull, type ListQuery } from "./schemas.js";
+import { type ListQuery, toIso, toIsoOrNull } from "./schemas.js";
 
 export interface Cursor {
   at: number;
@@ -15,7 +15,8 @@ export const encodeCursor = (cursor: Cursor) => base64url(JSON.stringify([cursor
 export function decodeCursor(text: string): Cursor | null {
   try {
     const value: unknown = JSON.parse(fromBase64url(text));
-    if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "string") return { at: value[0], phone: value[1] };
+    if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "string")
+      return { at: value[0], phone: value[1] };
   } catch {
     // fall through: a cursor we did not make
   }
@@ -38,11 +39,21 @@ export class AdminQueries {
    */
   async listConversations(query: ListQuery) {
     const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && cursor === null) throw new InvalidCursorError("cursor is not one this API returned");
+    if (query.cursor !== undefined && cursor === null)
+      throw new InvalidCursorError("cursor is not one this API returned");
     let select = this.db
       .selectFrom("conversations as c")
       .leftJoin("users as u", "u.phone", "c.phone")
-      .select(["c.phone", "c.state", "c.opted_out", "c.email", "c.created_at", "c.last_activity_at", "u.email as user_email", "u.verified_at"]);
+      .select([
+        "c.phone",
+        "c.state",
+        "c.opted_out",
+        "c.email",
+        "c.created_at",
+        "c.last_activity_at",
+        "u.email as user_email",
+        "u.verified_at",
+      ]);
     if (query.state !== undefined) select = select.where("c.state", "=", query.state);
     if (query.optedOut !== undefined) select = select.where("c.opted_out", "=", query.optedOut ? 1 : 0);
     if (query.activeAfter !== undefined) select = select.where("c.last_activity_at", ">=", query.activeAfter);
@@ -50,15 +61,23 @@ export class AdminQueries {
     if (query.q !== undefined) {
       // Lower-cased on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not.
       const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-      const matches = (column: string) => sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`;
+      const matches = (column: string) =>
+        sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`;
       select = select.where((eb) => eb.or([matches("c.phone"), matches("c.email"), matches("u.email")]));
     }
     if (cursor) {
       select = select.where((eb) =>
-        eb.or([eb("c.last_activity_at", "<", cursor.at), eb.and([eb("c.last_activity_at", "=", cursor.at), eb("c.phone", "<", cursor.phone)])]),
+        eb.or([
+          eb("c.last_activity_at", "<", cursor.at),
+          eb.and([eb("c.last_activity_at", "=", cursor.at), eb("c.phone", "<", cursor.phone)]),
+        ]),
       );
     }
-    const rows = await select.orderBy("c.last_activity_at", "desc").orderBy("c.phone", "desc").limit(query.limit + 1).execute();
+    const rows = await select
+      .orderBy("c.last_activity_at", "desc")
+      .orderBy("c.phone", "desc")
+      .limit(query.limit + 1)
+      .execute();
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return {
@@ -71,7 +90,10 @@ export class AdminQueries {
         createdAt: toIso(Number(row.created_at)),
         lastActivityAt: toIso(Number(row.last_activity_at)),
       })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ at: Number(last.last_activity_at), phone: last.phone }) : null,
+      nextCursor:
+        rows.length > query.limit && last
+          ? encodeCursor({ at: Number(last.last_activity_at), phone: last.phone })
+          : null,
     };
   }
 
@@ -143,12 +165,21 @@ export class AdminQueries {
         at: toIso(Number(m.created_at)),
         updatedAt: toIso(Number(m.updated_at)),
       })),
-      timeline: transitions.map((t) => ({ id: Number(t.id), from: t.from_state, event: t.event, to: t.to_state, at: toIso(Number(t.at)) })),
+      timeline: transitions.map((t) => ({
+        id: Number(t.id),
+        from: t.from_state,
+        event: t.event,
+        to: t.to_state,
+        at: toIso(Number(t.at)),
+      })),
     };
   }
 
   async exists(phone: string): Promise<boolean> {
-    return (await this.db.selectFrom("conversations").select("phone").where("phone", "=", phone).executeTakeFirst()) !== undefined;
+    return (
+      (await this.db.selectFrom("conversations").select("phone").where("phone", "=", phone).executeTakeFirst()) !==
+      undefined
+    );
   }
 
   async listErasures() {
@@ -171,8 +202,16 @@ export class AdminQueries {
    */
   async stats(from: number, to: number) {
     const [states, optedOut, rows] = await Promise.all([
-      this.db.selectFrom("conversations").select(["state", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("state").execute(),
-      this.db.selectFrom("conversations").select((eb) => eb.fn.countAll<number>().as("n")).where("opted_out", "=", 1).executeTakeFirst(),
+      this.db
+        .selectFrom("conversations")
+        .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+        .groupBy("state")
+        .execute(),
+      this.db
+        .selectFrom("conversations")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("opted_out", "=", 1)
+        .executeTakeFirst(),
       this.db
         .selectFrom("transitions")
         .select(["phone", "from_state", "event", "to_state", "at"])
@@ -235,13 +274,18 @@ export function median(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : Math.round(((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : Math.round(((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2);
 }
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
 function base64url(text: string): string {
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 function fromBase64url(text: string): string {

@@ -9,23 +9,24 @@ const registry = z.registry<{ id: string }>();
 
 const instant = z.iso.datetime().describe("ISO 8601, UTC");
 /** Query instants: ISO 8601 or milliseconds since the epoch. */
-const instantParam = z
-  .string()
-  .transform((value, ctx) => {
-    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: "custom", message: "must be an ISO 8601 time or milliseconds since the epoch" });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const instantParam = z.string().transform((value, ctx) => {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: "custom", message: "must be an ISO 8601 time or milliseconds since the epoch" });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 export const phoneParam = z.string().regex(E164, "must be an E.164 number like +15551234567 (URL-encode the +)");
 export const stateName = z.enum(STATE_NAMES as [string, ...string[]]);
 
 export const listQuery = z.object({
   state: stateName.optional(),
-  optedOut: z.enum(["true", "false"]).transform((value) => value === "true").optional(),
+  optedOut: z
+    .enum(["true", "false"])
+    .transform((value) => value === "true")
+    .optional(),
   q: z.string().trim().min(1).max(100).optional().describe("a fragment of the phone or the email"),
   activeAfter: instantParam.optional(),
   activeBefore: instantParam.optional(),
@@ -138,7 +139,13 @@ export const erasureResult = z
 export const erasureList = z
   .object({
     items: z.array(
-      z.object({ id: z.number(), phoneHint: z.string(), operator: z.string(), erasedAt: instant, removed: z.record(z.string(), z.number()) }),
+      z.object({
+        id: z.number(),
+        phoneHint: z.string(),
+        operator: z.string(),
+        erasedAt: instant,
+        removed: z.record(z.string(), z.number()),
+      }),
     ),
   })
   .register(registry, { id: "ErasureList" });
@@ -156,7 +163,9 @@ export const statsSchema = z
     window: z.object({ from: instant, to: instant }),
     byState: z.record(z.string(), z.number()).describe("all conversations now, by state"),
     optedOut: z.number(),
-    funnel: z.array(funnelStep).describe("phones that texted SIGNUP within the window, and how far they got by its end"),
+    funnel: z
+      .array(funnelStep)
+      .describe("phones that texted SIGNUP within the window, and how far they got by its end"),
     medianSignupToVerifiedMs: z.number().nullable(),
     verifiedSamples: z.number(),
   })
@@ -167,22 +176,42 @@ export const toIsoOrNull = (ms: number | null) => (ms === null ? null : toIso(ms
 
 /** OpenAPI 3.1 uses JSON Schema 2020-12, which is what zod emits. */
 export function openApiDocument(serverUrl: string) {
-  const components = z.toJSONSchema(registry, { target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}`, io: "output" });
+  const components = z.toJSONSchema(registry, {
+    target: "draft-2020-12",
+    uri: (id) => `#/components/schemas/${id}`,
+    io: "output",
+  });
   const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
-  const json = (id: string, description: string) => ({ description, content: { "application/json": { schema: ref(id) } } });
+  const json = (id: string, description: string) => ({
+    description,
+    content: { "application/json": { schema: ref(id) } },
+  });
   const errors = {
     "400": json("Error", "invalid parameters"),
     "401": json("Error", "no or wrong bearer token"),
     "403": json("Error", "operator access is disabled: ADMIN_TOKEN is not set"),
   };
-  const phone = { name: "phone", in: "path", required: true, description: "E.164, URL-encoded (%2B15551234567)", schema: { type: "string" } };
-  const param = (name: string, description: string, schema: object = { type: "string" }) => ({ name, in: "query", required: false, description, schema });
+  const phone = {
+    name: "phone",
+    in: "path",
+    required: true,
+    description: "E.164, URL-encoded (%2B15551234567)",
+    schema: { type: "string" },
+  };
+  const param = (name: string, description: string, schema: object = { type: "string" }) => ({
+    name,
+    in: "query",
+    required: false,
+    description,
+    schema,
+  });
   return {
     openapi: "3.1.0",
     info: {
       title: "sms-signup operator API",
       version: "1",
-      description: "What Twilio Studio offers for executions (list, fetch, context, steps, end), for the sign-up conversations.",
+      description:
+        "What Twilio Studio offers for executions (list, fetch, context, steps, end), for the sign-up conversations.",
     },
     servers: [{ url: `${serverUrl}/admin/api` }],
     security: [{ bearer: [] }],
@@ -206,12 +235,20 @@ export function openApiDocument(serverUrl: string) {
         get: {
           summary: "One conversation: state, visible context, user, transcript and timeline",
           parameters: [phone],
-          responses: { "200": json("ConversationDetail", "the conversation"), "404": json("Error", "no such conversation"), ...errors },
+          responses: {
+            "200": json("ConversationDetail", "the conversation"),
+            "404": json("Error", "no such conversation"),
+            ...errors,
+          },
         },
         delete: {
           summary: "Erase everything kept about this phone (privacy request); an erasure record stays",
           parameters: [phone],
-          responses: { "200": json("ErasureResult", "erased"), "404": json("Error", "no such conversation"), ...errors },
+          responses: {
+            "200": json("ErasureResult", "erased"),
+            "404": json("Error", "no such conversation"),
+            ...errors,
+          },
         },
       },
       "/conversations/{phone}/reset": {
@@ -222,12 +259,18 @@ export function openApiDocument(serverUrl: string) {
         },
       },
       "/erasures": {
-        get: { summary: "The record of erasures", responses: { "200": json("ErasureList", "every erasure, newest first"), ...errors } },
+        get: {
+          summary: "The record of erasures",
+          responses: { "200": json("ErasureList", "every erasure, newest first"), ...errors },
+        },
       },
       "/stats": {
         get: {
           summary: "Conversations by state; the sign-up funnel and median time to verified within a window",
-          parameters: [param("from", "window start (ISO 8601 or ms); default 7 days before `to`"), param("to", "window end (ISO 8601 or ms); default now")],
+          parameters: [
+            param("from", "window start (ISO 8601 or ms); default 7 days before `to`"),
+            param("to", "window end (ISO 8601 or ms); default now"),
+          ],
           responses: { "200": json("Stats", "the figures"), ...errors },
         },
       },
@@ -235,7 +278,9 @@ export function openApiDocument(serverUrl: string) {
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } },
       // Each schema's own $schema/$id are redundant inside an OpenAPI document.
-      schemas: Object.fromEntries(Object.entries(components.schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema])),
+      schemas: Object.fromEntries(
+        Object.entries(components.schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]),
+      ),
     },
   };
 }

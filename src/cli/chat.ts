@@ -24,12 +24,16 @@ function parseArgs(argv: string[]): Options {
   let url = process.env.CHAT_URL;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? "";
-    if (arg === "--url") url = argv[(i += 1)];
-    else if (arg.startsWith("--url=")) url = arg.slice("--url=".length);
+    if (arg === "--url") {
+      i += 1;
+      url = argv[i];
+    } else if (arg.startsWith("--url=")) url = arg.slice("--url=".length);
     else if (!phone) phone = arg;
   }
   if (!phone || !E164.test(phone)) {
-    throw new UsageError("usage: npm run chat -- +15551234567 [--url http://127.0.0.1:3000]\n(the phone is E.164: a +, the country code, the number)");
+    throw new UsageError(
+      "usage: npm run chat -- +15551234567 [--url http://127.0.0.1:3000]\n(the phone is E.164: a +, the country code, the number)",
+    );
   }
   return {
     phone,
@@ -43,12 +47,18 @@ function parseArgs(argv: string[]): Options {
 
 class UsageError extends Error {}
 
-const newMessageSid = () => `SM${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+const newMessageSid = () =>
+  `SM${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")}`;
 
 /** The texts of TwiML's <Message> elements. */
 export function twimlMessages(twiml: string): string[] {
   return [...twiml.matchAll(/<Message(?:\s[^>]*)?>([\s\S]*?)<\/Message>/g)].map((match) =>
-    (match[1] ?? "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&"),
+    (match[1] ?? "")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, "&"),
   );
 }
 
@@ -82,13 +92,16 @@ class TerminalPhone {
         body: new URLSearchParams(params),
       });
     } catch (error) {
-      print(`! not sent: ${options.targetUrl} does not answer (${errorText(error)}). Is the service running (npm start)?`);
+      print(
+        `! not sent: ${options.targetUrl} does not answer (${errorText(error)}). Is the service running (npm start)?`,
+      );
       return;
     }
     const text = await response.text();
     if (!response.ok) {
       print(`! the service answered ${response.status}: ${text.trim().slice(0, 200)}`);
-      if (response.status === 403) print("! the signature was refused: PUBLIC_URL and TWILIO_AUTH_TOKEN must be the service's");
+      if (response.status === 403)
+        print("! the signature was refused: PUBLIC_URL and TWILIO_AUTH_TOKEN must be the service's");
       return;
     }
     // The code SMS goes out while the turn runs: show it before the reply that announces it.
@@ -98,7 +111,9 @@ class TerminalPhone {
 
   /** Shows SMS sent outside TwiML (local mode only). Serialized, so that nothing is shown twice. */
   poll(show = true): Promise<void> {
-    this.polling = this.polling.then(() => this.pollOnce(show)).catch((error) => print(`! could not read the outbox: ${String(error)}`));
+    this.polling = this.polling
+      .then(() => this.pollOnce(show))
+      .catch((error) => print(`! could not read the outbox: ${String(error)}`));
     return this.polling;
   }
 
@@ -108,7 +123,9 @@ class TerminalPhone {
     const response = await fetch(url);
     if (response.status === 404) {
       this.outboxAvailable = false;
-      print("(the service is not in local mode: only the replies to your messages are shown here; other SMS go to the real phone)");
+      print(
+        "(the service is not in local mode: only the replies to your messages are shown here; other SMS go to the real phone)",
+      );
       return;
     }
     this.outboxAvailable = true;
@@ -120,7 +137,8 @@ class TerminalPhone {
   }
 }
 
-const errorText = (error: unknown) => (error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error));
+const errorText = (error: unknown) =>
+  error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -133,7 +151,9 @@ async function main(): Promise<void> {
   print(`Texting ${options.targetUrl}/sms as ${options.phone}. Type a message and press Enter; Ctrl-D to hang up.`);
   const health = await fetch(`${options.targetUrl}/healthz`).catch((error: unknown) => errorText(error));
   if (typeof health === "string") {
-    console.error(`Nothing answers at ${options.targetUrl} (${health}). Start the service first (npm start), or pass --url.`);
+    console.error(
+      `Nothing answers at ${options.targetUrl} (${health}). Start the service first (npm start), or pass --url.`,
+    );
     process.exit(1);
   }
   // What an earlier session of this phone was sent is not news: skip it.

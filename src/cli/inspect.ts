@@ -15,7 +15,8 @@ const time = (iso: string | null) => (iso === null ? "—" : iso.replace("T", " 
 /** Columns padded to their widest cell; the last one is left ragged. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ");
   return [line(header), line(widths.map((w) => "─".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -29,33 +30,58 @@ function printList(page: Page): void {
   console.log(
     table(
       ["PHONE", "STATE", "OPTED OUT", "EMAIL", "LAST ACTIVITY"],
-      page.items.map((item) => [item.phone, item.state, item.optedOut ? "yes" : "", item.email ?? "", time(item.lastActivityAt)]),
+      page.items.map((item) => [
+        item.phone,
+        item.state,
+        item.optedOut ? "yes" : "",
+        item.email ?? "",
+        time(item.lastActivityAt),
+      ]),
     ),
   );
-  console.log(`\n${page.items.length} shown, newest activity first${page.nextCursor ? " (more: narrow with --state, --q or --limit)" : ""}.`);
+  console.log(
+    `\n${page.items.length} shown, newest activity first${page.nextCursor ? " (more: narrow with --state, --q or --limit)" : ""}.`,
+  );
 }
 
 function printDetail(detail: Detail): void {
   console.log(`${detail.phone}  state: ${detail.state}${detail.optedOut ? "  (opted out)" : ""}`);
-  console.log(`started ${time(detail.createdAt)} · last activity ${time(detail.lastActivityAt)} · machine v${detail.machineVersion}`);
+  console.log(
+    `started ${time(detail.createdAt)} · last activity ${time(detail.lastActivityAt)} · machine v${detail.machineVersion}`,
+  );
   if (detail.user) {
-    console.log(`user: ${detail.user.email} · ${detail.user.verifiedAt ? `verified ${time(detail.user.verifiedAt)}` : "not verified"}`);
+    console.log(
+      `user: ${detail.user.email} · ${detail.user.verifiedAt ? `verified ${time(detail.user.verifiedAt)}` : "not verified"}`,
+    );
   }
   if (detail.context) {
     const c = detail.context;
-    console.log(`context: email ${c.email ?? "—"} · email attempts ${c.emailAttempts} · wrong codes ${c.wrongCodes} · code expires ${time(c.codeExpiresAt)} · sends in window ${c.sendTimes.length}`);
+    console.log(
+      `context: email ${c.email ?? "—"} · email attempts ${c.emailAttempts} · wrong codes ${c.wrongCodes} · code expires ${time(c.codeExpiresAt)} · sends in window ${c.sendTimes.length}`,
+    );
   }
   console.log("\nTRANSCRIPT");
   if (detail.transcript.length === 0) console.log("  (none)");
   for (const m of detail.transcript) {
     const arrow = m.direction === "in" ? "→" : "←";
-    const error = m.errorCode !== null || m.errorMessage !== null ? ` error ${m.errorCode ?? ""} ${m.errorMessage ?? ""}`.trimEnd() : "";
+    const error =
+      m.errorCode !== null || m.errorMessage !== null
+        ? ` error ${m.errorCode ?? ""} ${m.errorMessage ?? ""}`.trimEnd()
+        : "";
     // JSON.stringify keeps a person's control characters and newlines from rewriting the terminal.
     console.log(`  ${time(m.at)}  ${arrow} ${JSON.stringify(m.body)}  [${m.channel}, ${m.status}${error}]`);
   }
   console.log("\nTIMELINE");
   if (detail.timeline.length === 0) console.log("  (none)");
-  else console.log(indent(table(["WHEN", "FROM", "EVENT", "TO"], detail.timeline.map((t) => [time(t.at), t.from, t.event, t.to]))));
+  else
+    console.log(
+      indent(
+        table(
+          ["WHEN", "FROM", "EVENT", "TO"],
+          detail.timeline.map((t) => [time(t.at), t.from, t.event, t.to]),
+        ),
+      ),
+    );
 }
 
 function parseArgs(argv: string[]) {
@@ -64,8 +90,16 @@ function parseArgs(argv: string[]) {
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? "";
     const flag = /^--(\w+)(?:=(.*))?$/.exec(arg);
-    if (flag) flags[flag[1] ?? ""] = flag[2] ?? argv[(i += 1)] ?? "";
-    else phone = arg;
+    if (!flag) {
+      phone = arg;
+      continue;
+    }
+    let value = flag[2];
+    if (value === undefined) {
+      i += 1;
+      value = argv[i] ?? "";
+    }
+    flags[flag[1] ?? ""] = value;
   }
   return { phone, flags };
 }
@@ -99,7 +133,9 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     if (/no such table|does not exist/.test(String(error))) {
-      console.error(`The database at ${config.databaseUrl} has no conversations yet: start the service once (npm start).`);
+      console.error(
+        `The database at ${config.databaseUrl} has no conversations yet: start the service once (npm start).`,
+      );
       return 1;
     }
     throw error;
@@ -111,7 +147,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    console.error(error instanceof ConfigError ? error.message : `inspect failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      error instanceof ConfigError
+        ? error.message
+        : `inspect failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     process.exit(1);
   },
 );

@@ -1,9 +1,9 @@
-import { createActor, fromPromise, waitFor, type AnyEventObject, type InspectionEvent } from "xstate";
+import { type AnyEventObject, createActor, fromPromise, type InspectionEvent, waitFor } from "xstate";
 import { messages } from "../../machines/messages.js";
 import { createSignupMachine, SIGNUP_MACHINE_VERSION, type SignupMachine } from "../../machines/signup.js";
 import type { Limits, SignupContext, SignupEffect, SignupEvent } from "../../machines/types.js";
-import { classify } from "./keywords.js";
 import { KeyedLock } from "./keyed-lock.js";
+import { classify } from "./keywords.js";
 import { maskCodes, maskPhone } from "./mask.js";
 import type {
   Clock,
@@ -224,13 +224,21 @@ export class ConversationEngine {
     return run.replies;
   }
 
-  private async runMachine(phone: string, record: ConversationRecord | null, events: SignupEvent[], now: number): Promise<MachineRun> {
+  private async runMachine(
+    phone: string,
+    record: ConversationRecord | null,
+    events: SignupEvent[],
+    now: number,
+  ): Promise<MachineRun> {
     const restored = restoreSnapshot(record);
     const replies: string[] = [];
     const effects: SignupEffect[] = [];
     const transitions: TransitionRecord[] = [];
     if (restored.kind === "incompatible") {
-      this.options.logger.warn({ phone: maskPhone(phone), reason: restored.reason }, "snapshot does not fit the machine; starting over");
+      this.options.logger.warn(
+        { phone: maskPhone(phone), reason: restored.reason },
+        "snapshot does not fit the machine; starting over",
+      );
       replies.push(messages.startedOver);
     }
     let last: string = restored.kind === "restored" ? restored.snapshot.value : "new";

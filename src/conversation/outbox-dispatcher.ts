@@ -1,5 +1,5 @@
 import { maskPhone } from "./mask.js";
-import { SmsSendError, type Clock, type Logger, type OutboxStore, type SmsSender } from "./ports.js";
+import { type Clock, type Logger, type OutboxStore, SmsSendError, type SmsSender } from "./ports.js";
 
 export interface OutboxDispatcherOptions {
   store: OutboxStore;
@@ -106,7 +106,10 @@ export class OutboxDispatcher {
       } else {
         await store.markFailed(message.id, "failed", failure.message, failure.code, now);
       }
-      logger.warn({ phone: maskPhone(message.phone), outbox: message.id, twilioError: failure.code, err: failure.message }, "outbox send failed");
+      logger.warn(
+        { phone: maskPhone(message.phone), outbox: message.id, twilioError: failure.code, err: failure.message },
+        "outbox send failed",
+      );
       return false;
     }
   }

@@ -16,7 +16,11 @@ export interface PhoneParts {
 export function splitPhone(e164: string): PhoneParts {
   const parsed = parsePhoneNumberFromString(e164);
   if (parsed) {
-    return { countryCode: parsed.countryCallingCode, nationalNumber: parsed.nationalNumber, country: parsed.country ?? null };
+    return {
+      countryCode: parsed.countryCallingCode,
+      nationalNumber: parsed.nationalNumber,
+      country: parsed.country ?? null,
+    };
   }
   return { countryCode: e164.slice(1, 2), nationalNumber: e164.slice(2), country: null };
 }

@@ -137,7 +137,13 @@ export interface OutboxStore {
   claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]>;
   markSent(id: number, sent: SentSms, now: number): Promise<void>;
   markRetry(id: number, error: string, errorCode: number | null, nextAttemptAt: number, now: number): Promise<void>;
-  markFailed(id: number, status: "failed" | "suppressed", error: string, errorCode: number | null, now: number): Promise<void>;
+  markFailed(
+    id: number,
+    status: "failed" | "suppressed",
+    error: string,
+    errorCode: number | null,
+    now: number,
+  ): Promise<void>;
   isOptedOut(phone: string): Promise<boolean>;
   setOptedOut(phone: string, optedOut: boolean, now: number): Promise<void>;
   nextDueAt(): Promise<number | null>;

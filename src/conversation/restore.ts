@@ -38,7 +38,10 @@ export type Restored =
 export function restoreSnapshot(record: ConversationRecord | null): Restored {
   if (!record || record.snapshot === null || record.snapshot === undefined) return { kind: "fresh" };
   if (record.machineVersion !== SIGNUP_MACHINE_VERSION) {
-    return { kind: "incompatible", reason: `machine version ${record.machineVersion}, running ${SIGNUP_MACHINE_VERSION}` };
+    return {
+      kind: "incompatible",
+      reason: `machine version ${record.machineVersion}, running ${SIGNUP_MACHINE_VERSION}`,
+    };
   }
   const parsed = snapshotSchema.safeParse(record.snapshot);
   if (!parsed.success) return { kind: "incompatible", reason: parsed.error.issues[0]?.message ?? "invalid snapshot" };

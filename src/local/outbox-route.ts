@@ -10,7 +10,8 @@ export function mountLocalOutbox(app: Hono, sender: LogSmsSender): void {
   app.get("/local/outbox", (c) => {
     const phone = c.req.query("phone") ?? "";
     const after = Number(c.req.query("after") ?? "0");
-    if (!E164.test(phone) || !Number.isInteger(after) || after < 0) return c.json({ error: "phone (E.164) and after (an id) are required" }, 400);
+    if (!E164.test(phone) || !Number.isInteger(after) || after < 0)
+      return c.json({ error: "phone (E.164) and after (an id) are required" }, 400);
     return c.json({ messages: sender.sentTo(phone, after) });
   });
 }

@@ -7,7 +7,12 @@ import type { Database } from "./schema.js";
 export class KyselyDeliveryStatusStore implements DeliveryStatusStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async recordDelivery(messageSid: string, status: string, errorCode: number | null, at: number): Promise<DeliveryUpdate> {
+  async recordDelivery(
+    messageSid: string,
+    status: string,
+    errorCode: number | null,
+    at: number,
+  ): Promise<DeliveryUpdate> {
     const before = statusesBefore(status);
     if (before.length > 0) {
       // One conditional update: a status moves only forward, even with two callbacks racing.
@@ -16,7 +21,9 @@ export class KyselyDeliveryStatusStore implements DeliveryStatusStore {
         .set({
           status,
           updated_at: at,
-          ...(errorCode === null ? {} : { error_code: errorCode, error_message: `Twilio error ${errorCode} (${status})` }),
+          ...(errorCode === null
+            ? {}
+            : { error_code: errorCode, error_message: `Twilio error ${errorCode} (${status})` }),
         })
         .where("twilio_sid", "=", messageSid)
         .where("direction", "=", "out")
@@ -24,7 +31,12 @@ export class KyselyDeliveryStatusStore implements DeliveryStatusStore {
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) > 0) return "updated";
     }
-    const known = await this.db.selectFrom("messages").select("id").where("twilio_sid", "=", messageSid).where("direction", "=", "out").executeTakeFirst();
+    const known = await this.db
+      .selectFrom("messages")
+      .select("id")
+      .where("twilio_sid", "=", messageSid)
+      .where("direction", "=", "out")
+      .executeTakeFirst();
     return known ? "stale" : "unknown";
   }
 }

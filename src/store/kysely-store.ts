@@ -3,7 +3,6 @@ import type { SignupEffect } from "../../machines/types.js";
 import { maskPhone } from "../conversation/mask.js";
 import { splitPhone } from "../conversation/phone.js";
 import {
-  StaleConversationError,
   type ConversationRecord,
   type ConversationStore,
   type ErasureCounts,
@@ -11,6 +10,7 @@ import {
   type OutboxMessage,
   type OutboxStore,
   type SentSms,
+  StaleConversationError,
   type Turn,
 } from "../conversation/ports.js";
 import type { Database } from "./schema.js";
@@ -60,7 +60,14 @@ export class KyselyStore implements ConversationStore, OutboxStore {
   async claimMessage(messageSid: string, phone: string, now: number, staleAfterMs: number): Promise<MessageClaim> {
     const inserted = await this.db
       .insertInto("webhook_claims")
-      .values({ message_sid: messageSid, phone, status: "processing", replies: null, claimed_at: now, completed_at: null })
+      .values({
+        message_sid: messageSid,
+        phone,
+        status: "processing",
+        replies: null,
+        claimed_at: now,
+        completed_at: null,
+      })
       .onConflict((oc) => oc.column("message_sid").doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { kind: "claimed" };
@@ -82,7 +89,11 @@ export class KyselyStore implements ConversationStore, OutboxStore {
   }
 
   async releaseMessage(messageSid: string): Promise<void> {
-    await this.db.deleteFrom("webhook_claims").where("message_sid", "=", messageSid).where("status", "=", "processing").execute();
+    await this.db
+      .deleteFrom("webhook_claims")
+      .where("message_sid", "=", messageSid)
+      .where("status", "=", "processing")
+      .execute();
   }
 
   async load(phone: string): Promise<ConversationRecord | null> {
@@ -118,20 +129,58 @@ export class KyselyStore implements ConversationStore, OutboxStore {
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) throw new StaleConversationError(turn.phone);
 
-      const base = { phone: turn.phone, direction: "out" as const, error_code: null, error_message: null, next_attempt_at: null, created_at: turn.at, updated_at: turn.at };
+      const base = {
+        phone: turn.phone,
+        direction: "out" as const,
+        error_code: null,
+        error_message: null,
+        next_attempt_at: null,
+        created_at: turn.at,
+        updated_at: turn.at,
+      };
       const rows = [
         ...(turn.inboundBody === null
           ? []
-          : [{ ...base, direction: "in" as const, channel: "webhook" as const, body: turn.inboundBody, twilio_sid: turn.messageSid, status: "received" }]),
-        ...turn.replies.map((body) => ({ ...base, channel: "twiml" as const, body, twilio_sid: null, status: "replied" })),
+          : [
+              {
+                ...base,
+                direction: "in" as const,
+                channel: "webhook" as const,
+                body: turn.inboundBody,
+                twilio_sid: turn.messageSid,
+                status: "received",
+              },
+            ]),
+        ...turn.replies.map((body) => ({
+          ...base,
+          channel: "twiml" as const,
+          body,
+          twilio_sid: null,
+          status: "replied",
+        })),
         // The outbox: sent after the commit, retried until Twilio takes it.
-        ...turn.outbox.map((body) => ({ ...base, channel: "api" as const, body, twilio_sid: null, status: "pending", next_attempt_at: turn.at })),
+        ...turn.outbox.map((body) => ({
+          ...base,
+          channel: "api" as const,
+          body,
+          twilio_sid: null,
+          status: "pending",
+          next_attempt_at: turn.at,
+        })),
       ];
       if (rows.length > 0) await trx.insertInto("messages").values(rows).execute();
       if (turn.transitions.length > 0) {
         await trx
           .insertInto("transitions")
-          .values(turn.transitions.map((t) => ({ phone: turn.phone, from_state: t.from, event: t.event, to_state: t.to, at: t.at })))
+          .values(
+            turn.transitions.map((t) => ({
+              phone: turn.phone,
+              from_state: t.from,
+              event: t.event,
+              to_state: t.to,
+              at: t.at,
+            })),
+          )
           .execute();
       }
       for (const effect of turn.effects) await applyEffect(trx, effect, turn.at);
@@ -223,29 +272,64 @@ export class KyselyStore implements ConversationStore, OutboxStore {
   async markSent(id: number, sent: SentSms, now: number): Promise<void> {
     await this.db
       .updateTable("messages")
-      .set((eb) => ({ status: sent.status, twilio_sid: sent.sid, attempts: eb("attempts", "+", 1), next_attempt_at: null, updated_at: now }))
+      .set((eb) => ({
+        status: sent.status,
+        twilio_sid: sent.sid,
+        attempts: eb("attempts", "+", 1),
+        next_attempt_at: null,
+        updated_at: now,
+      }))
       .where("id", "=", id)
       .execute();
   }
 
-  async markRetry(id: number, error: string, errorCode: number | null, nextAttemptAt: number, now: number): Promise<void> {
+  async markRetry(
+    id: number,
+    error: string,
+    errorCode: number | null,
+    nextAttemptAt: number,
+    now: number,
+  ): Promise<void> {
     await this.db
       .updateTable("messages")
-      .set((eb) => ({ error_message: error, error_code: errorCode, attempts: eb("attempts", "+", 1), next_attempt_at: nextAttemptAt, updated_at: now }))
+      .set((eb) => ({
+        error_message: error,
+        error_code: errorCode,
+        attempts: eb("attempts", "+", 1),
+        next_attempt_at: nextAttemptAt,
+        updated_at: now,
+      }))
       .where("id", "=", id)
       .execute();
   }
 
-  async markFailed(id: number, status: "failed" | "suppressed", error: string, errorCode: number | null, now: number): Promise<void> {
+  async markFailed(
+    id: number,
+    status: "failed" | "suppressed",
+    error: string,
+    errorCode: number | null,
+    now: number,
+  ): Promise<void> {
     await this.db
       .updateTable("messages")
-      .set((eb) => ({ status, error_message: error, error_code: errorCode, attempts: eb("attempts", "+", 1), next_attempt_at: null, updated_at: now }))
+      .set((eb) => ({
+        status,
+        error_message: error,
+        error_code: errorCode,
+        attempts: eb("attempts", "+", 1),
+        next_attempt_at: null,
+        updated_at: now,
+      }))
       .where("id", "=", id)
       .execute();
   }
 
   async isOptedOut(phone: string): Promise<boolean> {
-    const row = await this.db.selectFrom("conversations").select("opted_out").where("phone", "=", phone).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("conversations")
+      .select("opted_out")
+      .where("phone", "=", phone)
+      .executeTakeFirst();
     return row?.opted_out === 1;
   }
 
@@ -288,7 +372,11 @@ async function applyEffect(trx: Transaction<Database>, effect: SignupEffect, at:
       return;
     }
     case "verified":
-      await trx.updateTable("users").set({ verified_at: effect.at, updated_at: at }).where("phone", "=", effect.phone).execute();
+      await trx
+        .updateTable("users")
+        .set({ verified_at: effect.at, updated_at: at })
+        .where("phone", "=", effect.phone)
+        .execute();
       return;
   }
 }

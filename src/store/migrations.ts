@@ -1,10 +1,11 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 
 export type SqlDialectName = "sqlite" | "postgres";
 
 /** Migrations live in code (no directory to read), so the same list serves Node, tests and bundles. */
 export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
   const millis = dialect === "postgres" ? "bigint" : "integer";
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not the current Database type
   const id = (db: Kysely<any>, table: string) =>
     dialect === "postgres"
       ? db.schema.createTable(table).addColumn("id", "bigserial", (c) => c.primaryKey())
@@ -28,8 +29,16 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
           .addColumn("updated_at", millis, (c) => c.notNull())
           .addColumn("last_activity_at", millis, (c) => c.notNull())
           .execute();
-        await db.schema.createIndex("conversations_state").on("conversations").columns(["state", "last_activity_at"]).execute();
-        await db.schema.createIndex("conversations_activity").on("conversations").columns(["last_activity_at", "phone"]).execute();
+        await db.schema
+          .createIndex("conversations_state")
+          .on("conversations")
+          .columns(["state", "last_activity_at"])
+          .execute();
+        await db.schema
+          .createIndex("conversations_activity")
+          .on("conversations")
+          .columns(["last_activity_at", "phone"])
+          .execute();
 
         await id(db, "users")
           .addColumn("phone", "text", (c) => c.notNull().unique())
@@ -105,6 +114,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
 }
 
 /** Brings the schema up to date; a failed migration stops the start with its error. */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator runs before the current schema exists
 export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();

@@ -4,8 +4,8 @@ import { dirname, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
-import type { Database } from "./schema.js";
 import type { SqlDialectName } from "./migrations.js";
+import type { Database } from "./schema.js";
 
 export interface OpenDatabase {
   db: Kysely<Database>;

@@ -2,8 +2,8 @@
 // gives every call a timeout, retries what is safe to repeat (retry-policy.ts) inside one deadline, and sends every
 // request to TWILIO_API_BASE_URL when one is set (mocks, fakes).
 
-import { classifyFetchError, retryAfterMs, retryOptions, withRetries, type CallBudget } from "../http/retry.js";
-import { callKind, retryVerdict, type CallOutcome } from "./retry-policy.js";
+import { type CallBudget, classifyFetchError, retryAfterMs, retryOptions, withRetries } from "../http/retry.js";
+import { type CallOutcome, callKind, retryVerdict } from "./retry-policy.js";
 
 export interface TwilioRequest {
   method: string;
@@ -56,7 +56,8 @@ export class FetchHttpClient {
     const url = new URL(this.rewrite(opts.uri));
     for (const [key, value] of formEncode(opts.params)) url.searchParams.append(key, value);
     const headers = new Headers(opts.headers);
-    if (opts.username && opts.password) headers.set("Authorization", `Basic ${btoa(`${opts.username}:${opts.password}`)}`);
+    if (opts.username && opts.password)
+      headers.set("Authorization", `Basic ${btoa(`${opts.username}:${opts.password}`)}`);
     headers.delete("Connection");
     const method = opts.method.toUpperCase();
     const hasBody = opts.data !== undefined && !["GET", "HEAD"].includes(method);
@@ -72,7 +73,11 @@ export class FetchHttpClient {
         const call: CallOutcome = outcome.ok
           ? {
               kind: "answered",
-              answer: { statusCode: outcome.value.statusCode, body: outcome.value.body, retryAfterMs: retryAfterMs(outcome.value.headers["retry-after"]) },
+              answer: {
+                statusCode: outcome.value.statusCode,
+                body: outcome.value.body,
+                retryAfterMs: retryAfterMs(outcome.value.headers["retry-after"]),
+              },
             }
           : { kind: "failed", failure: classifyFetchError(outcome.error) };
         return retryVerdict(kind, call);

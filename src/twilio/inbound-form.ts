@@ -12,7 +12,9 @@ const single = (params: WebhookParams, key: string) => {
  * else is allowed (and was covered by the signature).
  */
 export const inboundSmsSchema = z.object({
-  MessageSid: z.string({ error: "MessageSid is required" }).regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits"),
+  MessageSid: z
+    .string({ error: "MessageSid is required" })
+    .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits"),
   From: z.string({ error: "From is required" }).regex(E164, "From must be an E.164 phone number, like +15551234567"),
   Body: z.string({ error: "Body is required" }).max(1600 * 4, "Body is longer than any SMS"),
   OptOutType: z.enum(["STOP", "START", "HELP"], { error: "OptOutType must be STOP, START or HELP" }).optional(),

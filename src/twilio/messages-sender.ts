@@ -1,5 +1,5 @@
 import twilio from "twilio";
-import { SmsSendError, type OutboundSms, type SentSms, type SmsSender } from "../conversation/ports.js";
+import { type OutboundSms, type SentSms, SmsSendError, type SmsSender } from "../conversation/ports.js";
 import type { FetchHttpClient } from "./fetch-http-client.js";
 
 export interface TwilioSmsSenderOptions {
@@ -24,11 +24,17 @@ export function toSmsSendError(error: unknown): SmsSendError {
   const rest = error as { status?: number; code?: number; message?: string; name?: string };
   if (typeof rest.status === "number") {
     const retryable = rest.status === 429 || rest.status >= 500;
-    return new SmsSendError(rest.message ?? `HTTP ${rest.status}`, typeof rest.code === "number" ? rest.code : null, retryable);
+    return new SmsSendError(
+      rest.message ?? `HTTP ${rest.status}`,
+      typeof rest.code === "number" ? rest.code : null,
+      retryable,
+    );
   }
   // The SDK parses only 2xx bodies: Twilio accepted the message, so a retry would most likely send it twice.
-  if (error instanceof SyntaxError) return new SmsSendError("Twilio accepted the message but its answer is not JSON", null, false);
-  const reason = rest.name === "TimeoutError" || rest.name === "AbortError" ? "timed out" : (rest.message ?? String(error));
+  if (error instanceof SyntaxError)
+    return new SmsSendError("Twilio accepted the message but its answer is not JSON", null, false);
+  const reason =
+    rest.name === "TimeoutError" || rest.name === "AbortError" ? "timed out" : (rest.message ?? String(error));
   return new SmsSendError(`could not reach Twilio: ${reason}`, null, true);
 }
 
@@ -45,7 +51,9 @@ export class TwilioSmsSender implements SmsSender {
       const message = await this.client.messages.create({
         to: sms.to,
         body: sms.body,
-        ...(this.options.messagingServiceSid ? { messagingServiceSid: this.options.messagingServiceSid } : { from: this.options.from ?? "" }),
+        ...(this.options.messagingServiceSid
+          ? { messagingServiceSid: this.options.messagingServiceSid }
+          : { from: this.options.from ?? "" }),
         ...(this.options.statusCallback ? { statusCallback: this.options.statusCallback } : {}),
       });
       if (typeof message.sid !== "string" || typeof message.status !== "string") {

@@ -1,4 +1,4 @@
-import { AGAIN, isJson, STOP, type CallFailure, type Verdict } from "../http/retry.js";
+import { AGAIN, type CallFailure, isJson, STOP, type Verdict } from "../http/retry.js";
 
 /**
  * Which Twilio calls may be repeated, and after what. The rule: repeat only what cannot do harm twice.
@@ -51,7 +51,8 @@ function isRateLimiterRefusal(answer: AnsweredCall): boolean {
   return code === null || code === 20429;
 }
 
-const again = (answer?: AnsweredCall): Verdict => (answer?.retryAfterMs ? { retry: true, afterMs: answer.retryAfterMs } : AGAIN);
+const again = (answer?: AnsweredCall): Verdict =>
+  answer?.retryAfterMs ? { retry: true, afterMs: answer.retryAfterMs } : AGAIN;
 
 export function retryVerdict(kind: TwilioCallKind, outcome: CallOutcome): Verdict {
   if (outcome.kind === "failed") {

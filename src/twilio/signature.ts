@@ -18,7 +18,9 @@ export function signingPayload(url: string, params: WebhookParams): string {
 }
 
 export async function computeSignature(authToken: string, url: string, params: WebhookParams): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(authToken), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(authToken), { name: "HMAC", hash: "SHA-1" }, false, [
+    "sign",
+  ]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(signingPayload(url, params))));
   return btoa(String.fromCharCode(...mac));
 }

@@ -7,8 +7,12 @@ import type { WebhookVariables } from "./webhook.js";
 
 /** The fields we read from Twilio's status callback for an outbound message (reference/twilio.md §4). */
 export const statusCallbackSchema = z.object({
-  MessageSid: z.string({ error: "MessageSid is required" }).regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits"),
-  MessageStatus: z.string({ error: "MessageStatus is required" }).regex(/^[a-z_]{1,32}$/, "MessageStatus must be a status word, like delivered"),
+  MessageSid: z
+    .string({ error: "MessageSid is required" })
+    .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits"),
+  MessageStatus: z
+    .string({ error: "MessageStatus is required" })
+    .regex(/^[a-z_]{1,32}$/, "MessageStatus must be a status word, like delivered"),
   ErrorCode: z
     .string()
     .regex(/^\d{0,10}$/, "ErrorCode must be a number")
@@ -47,7 +51,8 @@ export function mountStatusCallback(webhook: Hono<{ Variables: WebhookVariables 
     }
     try {
       const outcome = await parts.store.recordDelivery(sid, status, errorCode, parts.clock.now());
-      if (outcome === "unknown") parts.logger.warn({ messageSid: sid, status }, "status callback for a message we do not know");
+      if (outcome === "unknown")
+        parts.logger.warn({ messageSid: sid, status }, "status callback for a message we do not know");
       else parts.logger.info({ messageSid: sid, status, twilioError: errorCode, outcome }, "delivery status");
     } catch (error) {
       // A lost status is a gap in the operators' view, not in the conversation: no 5xx for Twilio to log.

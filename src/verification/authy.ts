@@ -1,7 +1,7 @@
 import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
-import type { VerificationProvider } from "../conversation/ports.js";
 import { splitPhone } from "../conversation/phone.js";
-import { AGAIN, isJson, retryOptions, STOP, withRetries, type CallBudget } from "../http/retry.js";
+import type { VerificationProvider } from "../conversation/ports.js";
+import { AGAIN, type CallBudget, isJson, retryOptions, STOP, withRetries } from "../http/retry.js";
 
 /** The budget's deadline covers one sendCode or checkCode, all its calls and retries included. */
 export interface AuthyProviderOptions extends CallBudget {
@@ -61,7 +61,8 @@ export class AuthyVerificationProvider implements VerificationProvider {
     // force=true: without it Authy skips the SMS for people who have its app, and answers "ignored".
     const sms = await this.call("GET", `/protected/json/sms/${encodeURIComponent(authyId)}?force=true`, until);
     if (!sms.ok) return { status: "unavailable" };
-    if (sms.status !== 200 || !isTrue(sms.body.success) || sms.body.ignored === true) return sendError(sms.status, sms.body);
+    if (sms.status !== 200 || !isTrue(sms.body.success) || sms.body.ignored === true)
+      return sendError(sms.status, sms.body);
     return { status: "sent", providerId: authyId, ticket: null };
   }
 
@@ -88,7 +89,12 @@ export class AuthyVerificationProvider implements VerificationProvider {
    * request re-sends the current token), and users/new answers with the existing user for the same email and phone.
    * Authy's 4xx (and its 429, "too many attempts") are answers, not failures, and are not repeated.
    */
-  private async call(method: "GET" | "POST", path: string, until: number, form?: URLSearchParams): Promise<AuthyAnswer> {
+  private async call(
+    method: "GET" | "POST",
+    path: string,
+    until: number,
+    form?: URLSearchParams,
+  ): Promise<AuthyAnswer> {
     try {
       const { status, text } = await withRetries(
         async (signal) => {
@@ -121,7 +127,8 @@ const isTrue = (value: unknown) => value === true || value === "true";
 
 function sendError(status: number, body: AuthyBody): SendCodeResult {
   const code = String(body.error_code ?? "");
-  if (status === 429 || code === "60003" || code === "60009" || code === "60010") return { status: "rate_limited", retryAfterMs: null };
+  if (status === 429 || code === "60003" || code === "60009" || code === "60010")
+    return { status: "rate_limited", retryAfterMs: null };
   if (code === "60033" || code === "60082" || code === "60027") return { status: "undeliverable" };
   return { status: "unavailable" };
 }

@@ -25,7 +25,8 @@ async function digest(salt: Uint8Array, phone: string, code: string): Promise<Ui
 /** Failures of the SMS that carries a code, in the conversation's terms. */
 export function sendFailure(error: unknown): SendCodeResult {
   if (error instanceof SmsSendError) {
-    if (error.code === 21211 || error.code === 21614 || error.code === 21612 || error.code === 21635) return { status: "undeliverable" };
+    if (error.code === 21211 || error.code === 21614 || error.code === 21612 || error.code === 21635)
+      return { status: "undeliverable" };
     if (error.code === 21610 || error.code === 21408) return { status: "blocked" };
   }
   return { status: "unavailable" };

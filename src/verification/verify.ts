@@ -47,7 +47,11 @@ export class VerifyVerificationProvider implements VerificationProvider {
   async sendCode(input: SendCodeInput): Promise<SendCodeResult> {
     const locale = verifyLocale(splitPhone(input.phone).country);
     try {
-      const verification = await this.service.verifications.create({ to: input.phone, channel: "sms", ...(locale ? { locale } : {}) });
+      const verification = await this.service.verifications.create({
+        to: input.phone,
+        channel: "sms",
+        ...(locale ? { locale } : {}),
+      });
       // Anything but a pending verification is not a code on its way, whatever the HTTP status said.
       if (verification?.status !== "pending") {
         this.logFailure("start", input.phone, { message: `unexpected status ${String(verification?.status)}` });
@@ -108,7 +112,10 @@ export class VerifyVerificationProvider implements VerificationProvider {
 
   /** Why a call failed, for operators: the Twilio error code and status, never the code or the full number. */
   private logFailure(call: "start" | "check", phone: string, failure: TwilioFailure): void {
-    const reason = failure.name === "TimeoutError" || failure.name === "AbortError" ? "timed out" : (failure.message ?? String(failure));
+    const reason =
+      failure.name === "TimeoutError" || failure.name === "AbortError"
+        ? "timed out"
+        : (failure.message ?? String(failure));
     this.options.logger.warn(
       { phone: maskPhone(phone), call, httpStatus: failure.status ?? null, twilioError: failure.code ?? null, reason },
       "Verify call failed",

@@ -13,7 +13,12 @@ await Promise.all(
     const phone = `+1415${String(offset + p).padStart(7, "0")}`;
     for (let m = 0; m < perPhone; m += 1) {
       sid += 1;
-      const params = { MessageSid: `SM${String(offset).padStart(8, "0")}${String(sid).padStart(24, "0")}`, From: phone, To: "+15005550006", Body: script(p)[m % 5] };
+      const params = {
+        MessageSid: `SM${String(offset).padStart(8, "0")}${String(sid).padStart(24, "0")}`,
+        From: phone,
+        To: "+15005550006",
+        Body: script(p)[m % 5],
+      };
       const signature = twilio.getExpectedTwilioSignature(authToken, `${publicUrl}/sms`, params);
       const t = performance.now();
       const response = await fetch(`${url}/sms`, {

@@ -3,9 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchHttpClient } from "../../src/twilio/fetch-http-client.js";
 import { TwilioSmsSender } from "../../src/twilio/messages-sender.js";
 import { VerifyVerificationProvider } from "../../src/verification/verify.js";
-import { startPrism, twilioOaiDir, type PrismServer } from "../support/prism.js";
-import { MemoryLogger, productionEnv, PUBLIC_URL, RunningService, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_TWILIO_NUMBER } from "../support/service.js";
+import { type PrismServer, startPrism, twilioOaiDir } from "../support/prism.js";
 import { VERIFY_SERVICE_SID, verifyEnv } from "../support/provider-env.js";
+import {
+  MemoryLogger,
+  PUBLIC_URL,
+  productionEnv,
+  RunningService,
+  TEST_ACCOUNT_SID,
+  TEST_AUTH_TOKEN,
+  TEST_TWILIO_NUMBER,
+} from "../support/service.js";
 
 const oai = twilioOaiDir();
 if (!oai) {
@@ -31,7 +39,12 @@ function recordingClient(baseUrl: string) {
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const response = await globalThis.fetch(input, init);
     const body = await response.clone().text();
-    exchanges.push({ method: init?.method ?? "GET", path: new URL(String(input)).pathname, status: response.status, body });
+    exchanges.push({
+      method: init?.method ?? "GET",
+      path: new URL(String(input)).pathname,
+      status: response.status,
+      body,
+    });
     return response;
   };
   return { exchanges, httpClient: new FetchHttpClient({ baseUrl, timeoutMs: 10_000, fetch }) };
@@ -82,10 +95,18 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
 
   it("the Messages API request of TwilioSmsSender is accepted, with a number or a Messaging Service", async () => {
     const { exchanges, httpClient } = recordingClient(messagesPrism.url);
-    const common = { accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN, statusCallback: `${PUBLIC_URL}/sms/status`, httpClient };
+    const common = {
+      accountSid: TEST_ACCOUNT_SID,
+      authToken: TEST_AUTH_TOKEN,
+      statusCallback: `${PUBLIC_URL}/sms/status`,
+      httpClient,
+    };
     const viaNumber = new TwilioSmsSender({ ...common, from: TEST_TWILIO_NUMBER });
     const viaService = new TwilioSmsSender({ ...common, messagingServiceSid: `MG${"d".repeat(32)}` });
-    const sent = await viaNumber.send({ to: PHONE, body: "You did it! Signup complete :) Your account is ana@example.com." });
+    const sent = await viaNumber.send({
+      to: PHONE,
+      body: "You did it! Signup complete :) Your account is ana@example.com.",
+    });
     expect(sent.sid).toMatch(/^(SM|MM)/);
     await viaService.send({ to: PHONE, body: "Your sign-up code is 123456." });
     expect(exchanges.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
@@ -106,7 +127,11 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     });
     const input = { phone: PHONE, email: "ana@example.com", ticket: null, providerId: null };
     // Prism answers with the spec's examples: a pending verification, an approved check.
-    expect(await provider.sendCode({ ...input, reason: "start" })).toEqual({ status: "sent", ticket: null, providerId: null });
+    expect(await provider.sendCode({ ...input, reason: "start" })).toEqual({
+      status: "sent",
+      ticket: null,
+      providerId: null,
+    });
     expect(await provider.checkCode({ ...input, code: "123456" })).toEqual({ status: "approved" });
     expect(exchanges.map(({ path, status }) => ({ path, status }))).toEqual([
       { path: `/v2/Services/${VERIFY_SERVICE_SID}/Verifications`, status: 201 },
@@ -121,7 +146,9 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     try {
       await app.sms(PHONE, "SIGNUP");
       // Any 422 from Prism would be "couldn't send" / "couldn't check" here.
-      expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+      expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual([
+        "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+      ]);
       expect((await app.sms(PHONE, "123456")).replies).toEqual([]);
       expect((await app.state(PHONE))?.state).toBe("verified");
     } finally {
@@ -133,8 +160,14 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     const app = await RunningService.start({ env: productionEnv(messagesPrism.url) });
     try {
       await app.sms(PHONE, "SIGNUP");
-      expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
-      const sent = await app.db.selectFrom("messages").select(["channel", "twilio_sid"]).where("channel", "=", "api").executeTakeFirstOrThrow();
+      expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual([
+        "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+      ]);
+      const sent = await app.db
+        .selectFrom("messages")
+        .select(["channel", "twilio_sid"])
+        .where("channel", "=", "api")
+        .executeTakeFirstOrThrow();
       expect(sent.twilio_sid).toMatch(/^(SM|MM)/);
     } finally {
       await app.stop();

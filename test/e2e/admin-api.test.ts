@@ -103,7 +103,13 @@ describe("operator API over conversations driven through the webhook", () => {
   it("lists newest activity first", async () => {
     const all = await adminApi(app, "/conversations");
     expect(phones(all)).toEqual([EVE, DAN, CAROL, BEN, ANA]);
-    expect(all.json.items[4]).toMatchObject({ phone: ANA, state: "verified", verified: true, email: "ana@example.com", optedOut: false });
+    expect(all.json.items[4]).toMatchObject({
+      phone: ANA,
+      state: "verified",
+      verified: true,
+      email: "ana@example.com",
+      optedOut: false,
+    });
     expect(all.json.nextCursor).toBeNull();
   });
 
@@ -121,8 +127,15 @@ describe("operator API over conversations driven through the webhook", () => {
     expect(phones(await adminApi(app, "/conversations?q=_"))).toEqual([]);
     const t0 = Date.UTC(2026, 10, 25, 12, 0, 0);
     expect(phones(await adminApi(app, `/conversations?activeAfter=${t0 + 120_000}`))).toEqual([EVE, DAN, CAROL]);
-    expect(phones(await adminApi(app, `/conversations?activeBefore=${new Date(t0 + 120_000).toISOString()}`))).toEqual([BEN, ANA]);
-    expect(phones(await adminApi(app, `/conversations?activeAfter=${t0 + 60_000}&activeBefore=${t0 + 180_000}&optedOut=false`))).toEqual([CAROL, BEN]);
+    expect(phones(await adminApi(app, `/conversations?activeBefore=${new Date(t0 + 120_000).toISOString()}`))).toEqual([
+      BEN,
+      ANA,
+    ]);
+    expect(
+      phones(
+        await adminApi(app, `/conversations?activeAfter=${t0 + 60_000}&activeBefore=${t0 + 180_000}&optedOut=false`),
+      ),
+    ).toEqual([CAROL, BEN]);
   });
 
   it("rejects bad filters and foreign cursors with 400", async () => {
@@ -152,7 +165,11 @@ describe("operator API over conversations driven through the webhook", () => {
 
     await app.service.dispatcher.drain();
     const again = (await adminApi(app, `/conversations/${enc(ANA)}`)).json;
-    const lines = again.transcript.map((m: { direction: string; body: string; status: string }) => [m.direction, m.body, m.status]);
+    const lines = again.transcript.map((m: { direction: string; body: string; status: string }) => [
+      m.direction,
+      m.body,
+      m.status,
+    ]);
     expect(lines).toEqual([
       ["in", "SIGNUP", "received"],
       ["out", "Welcome! What's your email address?", "replied"],
@@ -162,7 +179,9 @@ describe("operator API over conversations driven through the webhook", () => {
       ["in", "••••••", "received"],
       ["out", "You did it! Signup complete :) Your account is ana@example.com.", "delivered"],
     ]);
-    expect(again.timeline.map((t: { from: string; event: string; to: string }) => `${t.from} -${t.event}-> ${t.to}`)).toEqual([
+    expect(
+      again.timeline.map((t: { from: string; event: string; to: string }) => `${t.from} -${t.event}-> ${t.to}`),
+    ).toEqual([
       "new -SIGNUP-> awaitingEmail",
       "awaitingEmail -TEXT-> checkingEmail",
       "checkingEmail -isEmailTaken: no-> sendingCode",
@@ -210,7 +229,9 @@ describe("paging while conversations change", () => {
     expect(new Set(seen).size).toBe(seen.length);
     // What moved is at the top of a fresh listing.
     const fresh = await adminApi(app, "/conversations?limit=3");
-    expect(fresh.json.items.map((i: { phone: string }) => i.phone)).toEqual(["+14155550300", list[6], list[2]].sort().reverse());
+    expect(fresh.json.items.map((i: { phone: string }) => i.phone)).toEqual(
+      ["+14155550300", list[6], list[2]].sort().reverse(),
+    );
   });
 });
 

@@ -61,7 +61,16 @@ describe("operator pages in a real browser", () => {
     expect(rows.join("\n")).toContain(BEN);
     // The funnel: ANA went all the way, BEN texted SIGNUP but no email yet.
     const bars = await page.locator("svg[aria-label='Sign-up funnel'] text").allTextContents();
-    expect(bars).toEqual(["Texted SIGNUP", "2", "Gave an email", "1 · 50%", "Got a code", "1 · 100%", "Verified", "1 · 100%"]);
+    expect(bars).toEqual([
+      "Texted SIGNUP",
+      "2",
+      "Gave an email",
+      "1 · 50%",
+      "Got a code",
+      "1 · 100%",
+      "Verified",
+      "1 · 100%",
+    ]);
     await page.click("#funnel-window a:has-text('30d')");
     expect(await page.textContent("h2")).toBe("Sign-up funnel, last 30d");
   });
@@ -83,7 +92,9 @@ describe("operator pages in a real browser", () => {
     expect(inbound.some((text) => text.includes(MARKUP))).toBe(true);
     expect(await page.locator("#transcript script, #transcript img, #transcript b").count()).toBe(0);
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
-    expect(await page.locator("#timeline li").allInnerTexts()).toEqual([expect.stringMatching(/new\s*→\s*awaitingEmail\s*SIGNUP/)]);
+    expect(await page.locator("#timeline li").allInnerTexts()).toEqual([
+      expect.stringMatching(/new\s*→\s*awaitingEmail\s*SIGNUP/),
+    ]);
     await page.screenshot({ path: process.env.SCREENSHOT_PATH ?? "/tmp/sms-signup-conversation.png", fullPage: true });
   });
 
@@ -92,7 +103,9 @@ describe("operator pages in a real browser", () => {
     await page.click("button:has-text('Yes, reset')");
     expect(new URL(page.url()).searchParams.get("done")).toBe("reset");
     expect(await page.textContent("#state")).toBe("new");
-    expect((await page.locator("#timeline li").allInnerTexts()).at(-1)).toMatch(/awaitingEmail\s*→\s*new\s*RESET by operator \(pages\)/);
+    expect((await page.locator("#timeline li").allInnerTexts()).at(-1)).toMatch(
+      /awaitingEmail\s*→\s*new\s*RESET by operator \(pages\)/,
+    );
     expect((await app.state(BEN))?.state).toBe("new");
   });
 
@@ -107,7 +120,9 @@ describe("operator pages in a real browser", () => {
     await page.click("details.confirm summary:has-text('Reset')");
     await Promise.all([page.waitForURL(/\/admin\/conversations\//, { waitUntil: "load" }), page.clock.runFor(11_000)]);
     await page.waitForFunction(() => document.querySelector("#state")?.textContent === "awaitingEmail");
-    expect((await page.locator("#transcript .bubble").allInnerTexts()).at(-1)).toContain("Welcome! What's your email address?");
+    expect((await page.locator("#transcript .bubble").allInnerTexts()).at(-1)).toContain(
+      "Welcome! What's your email address?",
+    );
   });
 
   it("refuses a change whose form token is not this session's", async () => {

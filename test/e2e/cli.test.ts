@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localModeEnv, RunningProcess } from "../support/process.js";
-import { productionEnv, PUBLIC_URL, RunningService } from "../support/service.js";
+import { PUBLIC_URL, productionEnv, RunningService } from "../support/service.js";
 
 const PHONE = "+14155550123";
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -58,7 +58,10 @@ describe("npm run chat and npm run inspect against a running service", () => {
     expect(chat.stdout).toContain("→ HELP");
     expect(chat.stdout).toMatch(/← .*STOP/);
 
-    const wrong = RunningProcess.start(npm, ["run", "--silent", "chat", "--", "+14155550998", "--url", app.url], { ...env, PUBLIC_URL: "https://elsewhere.example" });
+    const wrong = RunningProcess.start(npm, ["run", "--silent", "chat", "--", "+14155550998", "--url", app.url], {
+      ...env,
+      PUBLIC_URL: "https://elsewhere.example",
+    });
     running.push(wrong);
     wrong.write("hello");
     wrong.end();
@@ -113,7 +116,9 @@ describe("the local outbox that npm run chat reads", () => {
       expect(ok.status).toBe(200);
       expect(await ok.json()).toEqual({ messages: [] });
       expect((await fetch(`${local.url}/local/outbox?phone=nope&after=0`)).status).toBe(400);
-      expect((await fetch(`${production.url}/local/outbox?phone=${encodeURIComponent(PHONE)}&after=0`)).status).toBe(404);
+      expect((await fetch(`${production.url}/local/outbox?phone=${encodeURIComponent(PHONE)}&after=0`)).status).toBe(
+        404,
+      );
     } finally {
       await local.stop();
       await production.stop();

@@ -2,27 +2,41 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeAuthy } from "../support/fake-authy.js";
 import { FakeTwilio, type Fault } from "../support/fake-twilio.js";
 import { listen } from "../support/http-server.js";
-import { productionEnv, RunningService, TestClock } from "../support/service.js";
 import { authyEnv, verifyEnv } from "../support/provider-env.js";
+import { productionEnv, RunningService, TestClock } from "../support/service.js";
 
 // Short timeouts so a "slow" fake is slow without slowing the suite: each try gives up after 300 ms, a whole call
 // (its retries included) after 2 s. The fake's delay (1 s) outlasts one try but not the deadline.
 const FAST = { OUTBOUND_TIMEOUT_MS: "300", OUTBOUND_DEADLINE_MS: "2000" };
 const SLOW: Fault = { kind: "delay", ms: 1000 };
-const ERROR_500: Fault = { kind: "status", status: 500, body: { code: 20500, message: "Internal Server Error", status: 500 } };
-const RATE_LIMITED: Fault = { kind: "status", status: 429, body: { code: 20429, message: "Too Many Requests", status: 429 } };
+const ERROR_500: Fault = {
+  kind: "status",
+  status: 500,
+  body: { code: 20500, message: "Internal Server Error", status: 500 },
+};
+const RATE_LIMITED: Fault = {
+  kind: "status",
+  status: 429,
+  body: { code: 20429, message: "Too Many Requests", status: 429 },
+};
 
 const CODE_SENT = "We sent a code to this phone. Reply with it, or RESEND for a new one.";
 const SEND_FAILED = "Sorry, we couldn't send your code just now. Reply with your email again in a minute to retry.";
 const CHECK_FAILED = "Sorry, we couldn't check your code just now. Please send it again in a minute.";
 
 let counter = 0;
-const nextPhone = () => `+1628555${String((counter += 1)).padStart(4, "0")}`;
+const nextPhone = () => {
+  counter += 1;
+  return `+1628555${String(counter).padStart(4, "0")}`;
+};
 const emailOf = (phone: string) => `p${phone.slice(1)}@example.com`;
 
 async function snapshotContext(app: RunningService, phone: string) {
   const row = await app.state(phone);
-  return { state: row?.state, context: JSON.parse(row?.snapshot ?? "{}").context as { email: string | null; wrongCodes: number } };
+  return {
+    state: row?.state,
+    context: JSON.parse(row?.snapshot ?? "{}").context as { email: string | null; wrongCodes: number },
+  };
 }
 
 describe("faults on Verify, through whole conversations", () => {
@@ -85,19 +99,22 @@ describe("faults on Verify, through whole conversations", () => {
     ["500", ERROR_500],
     ["a dropped connection", { kind: "drop" }],
     ["a body that is not JSON", { kind: "malformed" }],
-  ])("a check that fails with %s is not repeated (it may have counted): a clear reply, no try lost", async (_name, fault) => {
-    const phone = nextPhone();
-    expect((await emailStep(phone, [])).replies).toEqual([CODE_SENT]);
-    twilio.faults.verify.push(fault);
-    const failed = await app.sms(phone, "999999");
-    expect(failed.status).toBe(200);
-    expect(failed.replies).toEqual([CHECK_FAILED]);
-    expect(twilio.verifyRequests("VerificationCheck", phone)).toHaveLength(1);
-    expect(await snapshotContext(app, phone)).toMatchObject({ state: "awaitingCode", context: { wrongCodes: 0 } });
+  ])(
+    "a check that fails with %s is not repeated (it may have counted): a clear reply, no try lost",
+    async (_name, fault) => {
+      const phone = nextPhone();
+      expect((await emailStep(phone, [])).replies).toEqual([CODE_SENT]);
+      twilio.faults.verify.push(fault);
+      const failed = await app.sms(phone, "999999");
+      expect(failed.status).toBe(200);
+      expect(failed.replies).toEqual([CHECK_FAILED]);
+      expect(twilio.verifyRequests("VerificationCheck", phone)).toHaveLength(1);
+      expect(await snapshotContext(app, phone)).toMatchObject({ state: "awaitingCode", context: { wrongCodes: 0 } });
 
-    expect((await app.sms(phone, twilio.verifications.get(phone)!.code)).replies).toEqual([]);
-    expect((await app.state(phone))?.state).toBe("verified");
-  });
+      expect((await app.sms(phone, twilio.verifications.get(phone)!.code)).replies).toEqual([]);
+      expect((await app.state(phone))?.state).toBe("verified");
+    },
+  );
 
   it("no code reached the log or the transcript, whatever failed", async () => {
     const transcript = (await app.db.selectFrom("messages").select("body").execute()).map((m) => m.body).join("\n");
@@ -153,29 +170,33 @@ describe("faults on the Messages API (the local provider's code SMS)", () => {
     await twilio.close();
   });
 
-  const messageRequests = (phone: string) => twilio.requests.filter((r) => r.path.endsWith("/Messages.json") && r.form.get("To") === phone);
+  const messageRequests = (phone: string) =>
+    twilio.requests.filter((r) => r.path.endsWith("/Messages.json") && r.form.get("To") === phone);
 
   it.each<[string, Fault]>([
     ["slow (timeout)", SLOW],
     ["500", ERROR_500],
     ["a dropped connection", { kind: "drop" }],
     ["a body that is not JSON", { kind: "malformed" }],
-  ])("a code SMS that fails with %s is not repeated (no second SMS): 'couldn't send', and the next try works", async (_name, fault) => {
-    const phone = nextPhone();
-    await app.sms(phone, "SIGNUP");
-    twilio.faults.messages.push(fault);
-    const result = await app.sms(phone, emailOf(phone));
-    expect(result.status).toBe(200);
-    expect(result.replies).toEqual([SEND_FAILED]);
-    expect(messageRequests(phone)).toHaveLength(1);
-    expect(await snapshotContext(app, phone)).toMatchObject({ state: "awaitingEmail", context: { email: null } });
+  ])(
+    "a code SMS that fails with %s is not repeated (no second SMS): 'couldn't send', and the next try works",
+    async (_name, fault) => {
+      const phone = nextPhone();
+      await app.sms(phone, "SIGNUP");
+      twilio.faults.messages.push(fault);
+      const result = await app.sms(phone, emailOf(phone));
+      expect(result.status).toBe(200);
+      expect(result.replies).toEqual([SEND_FAILED]);
+      expect(messageRequests(phone)).toHaveLength(1);
+      expect(await snapshotContext(app, phone)).toMatchObject({ state: "awaitingEmail", context: { email: null } });
 
-    expect((await app.sms(phone, emailOf(phone))).replies).toEqual([CODE_SENT]);
-    // The code of this send, read now: a slow fake may still deliver the abandoned first SMS later.
-    const code = /\b(\d{6})\b/.exec(twilio.messages.at(-1)?.body ?? "")?.[1];
-    expect((await app.sms(phone, code ?? "")).replies).toEqual([]);
-    expect((await app.state(phone))?.state).toBe("verified");
-  });
+      expect((await app.sms(phone, emailOf(phone))).replies).toEqual([CODE_SENT]);
+      // The code of this send, read now: a slow fake may still deliver the abandoned first SMS later.
+      const code = /\b(\d{6})\b/.exec(twilio.messages.at(-1)?.body ?? "")?.[1];
+      expect((await app.sms(phone, code ?? "")).replies).toEqual([]);
+      expect((await app.state(phone))?.state).toBe("verified");
+    },
+  );
 
   it("a code SMS refused with 429 20429 is repeated and sent once", async () => {
     const phone = nextPhone();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeAuthy } from "../support/fake-authy.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
-import { productionEnv, RunningService, TEST_ACCOUNT_SID, TEST_TWILIO_NUMBER } from "../support/service.js";
 import { authyEnv } from "../support/provider-env.js";
+import { productionEnv, RunningService, TEST_ACCOUNT_SID, TEST_TWILIO_NUMBER } from "../support/service.js";
 
 const PHONE = "+14155550123";
 
@@ -35,7 +35,9 @@ describe("sign-up with the local provider, SMS through the Messages API", () => 
     const codeSms = twilio.messages.at(-1)!;
     expect(codeSms.to).toBe(PHONE);
     expect(codeSms.from).toBe(TEST_TWILIO_NUMBER);
-    expect(codeSms.auth).toBe(`Basic ${Buffer.from(`${TEST_ACCOUNT_SID}:${app.config.twilio.authToken}`).toString("base64")}`);
+    expect(codeSms.auth).toBe(
+      `Basic ${Buffer.from(`${TEST_ACCOUNT_SID}:${app.config.twilio.authToken}`).toString("base64")}`,
+    );
     const code = twilio.lastCodeTo(PHONE)!;
     expect(code).toMatch(/^\d{6}$/);
 
@@ -58,7 +60,9 @@ describe("sign-up with the local provider, SMS through the Messages API", () => 
     for (const text of [...transcript.map((m) => m.body), conversation?.snapshot ?? "", app.logger.text]) {
       expect(text).not.toContain(code);
     }
-    expect(transcript.map((m) => m.body)).toContain("Your sign-up code is ••••••. It expires in 10 minutes. Don't share it with anyone.");
+    expect(transcript.map((m) => m.body)).toContain(
+      "Your sign-up code is ••••••. It expires in 10 minutes. Don't share it with anyone.",
+    );
   });
 });
 

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import twilio from "twilio";
 import { afterEach, describe, expect, it } from "vitest";
 import { LOCAL_AUTH_TOKEN } from "../../src/config.js";
@@ -58,7 +58,9 @@ describe("the Node entry (npm start)", () => {
       return parseReplies(await response.text());
     };
     expect(await text("SIGNUP")).toEqual(["Welcome! What's your email address?"]);
-    expect(await text("ana@example.com")).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+    expect(await text("ana@example.com")).toEqual([
+      "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+    ]);
     await proc.waitFor("local mode: SMS not sent");
     const code = /Your sign-up code is (\d{6})/.exec(proc.output())?.[1];
     expect(code).toMatch(/^\d{6}$/);

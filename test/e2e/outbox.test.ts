@@ -1,11 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeTwilio, type Fault } from "../support/fake-twilio.js";
-import { RunningService, tempDatabaseUrl, TestClock } from "../support/service.js";
 import { verifyEnv } from "../support/provider-env.js";
+import { RunningService, TestClock, tempDatabaseUrl } from "../support/service.js";
 
 const PHONE = "+14155550142";
 const SUCCESS = "You did it! Signup complete :) Your account is ana@example.com.";
-const ERROR_500: Fault = { kind: "status", status: 500, body: { code: 20500, message: "Internal Server Error", status: 500 } };
+const ERROR_500: Fault = {
+  kind: "status",
+  status: 500,
+  body: { code: 20500, message: "Internal Server Error", status: 500 },
+};
 
 describe("the success SMS goes through a durable outbox", () => {
   let twilio: FakeTwilio;
@@ -19,7 +23,12 @@ describe("the success SMS goes through a durable outbox", () => {
     return app;
   };
   const outboxRow = (app: RunningService) =>
-    app.db.selectFrom("messages").selectAll().where("phone", "=", PHONE).where("channel", "=", "api").executeTakeFirstOrThrow();
+    app.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("phone", "=", PHONE)
+      .where("channel", "=", "api")
+      .executeTakeFirstOrThrow();
 
   /** Signs up with Verify; the success SMS is queued in the verifying turn and its first send kicked off. */
   async function signUp(app: RunningService) {
@@ -47,9 +56,20 @@ describe("the success SMS goes through a durable outbox", () => {
     await signUp(first);
 
     // Recorded in the same transaction as the verification, and still owed after the first failure.
-    const user = await first.db.selectFrom("users").select("verified_at").where("phone", "=", PHONE).executeTakeFirstOrThrow();
+    const user = await first.db
+      .selectFrom("users")
+      .select("verified_at")
+      .where("phone", "=", PHONE)
+      .executeTakeFirstOrThrow();
     let row = await outboxRow(first);
-    expect(row).toMatchObject({ body: SUCCESS, status: "pending", attempts: 1, error_code: 20500, twilio_sid: null, created_at: user.verified_at });
+    expect(row).toMatchObject({
+      body: SUCCESS,
+      status: "pending",
+      attempts: 1,
+      error_code: 20500,
+      twilio_sid: null,
+      created_at: user.verified_at,
+    });
     expect(row.next_attempt_at).toBeGreaterThan(clock.now());
 
     // Not due yet: nothing is sent early.
@@ -107,7 +127,11 @@ describe("the success SMS goes through a durable outbox", () => {
 
   it("Twilio's 21610 marks the person opted out and the SMS is not retried", async () => {
     const app = await start();
-    twilio.faults.messages.push({ kind: "status", status: 400, body: { code: 21610, message: "Attempt to send to unsubscribed recipient", status: 400 } });
+    twilio.faults.messages.push({
+      kind: "status",
+      status: 400,
+      body: { code: 21610, message: "Attempt to send to unsubscribed recipient", status: 400 },
+    });
     await signUp(app);
     expect(await outboxRow(app)).toMatchObject({ status: "failed", error_code: 21610 });
     expect((await app.state(PHONE))?.opted_out).toBe(1);
@@ -122,7 +146,10 @@ describe("the success SMS goes through a durable outbox", () => {
     const app = await start();
     twilio.faults.messages.push({ kind: "malformed" });
     await signUp(app);
-    expect(await outboxRow(app)).toMatchObject({ status: "failed", error_message: "Twilio accepted the message but its answer is not JSON" });
+    expect(await outboxRow(app)).toMatchObject({
+      status: "failed",
+      error_message: "Twilio accepted the message but its answer is not JSON",
+    });
     clock.advance(60 * 60_000);
     expect(await app.service.dispatcher.drain()).toBe(0);
     expect(twilio.requests.filter((r) => r.path.endsWith("/Messages.json"))).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTwilio } from "../support/fake-twilio.js";
-import { productionEnv, PUBLIC_URL, RunningService, TEST_TWILIO_NUMBER } from "../support/service.js";
+import { PUBLIC_URL, productionEnv, RunningService, TEST_TWILIO_NUMBER } from "../support/service.js";
 
 const PHONE = "+14155550199";
 
@@ -34,10 +34,17 @@ describe("POST /sms/status: delivery status of outbound messages", () => {
       ...extra,
     });
   const row = (sid: string) =>
-    app.db.selectFrom("messages").select(["status", "error_code", "error_message"]).where("twilio_sid", "=", sid).executeTakeFirstOrThrow();
+    app.db
+      .selectFrom("messages")
+      .select(["status", "error_code", "error_message"])
+      .where("twilio_sid", "=", sid)
+      .executeTakeFirstOrThrow();
 
   it("asks Twilio to report to /sms/status", () => {
-    expect(twilio.messages.map((m) => m.statusCallback)).toEqual([`${PUBLIC_URL}/sms/status`, `${PUBLIC_URL}/sms/status`]);
+    expect(twilio.messages.map((m) => m.statusCallback)).toEqual([
+      `${PUBLIC_URL}/sms/status`,
+      `${PUBLIC_URL}/sms/status`,
+    ]);
   });
 
   it("records each status of the success SMS, and never goes back", async () => {
@@ -60,7 +67,11 @@ describe("POST /sms/status: delivery status of outbound messages", () => {
   it("records a failed delivery with its error code where operators see it", async () => {
     const codeSms = twilio.messages[0]!;
     expect((await callback(codeSms.sid, "undelivered", { ErrorCode: "30003" })).status).toBe(204);
-    expect(await row(codeSms.sid)).toEqual({ status: "undelivered", error_code: 30003, error_message: "Twilio error 30003 (undelivered)" });
+    expect(await row(codeSms.sid)).toEqual({
+      status: "undelivered",
+      error_code: 30003,
+      error_message: "Twilio error 30003 (undelivered)",
+    });
   });
 
   it("answers an unknown MessageSid with 204, changes nothing, and logs it", async () => {
@@ -68,12 +79,21 @@ describe("POST /sms/status: delivery status of outbound messages", () => {
     const unknown = `SM${"f".repeat(32)}`;
     expect((await callback(unknown, "delivered")).status).toBe(204);
     expect(await app.db.selectFrom("messages").selectAll().execute()).toEqual(before);
-    expect(app.logger.entries.some((e) => e.message === "status callback for a message we do not know" && JSON.stringify(e.fields).includes(unknown))).toBe(true);
+    expect(
+      app.logger.entries.some(
+        (e) =>
+          e.message === "status callback for a message we do not know" && JSON.stringify(e.fields).includes(unknown),
+      ),
+    ).toBe(true);
   });
 
   it("checks the signature like /sms, and the form", async () => {
     const success = twilio.messages.at(-1)!;
-    const forged = await app.post("/sms/status", { MessageSid: success.sid, MessageStatus: "failed" }, "bm90IGEgc2lnbmF0dXJl");
+    const forged = await app.post(
+      "/sms/status",
+      { MessageSid: success.sid, MessageStatus: "failed" },
+      "bm90IGEgc2lnbmF0dXJl",
+    );
     expect(forged.status).toBe(403);
     const incomplete = await app.post("/sms/status", { MessageSid: success.sid });
     expect(incomplete.status).toBe(400);

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTwilio } from "../support/fake-twilio.js";
-import { RunningService, TEST_ACCOUNT_SID, TestClock } from "../support/service.js";
 import { VERIFY_SERVICE_SID, verifyEnv } from "../support/provider-env.js";
+import { RunningService, TEST_ACCOUNT_SID, TestClock } from "../support/service.js";
 
 let phoneCounter = 0;
 /** A fresh US number per test, so tests share the service but not a conversation. */
-const nextPhone = () => `+1415555${String((phoneCounter += 1)).padStart(4, "0")}`;
+const nextPhone = () => {
+  phoneCounter += 1;
+  return `+1415555${String(phoneCounter).padStart(4, "0")}`;
+};
 /** Emails are unique among verified accounts, so each phone signs up with its own. */
 const emailOf = (phone: string) => `ana${phone.slice(1)}@example.com`;
 
@@ -38,7 +41,9 @@ describe("sign-up with Twilio Verify v2", () => {
     expect(start?.method).toBe("POST");
     expect(start?.path).toBe(`/v2/Services/${VERIFY_SERVICE_SID}/Verifications`);
     expect(Object.fromEntries(start!.form)).toEqual({ To: phone, Channel: "sms", Locale: "en" });
-    expect(start?.headers.authorization).toBe(`Basic ${Buffer.from(`${TEST_ACCOUNT_SID}:${app.config.twilio.authToken}`).toString("base64")}`);
+    expect(start?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${TEST_ACCOUNT_SID}:${app.config.twilio.authToken}`).toString("base64")}`,
+    );
     // Verify sends the code itself: nothing went through the Messages API.
     expect(twilio.bodiesTo(phone)).toEqual([]);
 
@@ -72,7 +77,9 @@ describe("sign-up with Twilio Verify v2", () => {
     expect(twilio.verifyRequests("Verifications", phone)).toHaveLength(1);
 
     clock.advance(31_000);
-    expect((await app.sms(phone, "resend")).replies).toEqual(["We sent your code again. Reply with it when it arrives."]);
+    expect((await app.sms(phone, "resend")).replies).toEqual([
+      "We sent your code again. Reply with it when it arrives.",
+    ]);
     expect(twilio.verifyRequests("Verifications", phone)).toHaveLength(2);
     expect(twilio.verifications.get(phone)).toMatchObject({ code, sends: 2, status: "pending" });
 
@@ -90,7 +97,9 @@ describe("sign-up with Twilio Verify v2", () => {
     expect((await app.state(phone))?.state).toBe("awaitingCode");
 
     clock.advance(31_000);
-    expect((await app.sms(phone, "RESEND")).replies).toEqual(["We sent your code again. Reply with it when it arrives."]);
+    expect((await app.sms(phone, "RESEND")).replies).toEqual([
+      "We sent your code again. Reply with it when it arrives.",
+    ]);
     const fresh = twilio.verifications.get(phone)!;
     expect(fresh.status).toBe("pending");
     expect((await app.sms(phone, fresh.code)).replies).toEqual([]);
@@ -100,7 +109,11 @@ describe("sign-up with Twilio Verify v2", () => {
   it("60202 (max check attempts) means too many tries: RESEND for a new code", async () => {
     const phone = nextPhone();
     await toAwaitingCode(phone);
-    twilio.faults.verify.push({ kind: "status", status: 429, body: { code: 60202, message: "Max check attempts reached", status: 429 } });
+    twilio.faults.verify.push({
+      kind: "status",
+      status: 429,
+      body: { code: 60202, message: "Max check attempts reached", status: 429 },
+    });
     expect((await app.sms(phone, "123456")).replies).toEqual(["Too many wrong codes. Reply RESEND for a new code."]);
     expect((await app.state(phone))?.state).toBe("awaitingCode");
     // Our own count now says the code is spent: no further check goes to Verify.
@@ -113,7 +126,11 @@ describe("sign-up with Twilio Verify v2", () => {
     const phone = nextPhone();
     await toAwaitingCode(phone);
     clock.advance(31_000);
-    twilio.faults.verify.push({ kind: "status", status: 429, body: { code: 60203, message: "Max send attempts reached", status: 429 } });
+    twilio.faults.verify.push({
+      kind: "status",
+      status: 429,
+      body: { code: 60203, message: "Max send attempts reached", status: 429 },
+    });
     expect((await app.sms(phone, "RESEND")).replies).toEqual([
       "Too many codes were requested for this phone. Please try again in 10 minutes.",
     ]);
@@ -133,9 +150,24 @@ describe("sign-up with Twilio Verify v2", () => {
   });
 
   it.each([
-    [60200, 400, "Invalid parameter: To", "We couldn't send a code to this number. Sign-up needs a mobile number that can receive SMS."],
-    [60410, 403, "Verification delivery attempt blocked", "We can't send codes to this number right now. Please try again in a few hours."],
-    [60605, 403, "Verification delivery attempt blocked (geo permissions)", "We can't send codes to this number right now. Please try again in a few hours."],
+    [
+      60200,
+      400,
+      "Invalid parameter: To",
+      "We couldn't send a code to this number. Sign-up needs a mobile number that can receive SMS.",
+    ],
+    [
+      60410,
+      403,
+      "Verification delivery attempt blocked",
+      "We can't send codes to this number right now. Please try again in a few hours.",
+    ],
+    [
+      60605,
+      403,
+      "Verification delivery attempt blocked (geo permissions)",
+      "We can't send codes to this number right now. Please try again in a few hours.",
+    ],
   ])("start answered %i: a clear reply, back to asking for the email", async (code, status, message, reply) => {
     const phone = nextPhone();
     await app.sms(phone, "SIGNUP");

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeTwilio } from "../support/fake-twilio.js";
-import { newMessageSid, productionEnv, PUBLIC_URL, RunningService, TestClock } from "../support/service.js";
+import { newMessageSid, PUBLIC_URL, productionEnv, RunningService, TestClock } from "../support/service.js";
 
 let twilio: FakeTwilio;
 let app: RunningService;
 const clock = new TestClock();
 let phoneCounter = 0;
 /** A new phone per test: tests share one service and never see each other's conversations. */
-const newPhone = () => `+1415555${String((phoneCounter += 1)).padStart(4, "0")}`;
+const newPhone = () => {
+  phoneCounter += 1;
+  return `+1415555${String(phoneCounter).padStart(4, "0")}`;
+};
 
 beforeAll(async () => {
   twilio = await FakeTwilio.start();
@@ -34,10 +37,13 @@ describe("POST /sms: the conversation over real HTTP", () => {
     const first = await toCode(phone);
     expect((await app.sms(phone, "resend")).replies).toEqual(["Please wait 30 seconds, then reply RESEND."]);
     clock.advance(30_000);
-    expect((await app.sms(phone, "RESEND")).replies).toEqual(["We sent your code again. Reply with it when it arrives."]);
+    expect((await app.sms(phone, "RESEND")).replies).toEqual([
+      "We sent your code again. Reply with it when it arrives.",
+    ]);
     const second = twilio.lastCodeTo(phone)!;
     expect(twilio.bodiesTo(phone)).toHaveLength(2);
-    if (first !== second) expect((await app.sms(phone, first)).replies).toEqual(["That code isn't right. 4 tries left."]);
+    if (first !== second)
+      expect((await app.sms(phone, first)).replies).toEqual(["That code isn't right. 4 tries left."]);
     expect((await app.sms(phone, second)).replies).toEqual([]);
     expect((await app.state(phone))?.state).toBe("verified");
   });
@@ -78,14 +84,20 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect(stop.status).toBe(200);
     expect(stop.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
     expect((await app.state(phone))?.opted_out).toBe(1);
-    for (const body of ["SIGNUP", "ana@example.com", "RESEND", "HELP"]) expect((await app.sms(phone, body)).replies).toEqual([]);
+    for (const body of ["SIGNUP", "ana@example.com", "RESEND", "HELP"])
+      expect((await app.sms(phone, body)).replies).toEqual([]);
     expect(twilio.bodiesTo(phone)).toEqual([]);
     expect((await app.state(phone))?.state).toBe("awaitingEmail");
 
     expect((await app.sms(phone, "Start")).replies).toEqual(["Welcome back! Welcome! What's your email address?"]);
     expect((await app.state(phone))?.opted_out).toBe(0);
     expect((await app.sms(phone, "ana.stop@example.com")).replies[0]).toMatch(/We sent a code/);
-    const timeline = await app.db.selectFrom("transitions").select("event").where("phone", "=", phone).orderBy("id").execute();
+    const timeline = await app.db
+      .selectFrom("transitions")
+      .select("event")
+      .where("phone", "=", phone)
+      .orderBy("id")
+      .execute();
     expect(timeline.map((t) => t.event)).toEqual(expect.arrayContaining(["OPT_OUT", "OPT_IN"]));
   });
 
@@ -119,13 +131,24 @@ describe("POST /sms: the conversation over real HTTP", () => {
   it("a redelivered MessageSid gets the first reply and runs nothing twice", async () => {
     const phone = newPhone();
     await app.sms(phone, "SIGNUP");
-    const params = { MessageSid: newMessageSid(), From: phone, To: "+15005550006", Body: "ana.dup@example.com", AccountSid: app.config.twilio.accountSid };
+    const params = {
+      MessageSid: newMessageSid(),
+      From: phone,
+      To: "+15005550006",
+      Body: "ana.dup@example.com",
+      AccountSid: app.config.twilio.accountSid,
+    };
     const first = await app.post("/sms", params);
     const again = await Promise.all([app.post("/sms", params), app.post("/sms", params)]);
     for (const repeat of again) expect(repeat.text).toBe(first.text);
     expect(first.replies[0]).toMatch(/We sent a code/);
     expect(twilio.bodiesTo(phone)).toHaveLength(1);
-    const inbound = await app.db.selectFrom("messages").select("body").where("phone", "=", phone).where("direction", "=", "in").execute();
+    const inbound = await app.db
+      .selectFrom("messages")
+      .select("body")
+      .where("phone", "=", phone)
+      .where("direction", "=", "in")
+      .execute();
     expect(inbound.map((m) => m.body)).toEqual(["SIGNUP", "ana.dup@example.com"]);
   });
 
@@ -178,7 +201,9 @@ describe("POST /sms: the conversation over real HTTP", () => {
     const phone = newPhone();
     const code = await toCode(phone);
     await app.sms(phone, code);
-    const bodies = (await app.db.selectFrom("messages").select("body").where("phone", "=", phone).execute()).map((m) => m.body);
+    const bodies = (await app.db.selectFrom("messages").select("body").where("phone", "=", phone).execute()).map(
+      (m) => m.body,
+    );
     expect(bodies).toContain("••••••");
     expect(bodies.join("\n")).not.toContain(code);
   });
@@ -197,7 +222,12 @@ describe("POST /sms: the conversation over real HTTP", () => {
     const conversation = await app.state(phone);
     expect(conversation?.state).toBe("new");
     expect(conversation?.row_version).toBe(21);
-    const inbound = await app.db.selectFrom("messages").select("id").where("phone", "=", phone).where("direction", "=", "in").execute();
+    const inbound = await app.db
+      .selectFrom("messages")
+      .select("id")
+      .where("phone", "=", phone)
+      .where("direction", "=", "in")
+      .execute();
     expect(inbound).toHaveLength(21);
   });
 

@@ -55,7 +55,11 @@ describe("an erasure and a turn of the same phone", () => {
 
     await engine.handle({ messageSid: "SM00000000000000000000000000000001", from: PHONE, body: "SIGNUP" });
     order.length = 0;
-    const turn = engine.handle({ messageSid: "SM00000000000000000000000000000002", from: PHONE, body: "ana@example.com" });
+    const turn = engine.handle({
+      messageSid: "SM00000000000000000000000000000002",
+      from: PHONE,
+      body: "ana@example.com",
+    });
     await started;
     const erasure = engine.erase(PHONE, "operator (test)");
     // Give an unserialized erasure every chance to run while the provider call is in flight.

@@ -57,7 +57,12 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
     const row = await a.state(phone);
     expect(row?.row_version).toBe(21);
     expect(row?.lease_owner).toBeNull();
-    const inbound = await a.db.selectFrom("messages").select("id").where("phone", "=", phone).where("direction", "=", "in").execute();
+    const inbound = await a.db
+      .selectFrom("messages")
+      .select("id")
+      .where("phone", "=", phone)
+      .where("direction", "=", "in")
+      .execute();
     expect(inbound).toHaveLength(21);
   });
 
@@ -100,8 +105,14 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
     expect((await app.sms(phone, "hello")).replies).toEqual([
       "We updated our sign-up, so we're starting over.\nHi! Text SIGNUP to create your account.",
     ]);
-    await app.db.updateTable("conversations").set({ machine_version: SIGNUP_MACHINE_VERSION + 100 }).where("phone", "=", phone).execute();
-    expect((await app.sms(phone, "SIGNUP")).replies).toEqual(["We updated our sign-up, so we're starting over.\nWelcome! What's your email address?"]);
+    await app.db
+      .updateTable("conversations")
+      .set({ machine_version: SIGNUP_MACHINE_VERSION + 100 })
+      .where("phone", "=", phone)
+      .execute();
+    expect((await app.sms(phone, "SIGNUP")).replies).toEqual([
+      "We updated our sign-up, so we're starting over.\nWelcome! What's your email address?",
+    ]);
     const row = await app.state(phone);
     expect(row?.state).toBe("awaitingEmail");
     expect(row?.machine_version).toBe(SIGNUP_MACHINE_VERSION);

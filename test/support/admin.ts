@@ -9,6 +9,7 @@ export async function adminApi(app: RunningService, path: string, init: RequestI
   if (token !== null) headers.set("Authorization", `Bearer ${token}`);
   const response = await fetch(`${app.url}/admin/api${path}`, { ...rest, headers });
   const text = await response.text();
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered and assert on it
   let json: any = null;
   try {
     json = JSON.parse(text);

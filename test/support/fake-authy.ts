@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
-import { playFault, type Fault } from "./fake-twilio.js";
-import { FakeServer, sendJson, type RecordedRequest } from "./http-server.js";
+import { type Fault, playFault } from "./fake-twilio.js";
+import { FakeServer, type RecordedRequest, sendJson } from "./http-server.js";
 
 export const AUTHY_TEST_KEY = "authy-test-key-0123456789";
 
@@ -24,38 +24,47 @@ export class FakeAuthy extends FakeServer {
   readonly faults: Fault[] = [];
   private nextId = 1635;
 
-
   codeFor(countryCode: string, cellphone: string): string | null {
-    for (const user of this.users.values()) if (user.countryCode === countryCode && user.cellphone === cellphone) return user.code;
+    for (const user of this.users.values())
+      if (user.countryCode === countryCode && user.cellphone === cellphone) return user.code;
     return null;
   }
 
   protected async handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
     const fault = this.faults.shift();
     if (fault && (await playFault(fault, response))) return;
-    if (request.headers["x-authy-api-key"] !== AUTHY_TEST_KEY) return sendJson(response, 401, error("60001", "Invalid API key"));
-    if (request.method === "POST" && request.path === "/protected/json/users/new") return this.createUser(request, response);
+    if (request.headers["x-authy-api-key"] !== AUTHY_TEST_KEY)
+      return sendJson(response, 401, error("60001", "Invalid API key"));
+    if (request.method === "POST" && request.path === "/protected/json/users/new")
+      return this.createUser(request, response);
     const sms = /^\/protected\/json\/sms\/(\d+)$/.exec(request.path);
     if (request.method === "GET" && sms) return this.sendSms(Number(sms[1]), request, response);
     const verify = /^\/protected\/json\/verify\/([^/]+)\/(\d+)$/.exec(request.path);
-    if (request.method === "GET" && verify) return this.verify(decodeURIComponent(verify[1] ?? ""), Number(verify[2]), response);
+    if (request.method === "GET" && verify)
+      return this.verify(decodeURIComponent(verify[1] ?? ""), Number(verify[2]), response);
     sendJson(response, 404, error("60000", "Not found"));
   }
 
-  private createUser(request: RecordedRequest, response: ServerResponse): void {
+  private createUser(request: RecordedRequest, response: ServerResponse) {
     const email = request.form.get("user[email]");
     const cellphone = request.form.get("user[cellphone]");
     const countryCode = request.form.get("user[country_code]");
     if (!email || !cellphone || !countryCode || !/^\d+$/.test(cellphone) || !/^\d{1,4}$/.test(countryCode)) {
-      return sendJson(response, 400, { ...error("60027", "User was not valid"), errors: { message: "User was not valid", cellphone: "is invalid" } });
+      return sendJson(response, 400, {
+        ...error("60027", "User was not valid"),
+        errors: { message: "User was not valid", cellphone: "is invalid" },
+      });
     }
-    const existing = [...this.users.values()].find((user) => user.email === email && user.cellphone === cellphone && user.countryCode === countryCode);
-    const user = existing ?? { id: (this.nextId += 1), email, cellphone, countryCode, code: null };
+    const existing = [...this.users.values()].find(
+      (user) => user.email === email && user.cellphone === cellphone && user.countryCode === countryCode,
+    );
+    const user = existing ?? { id: this.nextId + 1, email, cellphone, countryCode, code: null };
+    this.nextId = Math.max(this.nextId, user.id);
     this.users.set(user.id, user);
     sendJson(response, 200, { message: "User created successfully.", user: { id: user.id }, success: true });
   }
 
-  private sendSms(id: number, request: RecordedRequest, response: ServerResponse): void {
+  private sendSms(id: number, request: RecordedRequest, response: ServerResponse) {
     const user = this.users.get(id);
     if (!user) return sendJson(response, 404, error("60026", "User not found"));
     const masked = `+${user.countryCode}-XXX-XXX-XX${user.cellphone.slice(-2)}`;
@@ -72,13 +81,19 @@ export class FakeAuthy extends FakeServer {
     sendJson(response, 200, { success: true, message: "SMS token was sent", cellphone: masked });
   }
 
-  private verify(token: string, id: number, response: ServerResponse): void {
+  private verify(token: string, id: number, response: ServerResponse) {
     const user = this.users.get(id);
     if (!user) return sendJson(response, 404, error("60026", "User not found"));
     if (!/^\d{6,12}$/.test(token)) return sendJson(response, 400, error("60002", "Token format is invalid"));
     if (user.code !== null && token === user.code) {
       return sendJson(response, 200, { message: "Token is valid.", token: "is valid", success: "true" });
     }
-    sendJson(response, 401, { message: "Token is invalid", token: "is invalid", success: false, errors: { message: "Token is invalid" }, error_code: "60020" });
+    sendJson(response, 401, {
+      message: "Token is invalid",
+      token: "is invalid",
+      success: false,
+      errors: { message: "Token is invalid" },
+      error_code: "60020",
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { FakeServer, sendJson, type RecordedRequest } from "./http-server.js";
+import { FakeServer, type RecordedRequest, sendJson } from "./http-server.js";
 
 /** A fault the fake plays instead of answering normally, once per queued entry. */
 export type Fault =
@@ -41,7 +41,10 @@ const twilioError = (code: number, message: string, status: number) => ({
 });
 
 let sequence = 0;
-const sid = (prefix: string) => `${prefix}${(Date.now() * 1000 + (sequence += 1)).toString(16).padStart(32, "0").slice(-32)}`;
+const sid = (prefix: string) => {
+  sequence += 1;
+  return `${prefix}${(Date.now() * 1000 + sequence).toString(16).padStart(32, "0").slice(-32)}`;
+};
 
 /**
  * Twilio's Messages API (and, for the verify provider, Verify v2) on 127.0.0.1, speaking the wire format of
@@ -52,7 +55,6 @@ export class FakeTwilio extends FakeServer {
   readonly faults: { messages: Fault[]; verify: Fault[] } = { messages: [], verify: [] };
   /** Verify: the live code per phone; a wrong check counts against 5 tries like the real service. */
   readonly verifications = new Map<string, FakeVerification>();
-
 
   /** Bodies sent to one phone, oldest first. */
   bodiesTo(phone: string): string[] {
@@ -73,20 +75,34 @@ export class FakeTwilio extends FakeServer {
     const api = request.path.startsWith("/v2/") ? "verify" : "messages";
     const fault = this.faults[api].shift();
     if (fault && (await this.playFault(fault, response))) return;
-    if (api === "messages" && /^\/2010-04-01\/Accounts\/AC\w{32}\/Messages\.json$/.test(request.path) && request.method === "POST") {
+    if (
+      api === "messages" &&
+      /^\/2010-04-01\/Accounts\/AC\w{32}\/Messages\.json$/.test(request.path) &&
+      request.method === "POST"
+    ) {
       return this.createMessage(request, response);
     }
     const start = /^\/v2\/Services\/(VA\w{32})\/Verifications$/.exec(request.path);
-    if (api === "verify" && start && request.method === "POST") return this.startVerification(start[1] ?? "", request, response);
+    if (api === "verify" && start && request.method === "POST")
+      return this.startVerification(start[1] ?? "", request, response);
     const check = /^\/v2\/Services\/(VA\w{32})\/VerificationCheck$/.exec(request.path);
-    if (api === "verify" && check && request.method === "POST") return this.checkVerification(check[1] ?? "", request, response);
-    sendJson(response, 404, { code: 20404, message: "The requested resource was not found", more_info: "https://www.twilio.com/docs/errors/20404", status: 404 });
+    if (api === "verify" && check && request.method === "POST")
+      return this.checkVerification(check[1] ?? "", request, response);
+    sendJson(response, 404, {
+      code: 20404,
+      message: "The requested resource was not found",
+      more_info: "https://www.twilio.com/docs/errors/20404",
+      status: 404,
+    });
   }
 
   /** Verify requests of one kind ("Verifications" or "VerificationCheck") for a phone, oldest first. */
   verifyRequests(kind: "Verifications" | "VerificationCheck", phone?: string): RecordedRequest[] {
     return this.requests.filter(
-      (request) => request.path.startsWith("/v2/") && request.path.endsWith(`/${kind}`) && (phone === undefined || request.form.get("To") === phone),
+      (request) =>
+        request.path.startsWith("/v2/") &&
+        request.path.endsWith(`/${kind}`) &&
+        (phone === undefined || request.form.get("To") === phone),
     );
   }
 
@@ -120,10 +136,11 @@ export class FakeTwilio extends FakeServer {
     return auth.startsWith("Basic ") ? Buffer.from(auth.slice(6), "base64").toString("utf8").split(":")[0] : undefined;
   }
 
-  private startVerification(serviceSid: string, request: RecordedRequest, response: ServerResponse): void {
+  private startVerification(serviceSid: string, request: RecordedRequest, response: ServerResponse) {
     const to = request.form.get("To");
     const channel = request.form.get("Channel");
-    if (!to || !/^\+[1-9]\d{6,14}$/.test(to)) return sendJson(response, 400, twilioError(60200, "Invalid parameter: To", 400));
+    if (!to || !/^\+[1-9]\d{6,14}$/.test(to))
+      return sendJson(response, 400, twilioError(60200, "Invalid parameter: To", 400));
     if (!channel || !["sms", "call", "email", "whatsapp", "sna", "auto"].includes(channel)) {
       return sendJson(response, 400, twilioError(60200, "Invalid parameter: Channel", 400));
     }
@@ -131,7 +148,8 @@ export class FakeTwilio extends FakeServer {
     let verification: FakeVerification;
     if (existing && existing.status === "pending") {
       // A new start while one is pending re-sends the same code, up to 5 sends.
-      if (existing.sends >= VERIFY_MAX_SENDS) return sendJson(response, 429, twilioError(60203, "Max send attempts reached", 429));
+      if (existing.sends >= VERIFY_MAX_SENDS)
+        return sendJson(response, 429, twilioError(60203, "Max send attempts reached", 429));
       existing.sends += 1;
       verification = existing;
     } else {
@@ -149,22 +167,31 @@ export class FakeTwilio extends FakeServer {
     sendJson(response, 201, {
       ...this.verificationResource(verification, to, this.accountOf(request)),
       lookup: {},
-      send_code_attempts: Array.from({ length: verification.sends }, (_, i) => ({ time: new Date().toISOString(), channel: "sms", attempt_sid: `VL${String(i).padStart(32, "0")}` })),
+      send_code_attempts: Array.from({ length: verification.sends }, (_, i) => ({
+        time: new Date().toISOString(),
+        channel: "sms",
+        attempt_sid: `VL${String(i).padStart(32, "0")}`,
+      })),
     });
   }
 
-  private checkVerification(_serviceSid: string, request: RecordedRequest, response: ServerResponse): void {
+  private checkVerification(_serviceSid: string, request: RecordedRequest, response: ServerResponse) {
     const to = request.form.get("To");
     const code = request.form.get("Code");
-    if (!code || code.length < 4 || code.length > 10) return sendJson(response, 400, twilioError(60200, "Invalid parameter: Code", 400));
+    if (!code || code.length < 4 || code.length > 10)
+      return sendJson(response, 400, twilioError(60200, "Invalid parameter: Code", 400));
     const verification = to ? this.verifications.get(to) : undefined;
     if (!to || !verification || verification.status !== "pending") {
       return sendJson(response, 404, twilioError(20404, "The requested resource was not found", 404));
     }
-    if (verification.checks >= VERIFY_MAX_CHECKS) return sendJson(response, 429, twilioError(60202, "Max check attempts reached", 429));
+    if (verification.checks >= VERIFY_MAX_CHECKS)
+      return sendJson(response, 429, twilioError(60202, "Max check attempts reached", 429));
     if (code === verification.code) verification.status = "approved";
     else verification.checks += 1;
-    sendJson(response, 200, { ...this.verificationResource(verification, to, this.accountOf(request)), sna_attempts_error_codes: [] });
+    sendJson(response, 200, {
+      ...this.verificationResource(verification, to, this.accountOf(request)),
+      sna_attempts_error_codes: [],
+    });
   }
 
   /** Returns true when the fault answered the request itself. */
@@ -172,12 +199,16 @@ export class FakeTwilio extends FakeServer {
     return playFault(fault, response);
   }
 
-  private createMessage(request: RecordedRequest, response: ServerResponse): void {
+  private createMessage(request: RecordedRequest, response: ServerResponse) {
     const form = request.form;
     const to = form.get("To");
     const body = form.get("Body");
     if (!to || !body || (!form.get("From") && !form.get("MessagingServiceSid"))) {
-      sendJson(response, 400, { code: 21604, message: "A 'To', 'Body' and 'From' or 'MessagingServiceSid' are required", status: 400 });
+      sendJson(response, 400, {
+        code: 21604,
+        message: "A 'To', 'Body' and 'From' or 'MessagingServiceSid' are required",
+        status: 400,
+      });
       return;
     }
     const message: SentMessage = {
@@ -223,7 +254,11 @@ export async function playFault(fault: Fault, response: ServerResponse): Promise
       await new Promise((resolve) => setTimeout(resolve, fault.ms));
       return false;
     case "status":
-      sendJson(response, fault.status, fault.body ?? { code: 20500, message: "Internal Server Error", status: fault.status });
+      sendJson(
+        response,
+        fault.status,
+        fault.body ?? { code: 20500, message: "Internal Server Error", status: fault.status },
+      );
       return true;
     case "malformed":
       response.statusCode = 201;

@@ -12,7 +12,9 @@ export async function teardown(): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
-    const { rows } = await client.query<{ datname: string }>("select datname from pg_database where datname like 'sms_signup_t_%'");
+    const { rows } = await client.query<{ datname: string }>(
+      "select datname from pg_database where datname like 'sms_signup_t_%'",
+    );
     for (const { datname } of rows) await client.query(`drop database if exists ${datname} with (force)`);
   } catch {
     // No Postgres here: nothing was made.

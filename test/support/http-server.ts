@@ -28,7 +28,14 @@ export async function listen(handler: Handler): Promise<TestServer> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     try {
       await handler(
-        { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, form: new URLSearchParams(body), body },
+        {
+          method: req.method ?? "GET",
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          form: new URLSearchParams(body),
+          body,
+        },
         res,
       );
     } catch (error) {

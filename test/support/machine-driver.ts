@@ -1,6 +1,12 @@
 import { createActor, fromPromise, waitFor } from "xstate";
 import { createSignupMachine } from "../../machines/signup.js";
-import { DEFAULT_LIMITS, type CheckCodeResult, type Limits, type SendCodeResult, type SignupEffect } from "../../machines/types.js";
+import {
+  type CheckCodeResult,
+  DEFAULT_LIMITS,
+  type Limits,
+  type SendCodeResult,
+  type SignupEffect,
+} from "../../machines/types.js";
 
 export const PHONE = "+14155550123";
 

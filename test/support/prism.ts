@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
@@ -13,7 +13,11 @@ export function twilioOaiDir(): string | null {
     fileURLToPath(new URL("../../../shared/twilio-oai/", import.meta.url)),
     resolve(process.cwd(), "..", "shared", "twilio-oai"),
   ];
-  return candidates.find((dir) => existsSync(join(dir, "twilio_api_v2010.json")) && existsSync(join(dir, "twilio_verify_v2.json"))) ?? null;
+  return (
+    candidates.find(
+      (dir) => existsSync(join(dir, "twilio_api_v2010.json")) && existsSync(join(dir, "twilio_verify_v2.json")),
+    ) ?? null
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -36,7 +40,9 @@ export interface PrismServer {
 export async function startPrism(specFile: string, startTimeoutMs = 90_000): Promise<PrismServer> {
   const port = await freePort();
   const bin = resolve(process.cwd(), "node_modules", ".bin", "prism");
-  const child: ChildProcess = spawn(bin, ["mock", "-h", "127.0.0.1", "-p", String(port), specFile], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(bin, ["mock", "-h", "127.0.0.1", "-p", String(port), specFile], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   await new Promise<void>((resolveStart, reject) => {
     const timer = setTimeout(() => fail(new Error(`Prism did not start within ${startTimeoutMs} ms`)), startTimeoutMs);

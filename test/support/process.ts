@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 
 /** A child process whose output can be awaited line by line, as a person at the terminal would read it. */
 export class RunningProcess {
@@ -18,8 +18,15 @@ export class RunningProcess {
     this.exited = new Promise((resolve) => child.on("close", (code) => resolve(code)));
   }
 
-  static start(command: string, args: string[], env: Record<string, string | undefined>, cwd = process.cwd()): RunningProcess {
-    return new RunningProcess(spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] }));
+  static start(
+    command: string,
+    args: string[],
+    env: Record<string, string | undefined>,
+    cwd = process.cwd(),
+  ): RunningProcess {
+    return new RunningProcess(
+      spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] }),
+    );
   }
 
   /** Resolves when stdout (after the position `from`) matches; fails if the process ends first. */
@@ -28,7 +35,8 @@ export class RunningProcess {
       this.waiters.push({ pattern, from, resolve });
       this.check();
       void this.exited.then(() => {
-        if (this.waiters.some((w) => w.pattern === pattern)) reject(new Error(`process ended before ${pattern}:\n${this.stdout}\n${this.stderr}`));
+        if (this.waiters.some((w) => w.pattern === pattern))
+          reject(new Error(`process ended before ${pattern}:\n${this.stdout}\n${this.stderr}`));
       });
     });
   }
@@ -57,6 +65,7 @@ export class RunningProcess {
 /** The environment of a child that must run in local mode whatever the developer's shell has set. */
 export function localModeEnv(extra: Record<string, string>): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith("TWILIO_") || key === "ADMIN_TOKEN" || key === "PORT") delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith("TWILIO_") || key === "ADMIN_TOKEN" || key === "PORT") delete env[key];
   return { ...env, LOG_LEVEL: "silent", ...extra };
 }

@@ -1,14 +1,14 @@
-import { serve, type ServerType } from "@hono/node-server";
 import { mkdtempSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
+import { type ServerType, serve } from "@hono/node-server";
 import twilio from "twilio";
 import { composeService, type Service } from "../../src/compose.js";
-import { parseConfig, type Config } from "../../src/config.js";
+import { type Config, parseConfig } from "../../src/config.js";
 import type { Clock, Logger } from "../../src/conversation/ports.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
-import { openDatabase, type OpenDatabase } from "../../src/store/node-database.js";
+import { type OpenDatabase, openDatabase } from "../../src/store/node-database.js";
 
 export const TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef";
 export const TEST_ACCOUNT_SID = `AC${"a".repeat(32)}`;
@@ -30,7 +30,11 @@ export class MemoryLogger implements Logger {
   error = (fields: object, message: string) => this.push("error", fields, message);
   /** Everything logged, as text, for "this secret never appears" checks. */
   get text(): string {
-    return this.entries.map((entry) => `${entry.message} ${JSON.stringify(entry.fields, (_k, v) => (v instanceof Error ? v.message : v))}`).join("\n");
+    return this.entries
+      .map(
+        (entry) => `${entry.message} ${JSON.stringify(entry.fields, (_k, v) => (v instanceof Error ? v.message : v))}`,
+      )
+      .join("\n");
   }
   private push(level: LogEntry["level"], fields: object, message: string) {
     this.entries.push({ level, fields, message });
@@ -75,8 +79,10 @@ export interface SmsResult {
 }
 
 let sidCounter = 0;
-export const newMessageSid = () =>
-  `SM${(Date.now().toString(16) + (sidCounter += 1).toString(16).padStart(8, "0") + Math.random().toString(16).slice(2)).padEnd(32, "0").slice(0, 32)}`;
+export const newMessageSid = () => {
+  sidCounter += 1;
+  return `SM${(Date.now().toString(16) + sidCounter.toString(16).padStart(8, "0") + Math.random().toString(16).slice(2)).padEnd(32, "0").slice(0, 32)}`;
+};
 
 /** Production-mode settings pointing at fakes: the default for tests that assert what was sent. */
 export function productionEnv(twilioUrl: string): Record<string, string> {
@@ -105,7 +111,13 @@ export class RunningService {
     const database = openDatabase(config.databaseUrl);
     await migrateToLatest(database.db, database.dialect);
     const logger = new MemoryLogger();
-    const service = composeService({ config, db: database.db, logger, clock: options.clock, instanceId: options.instanceId });
+    const service = composeService({
+      config,
+      db: database.db,
+      logger,
+      clock: options.clock,
+      instanceId: options.instanceId,
+    });
     const server = await new Promise<ServerType>((resolve) => {
       const started = serve({ fetch: service.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
     });
@@ -136,14 +148,21 @@ export class RunningService {
   }
 
   async post(path: string, params: Record<string, string>, signature?: string): Promise<SmsResult> {
-    const sig = signature ?? twilio.getExpectedTwilioSignature(this.config.twilio.authToken, `${PUBLIC_URL}${path}`, params);
+    const sig =
+      signature ?? twilio.getExpectedTwilioSignature(this.config.twilio.authToken, `${PUBLIC_URL}${path}`, params);
     const response = await fetch(`${this.url}${path}`, {
       method: "POST",
       headers: { "X-Twilio-Signature": sig, "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams(params),
     });
     const text = await response.text();
-    return { status: response.status, contentType: response.headers.get("content-type"), text, replies: parseReplies(text), messageSid: params.MessageSid ?? "" };
+    return {
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      text,
+      replies: parseReplies(text),
+      messageSid: params.MessageSid ?? "",
+    };
   }
 
   async state(phone: string) {

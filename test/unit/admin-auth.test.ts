@@ -29,7 +29,8 @@ describe("Sessions", () => {
     const [, mac] = session.split(".");
     expect(await sessions.isValid(`${now + 10 * 60_000}.${mac}`, now)).toBe(false);
     expect(await new Sessions(`${TOKEN}-rotated`, 60_000).isValid(session, now)).toBe(false);
-    for (const garbage of [undefined, "", ".", "abc.def", `${now + 1000}`]) expect(await sessions.isValid(garbage, now)).toBe(false);
+    for (const garbage of [undefined, "", ".", "abc.def", `${now + 1000}`])
+      expect(await sessions.isValid(garbage, now)).toBe(false);
   });
 
   it("binds the form token to the session", async () => {

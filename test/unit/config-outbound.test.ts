@@ -14,7 +14,9 @@ describe("outbound timeouts in the configuration", () => {
 
   it("refuses values that would outlast the turn, naming the variable", () => {
     expect(() => parseConfig({ OUTBOUND_DEADLINE_MS: "15000" })).toThrow(ConfigError);
-    expect(() => parseConfig({ OUTBOUND_DEADLINE_MS: "15000" })).toThrow(/OUTBOUND_DEADLINE_MS: must stay under the 12 s turn timeout/);
+    expect(() => parseConfig({ OUTBOUND_DEADLINE_MS: "15000" })).toThrow(
+      /OUTBOUND_DEADLINE_MS: must stay under the 12 s turn timeout/,
+    );
     expect(() => parseConfig({ OUTBOUND_TIMEOUT_MS: "30000" })).toThrow(/OUTBOUND_TIMEOUT_MS/);
   });
 });

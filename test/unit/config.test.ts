@@ -4,7 +4,13 @@ import { LOCAL_ACCOUNT_SID, parseConfig } from "../../src/config.js";
 describe("configuration", () => {
   it("runs in local mode with no settings at all", () => {
     const config = parseConfig({});
-    expect(config).toMatchObject({ port: 3000, host: "127.0.0.1", publicUrl: "http://localhost:3000", localMode: true, provider: "local" });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: "127.0.0.1",
+      publicUrl: "http://localhost:3000",
+      localMode: true,
+      provider: "local",
+    });
     expect(config.databaseUrl).toBe("file:./data/sms-signup.sqlite");
     expect(config.twilio.accountSid).toBe(LOCAL_ACCOUNT_SID);
     expect(config.signupKeywords).toEqual(["SIGNUP"]);

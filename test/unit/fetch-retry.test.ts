@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, classifyFetchError, withRetries, AGAIN, STOP } from "../../src/http/retry.js";
+import { AGAIN, backoffDelay, classifyFetchError, STOP, withRetries } from "../../src/http/retry.js";
 import { FetchHttpClient } from "../../src/twilio/fetch-http-client.js";
 import { callKind } from "../../src/twilio/retry-policy.js";
 
@@ -8,8 +8,14 @@ const MESSAGES = `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT}/Messages
 const START = `https://verify.twilio.com/v2/Services/VA${"b".repeat(32)}/Verifications`;
 const CHECK = `https://verify.twilio.com/v2/Services/VA${"b".repeat(32)}/VerificationCheck`;
 
-const refused = () => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
-const reset = () => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) });
+const refused = () =>
+  Object.assign(new TypeError("fetch failed"), {
+    cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+  });
+const reset = () =>
+  Object.assign(new TypeError("fetch failed"), {
+    cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }),
+  });
 const timeout = () => new DOMException("The operation was aborted due to timeout", "TimeoutError");
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
@@ -30,7 +36,12 @@ function scripted(steps: Step[]) {
 
 function client(steps: Step[]) {
   const script = scripted(steps);
-  const http = new FetchHttpClient({ timeoutMs: 1000, deadlineMs: 5000, fetch: script.fetch, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+  const http = new FetchHttpClient({
+    timeoutMs: 1000,
+    deadlineMs: 5000,
+    fetch: script.fetch,
+    retry: { baseDelayMs: 1, maxDelayMs: 2 },
+  });
   return { http, calls: script.calls };
 }
 
@@ -70,7 +81,12 @@ describe("which Twilio calls are repeated", () => {
   });
 
   it("repeats a Verify start after a timeout, a 5xx or an unreadable body, but not after 60203", async () => {
-    const flaky = client([timeout(), json(503, { code: 20503 }), new Response("<html>", { status: 201 }), json(201, { status: "pending" })]);
+    const flaky = client([
+      timeout(),
+      json(503, { code: 20503 }),
+      new Response("<html>", { status: 201 }),
+      json(201, { status: "pending" }),
+    ]);
     // Three tries in all by default: the third answer (unreadable) is the one returned, the fourth never asked.
     const last = await flaky.http.request({ method: "POST", uri: START, data: {} });
     expect(last).toMatchObject({ statusCode: 201, body: "<html>" });
@@ -140,7 +156,14 @@ describe("withRetries", () => {
     const value = await withRetries(
       async () => (attempts += 1),
       (outcome) => (outcome.ok && outcome.value === 1 ? { retry: true, afterMs: 300 } : STOP),
-      { maxAttempts: 3, timeoutMs: 100, deadlineMs: 10_000, baseDelayMs: 10, maxDelayMs: 10, sleep: async (ms) => void waits.push(ms) },
+      {
+        maxAttempts: 3,
+        timeoutMs: 100,
+        deadlineMs: 10_000,
+        baseDelayMs: 10,
+        maxDelayMs: 10,
+        sleep: async (ms) => void waits.push(ms),
+      },
     );
     expect(value).toBe(2);
     expect(waits).toEqual([300]);

@@ -4,8 +4,21 @@ import { machineGraph } from "../../src/admin/machine-graph.js";
 describe("machineGraph", () => {
   it("reads every state and move from the machine's definition", () => {
     const graph = machineGraph();
-    expect(graph.states.map((s) => s.name)).toEqual(["new", "awaitingEmail", "checkingEmail", "sendingCode", "awaitingCode", "checkingCode", "verified"]);
-    expect(graph.states.filter((s) => s.resting).map((s) => s.name)).toEqual(["new", "awaitingEmail", "awaitingCode", "verified"]);
+    expect(graph.states.map((s) => s.name)).toEqual([
+      "new",
+      "awaitingEmail",
+      "checkingEmail",
+      "sendingCode",
+      "awaitingCode",
+      "checkingCode",
+      "verified",
+    ]);
+    expect(graph.states.filter((s) => s.resting).map((s) => s.name)).toEqual([
+      "new",
+      "awaitingEmail",
+      "awaitingCode",
+      "verified",
+    ]);
     expect(graph.states.find((s) => s.name === "sendingCode")?.invokes).toBe("sendCode");
     const edge = (from: string, to: string) => graph.edges.find((e) => e.from === from && e.to === to)?.events;
     expect(edge("new", "awaitingEmail")).toEqual(["SIGNUP"]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getShortestPaths } from "xstate/graph";
 import { createSignupMachine } from "../../machines/signup.js";
-import { DEFAULT_LIMITS, type CheckCodeResult, type SendCodeResult } from "../../machines/types.js";
+import { type CheckCodeResult, DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
 import { driveMachine } from "../support/machine-driver.js";
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -16,9 +16,15 @@ function eventsFor(snapshot: { value: unknown }): AnyEvent[] {
     case "checkingEmail":
       return [false, true].map((taken) => ({ type: "xstate.done.actor.isEmailTaken", output: taken }));
     case "sendingCode":
-      return (["sent", "unavailable"] as const).map((status) => ({ type: "xstate.done.actor.sendCode", output: { status, ticket: "t" } }));
+      return (["sent", "unavailable"] as const).map((status) => ({
+        type: "xstate.done.actor.sendCode",
+        output: { status, ticket: "t" },
+      }));
     case "checkingCode":
-      return (["approved", "wrong"] as const).map((status) => ({ type: "xstate.done.actor.checkCode", output: { status } }));
+      return (["approved", "wrong"] as const).map((status) => ({
+        type: "xstate.done.actor.checkCode",
+        output: { status },
+      }));
     default:
       return [
         { type: "SIGNUP", now: NOW },
@@ -32,7 +38,10 @@ const paths = getShortestPaths(machine, {
   input: { phone: "+14155550123", now: NOW },
   events: eventsFor as never,
   serializeState: (snapshot) => {
-    const { value, context } = snapshot as unknown as { value: string; context: { emailAttempts: number; wrongCodes: number; email: string | null } };
+    const { value, context } = snapshot as unknown as {
+      value: string;
+      context: { emailAttempts: number; wrongCodes: number; email: string | null };
+    };
     return JSON.stringify([value, context.emailAttempts, context.wrongCodes, context.email !== null]);
   },
 });
@@ -47,7 +56,9 @@ describe("paths generated from the machine (xstate/graph)", () => {
   });
 
   it("replayed on a running actor with real promise actors, end where the model says, and always answer the person", async () => {
-    const resting = paths.filter((path) => ["new", "awaitingEmail", "awaitingCode", "verified"].includes(String(path.state.value)));
+    const resting = paths.filter((path) =>
+      ["new", "awaitingEmail", "awaitingCode", "verified"].includes(String(path.state.value)),
+    );
     for (const path of resting) {
       // The provider answers the path chose, in order, become the scripted answers of the running actor.
       const taken: boolean[] = [];
@@ -70,7 +81,11 @@ describe("paths generated from the machine (xstate/graph)", () => {
       for (const body of texts) {
         const replies = await m.text(body);
         const wasRightCode = m.state() === "verified" && replies.length === 0;
-        if (!wasRightCode) expect(replies.length, `no reply to "${body}" on path to ${JSON.stringify(path.state.value)}`).toBeGreaterThan(0);
+        if (!wasRightCode)
+          expect(
+            replies.length,
+            `no reply to "${body}" on path to ${JSON.stringify(path.state.value)}`,
+          ).toBeGreaterThan(0);
       }
       expect(m.state()).toBe(String(path.state.value));
       const model = path.state.context as { wrongCodes: number; emailAttempts: number };

@@ -25,9 +25,15 @@ describe("the conversation table, row by row", () => {
   it("awaitingEmail: not an email says what is wrong, with an example", async () => {
     const m = driveMachine();
     await m.text("SIGNUP");
-    expect(await m.text("ana at example")).toEqual(["An email address has no spaces. Please reply with your email, like ana@example.com."]);
-    expect(await m.text("ana.example.com")).toEqual(["That doesn't look like an email: it needs an @. Please reply with your email, like ana@example.com."]);
-    expect(await m.text("ana@example")).toEqual(["The part after the @ needs a dot, like example.com. Please reply with your email, like ana@example.com."]);
+    expect(await m.text("ana at example")).toEqual([
+      "An email address has no spaces. Please reply with your email, like ana@example.com.",
+    ]);
+    expect(await m.text("ana.example.com")).toEqual([
+      "That doesn't look like an email: it needs an @. Please reply with your email, like ana@example.com.",
+    ]);
+    expect(await m.text("ana@example")).toEqual([
+      "The part after the @ needs a dot, like example.com. Please reply with your email, like ana@example.com.",
+    ]);
     expect(m.state()).toBe("awaitingEmail");
     expect(m.sends).toHaveLength(0);
   });
@@ -37,7 +43,9 @@ describe("the conversation table, row by row", () => {
     await m.text("SIGNUP");
     for (let i = 0; i < 4; i += 1) await m.text("nope");
     expect(m.state()).toBe("awaitingEmail");
-    expect(await m.text("nope")).toEqual(["That's too many tries, so let's start over. Text SIGNUP when you're ready."]);
+    expect(await m.text("nope")).toEqual([
+      "That's too many tries, so let's start over. Text SIGNUP when you're ready.",
+    ]);
     expect(m.state()).toBe("new");
     await m.text("SIGNUP");
     expect(m.context().emailAttempts).toBe(0);
@@ -54,7 +62,9 @@ describe("the conversation table, row by row", () => {
   it("awaitingEmail: a valid email sends a code and registers the person", async () => {
     const m = await atCode();
     expect(m.sends).toEqual([{ reason: "start" }]);
-    expect(m.effects).toEqual([{ type: "userRegistered", phone: "+14155550123", email: "ana@example.com", providerId: null }]);
+    expect(m.effects).toEqual([
+      { type: "userRegistered", phone: "+14155550123", email: "ana@example.com", providerId: null },
+    ]);
     expect(m.context().codeExpiresAt).toBe(m.now + m.limits.codeTtlMs);
   });
 
@@ -80,7 +90,9 @@ describe("the conversation table, row by row", () => {
 
   it("awaitingCode: text that is not a code gets a hint and costs no try", async () => {
     const m = await atCode();
-    expect(await m.text("what?")).toEqual(["That doesn't look like a code. Reply with the digits we texted you, or RESEND for a new code."]);
+    expect(await m.text("what?")).toEqual([
+      "That doesn't look like a code. Reply with the digits we texted you, or RESEND for a new code.",
+    ]);
     expect(m.context().wrongCodes).toBe(0);
     expect(m.checks).toHaveLength(0);
   });
@@ -150,7 +162,9 @@ describe("limits", () => {
     m.advance(30_000);
     expect(await m.text("RESEND")).toEqual(["You've asked for a lot of codes. Please try again in 8 minutes."]);
     await m.text("SIGNUP");
-    expect(await m.text("other@example.com")).toEqual(["You've asked for a lot of codes. Please try again in 8 minutes."]);
+    expect(await m.text("other@example.com")).toEqual([
+      "You've asked for a lot of codes. Please try again in 8 minutes.",
+    ]);
     expect(m.state()).toBe("awaitingEmail");
     expect(m.sends).toHaveLength(5);
   });
@@ -159,7 +173,9 @@ describe("limits", () => {
     const m = driveMachine({ send: () => ({ status: "unavailable" }) });
     await m.text("SIGNUP");
     for (let i = 0; i < 5; i += 1) await m.text("ana@example.com");
-    expect(await m.text("ana@example.com")).toEqual(["You've asked for a lot of codes. Please try again in 10 minutes."]);
+    expect(await m.text("ana@example.com")).toEqual([
+      "You've asked for a lot of codes. Please try again in 10 minutes.",
+    ]);
     expect(m.sends).toHaveLength(5);
   });
 
@@ -220,8 +236,14 @@ describe("provider answers", () => {
 
   it("provider rate limits, undeliverable and blocked numbers each get their own words", async () => {
     const cases = [
-      [{ status: "rate_limited", retryAfterMs: 120_000 }, "Too many codes were requested for this phone. Please try again in 2 minutes."],
-      [{ status: "undeliverable" }, "We couldn't send a code to this number. Sign-up needs a mobile number that can receive SMS."],
+      [
+        { status: "rate_limited", retryAfterMs: 120_000 },
+        "Too many codes were requested for this phone. Please try again in 2 minutes.",
+      ],
+      [
+        { status: "undeliverable" },
+        "We couldn't send a code to this number. Sign-up needs a mobile number that can receive SMS.",
+      ],
       [{ status: "blocked" }, "We can't send codes to this number right now. Please try again in a few hours."],
     ] as const;
     for (const [result, words] of cases) {
@@ -236,7 +258,9 @@ describe("provider answers", () => {
     const m = await atCode({ send: () => (fail ? { status: "unavailable" } : { status: "sent", ticket: "t" }) });
     fail = true;
     m.advance(30_000);
-    expect(await m.text("RESEND")).toEqual(["Sorry, we couldn't send a new code just now. Reply RESEND in a minute to try again."]);
+    expect(await m.text("RESEND")).toEqual([
+      "Sorry, we couldn't send a new code just now. Reply RESEND in a minute to try again.",
+    ]);
     expect(m.state()).toBe("awaitingCode");
     expect(await m.text("123456")).toEqual([]);
   });
@@ -252,7 +276,9 @@ describe("provider answers", () => {
     m.advance(30_000);
     await m.text("RESEND");
     answer = "unavailable";
-    expect(await m.text("111111")).toEqual(["Sorry, we couldn't check your code just now. Please send it again in a minute."]);
+    expect(await m.text("111111")).toEqual([
+      "Sorry, we couldn't check your code just now. Please send it again in a minute.",
+    ]);
     expect(m.context().wrongCodes).toBe(0);
   });
 });

@@ -12,7 +12,10 @@ function providerAnswering(...answers: Array<{ status: number; body: unknown }>)
   const fetch: typeof globalThis.fetch = async (_url, init) => {
     requests.push(new URLSearchParams(String(init?.body ?? "")));
     const answer = answers.shift() ?? { status: 500, body: {} };
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { "Content-Type": "application/json" } });
+    return new Response(JSON.stringify(answer.body), {
+      status: answer.status,
+      headers: { "Content-Type": "application/json" },
+    });
   };
   const provider = new VerifyVerificationProvider({
     accountSid: TEST_ACCOUNT_SID,
@@ -25,7 +28,10 @@ function providerAnswering(...answers: Array<{ status: number; body: unknown }>)
   return { provider, requests };
 }
 
-const error = (status: number, code: number) => ({ status, body: { code, message: `error ${code}`, more_info: "", status } });
+const error = (status: number, code: number) => ({
+  status,
+  body: { code, message: `error ${code}`, more_info: "", status },
+});
 
 describe("what Verify answers, in the conversation's terms", () => {
   it.each([
@@ -67,8 +73,15 @@ describe("what Verify answers, in the conversation's terms", () => {
   });
 
   it("a start sends To, Channel=sms and the locale, and a pending verification is a code on its way", async () => {
-    const { provider, requests } = providerAnswering({ status: 201, body: { sid: `VE${"1".repeat(32)}`, status: "pending" } });
-    expect(await provider.sendCode({ ...input, reason: "resend" })).toEqual({ status: "sent", ticket: null, providerId: null });
+    const { provider, requests } = providerAnswering({
+      status: 201,
+      body: { sid: `VE${"1".repeat(32)}`, status: "pending" },
+    });
+    expect(await provider.sendCode({ ...input, reason: "resend" })).toEqual({
+      status: "sent",
+      ticket: null,
+      providerId: null,
+    });
     expect(Object.fromEntries(requests[0]!)).toEqual({ To: input.phone, Channel: "sms", Locale: "en" });
   });
 });

@@ -61,7 +61,9 @@ export function Layout({ title, nonce, refreshSeconds, signedIn, children }: Lay
           {signedIn ? (
             <form method="post" action="/admin/logout">
               <input type="hidden" name="_csrf" value={signedIn.csrf} />
-              <button class="plain" type="submit">Sign out</button>
+              <button class="plain" type="submit">
+                Sign out
+              </button>
             </form>
           ) : null}
         </header>
@@ -71,5 +73,6 @@ export function Layout({ title, nonce, refreshSeconds, signedIn, children }: Lay
   );
 }
 
-export const formatTime = (iso: string | null) => (iso === null ? "—" : iso.replace("T", " ").replace(/\.\d+Z$/, " UTC"));
+export const formatTime = (iso: string | null) =>
+  iso === null ? "—" : iso.replace("T", " ").replace(/\.\d+Z$/, " UTC");
 export const conversationHref = (phone: string) => `/admin/conversations/${encodeURIComponent(phone)}`;

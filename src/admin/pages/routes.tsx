@@ -1,14 +1,14 @@
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import { NONCE, secureHeaders, type SecureHeadersVariables } from "hono/secure-headers";
+import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
+import { maskPhone } from "../../conversation/mask.js";
 import type { AdminParts } from "../api.js";
 import { constantTimeEquals, Sessions } from "../auth.js";
-import { maskPhone } from "../../conversation/mask.js";
 import { listQuery, phoneParam } from "../schemas.js";
 import { conversationHref, Layout } from "./layout.js";
-import { ConversationView, ListView, LoginView, SINCE_CHOICES, type ListFilters } from "./views.js";
+import { ConversationView, type ListFilters, ListView, LoginView, SINCE_CHOICES } from "./views.js";
 
 const COOKIE = "sms_signup_admin";
 const SESSION_MS = 8 * 60 * 60_000;
@@ -51,9 +51,19 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     await next();
   });
 
-  const render = (c: Context<Env>, title: string, body: unknown, options: { refresh?: boolean; csrf?: string; status?: 200 | 401 | 403 | 404 } = {}) =>
+  const render = (
+    c: Context<Env>,
+    title: string,
+    body: unknown,
+    options: { refresh?: boolean; csrf?: string; status?: 200 | 401 | 403 | 404 } = {},
+  ) =>
     c.html(
-      <Layout title={title} nonce={c.get("secureHeadersNonce") ?? ""} refreshSeconds={options.refresh ? REFRESH_SECONDS : undefined} signedIn={options.csrf ? { csrf: options.csrf } : undefined}>
+      <Layout
+        title={title}
+        nonce={c.get("secureHeadersNonce") ?? ""}
+        refreshSeconds={options.refresh ? REFRESH_SECONDS : undefined}
+        signedIn={options.csrf ? { csrf: options.csrf } : undefined}
+      >
         {body as never}
       </Layout>,
       options.status ?? 200,
@@ -66,7 +76,8 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     return pages;
   }
   const sessions = new Sessions(adminToken, SESSION_MS);
-  const secure = (c: Context) => new URL(c.req.url).protocol === "https:" || c.req.header("X-Forwarded-Proto") === "https";
+  const secure = (c: Context) =>
+    new URL(c.req.url).protocol === "https:" || c.req.header("X-Forwarded-Proto") === "https";
 
   pages.get("/login", (c) => render(c, "Sign in", <LoginView />));
   pages.post("/login", async (c) => {
@@ -111,7 +122,12 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
 
   pages.get("/", async (c) => {
     const raw = c.req.query();
-    const filters: ListFilters = { state: raw.state || undefined, optedOut: raw.optedOut || undefined, q: raw.q?.trim() || undefined, since: raw.since || undefined };
+    const filters: ListFilters = {
+      state: raw.state || undefined,
+      optedOut: raw.optedOut || undefined,
+      q: raw.q?.trim() || undefined,
+      since: raw.since || undefined,
+    };
     const sinceMs = filters.since ? SINCE_CHOICES[filters.since] : undefined;
     const query = listQuery.safeParse({
       state: filters.state,
@@ -126,11 +142,19 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     const window = raw.window && raw.window in SINCE_CHOICES ? raw.window : "7d";
     const stats = await parts.queries.stats(now - (SINCE_CHOICES[window] ?? 0), now + 1);
     if (!query.success) {
-      return render(c, "Conversations", <p class="notice error">Those filters are not valid.</p>, { csrf: csrfToken, status: 200 });
+      return render(c, "Conversations", <p class="notice error">Those filters are not valid.</p>, {
+        csrf: csrfToken,
+        status: 200,
+      });
     }
     const page = await parts.queries.listConversations(query.data).catch(() => ({ items: [], nextCursor: null }));
     const notice = raw.erased ? `Erased the conversation of ${raw.erased}.` : undefined;
-    return render(c, "Conversations", <ListView page={page} filters={filters} stats={stats} window={window} notice={notice} />, { refresh: true, csrf: csrfToken });
+    return render(
+      c,
+      "Conversations",
+      <ListView page={page} filters={filters} stats={stats} window={window} notice={notice} />,
+      { refresh: true, csrf: csrfToken },
+    );
   });
 
   const phoneOf = (c: Context<Env>) => phoneParam.safeParse(c.req.param("phone"));
@@ -139,21 +163,30 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     const phone = phoneOf(c);
     const csrfToken = await sessions.csrfToken(c.get("session"));
     const detail = phone.success ? await parts.queries.getConversation(phone.data) : null;
-    if (!detail) return render(c, "Not found", <p class="notice error">No conversation with this phone.</p>, { csrf: csrfToken, status: 404 });
+    if (!detail)
+      return render(c, "Not found", <p class="notice error">No conversation with this phone.</p>, {
+        csrf: csrfToken,
+        status: 404,
+      });
     const notice = c.req.query("done") === "reset" ? "The conversation was reset to the start." : undefined;
-    return render(c, detail.phone, <ConversationView detail={detail} csrf={csrfToken} notice={notice} />, { refresh: true, csrf: csrfToken });
+    return render(c, detail.phone, <ConversationView detail={detail} csrf={csrfToken} notice={notice} />, {
+      refresh: true,
+      csrf: csrfToken,
+    });
   });
 
   pages.post("/conversations/:phone/reset", async (c) => {
     const phone = phoneOf(c);
-    if (!phone.success || !(await parts.queries.exists(phone.data))) return c.text("No conversation with this phone.", 404);
+    if (!phone.success || !(await parts.queries.exists(phone.data)))
+      return c.text("No conversation with this phone.", 404);
     await parts.engine.reset(phone.data, PAGES_OPERATOR);
     return c.redirect(`${conversationHref(phone.data)}?done=reset`, 303);
   });
 
   pages.post("/conversations/:phone/erase", async (c) => {
     const phone = phoneOf(c);
-    if (!phone.success || !(await parts.queries.exists(phone.data))) return c.text("No conversation with this phone.", 404);
+    if (!phone.success || !(await parts.queries.exists(phone.data)))
+      return c.text("No conversation with this phone.", 404);
     await parts.engine.erase(phone.data, PAGES_OPERATOR);
     return c.redirect(`/admin?erased=${encodeURIComponent(maskPhone(phone.data))}`, 303);
   });

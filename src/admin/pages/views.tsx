@@ -1,6 +1,6 @@
-import type { AdminQueries } from "../queries.js";
 import { MachineDiagram } from "../machine-diagram.js";
 import { STATE_NAMES } from "../machine-graph.js";
+import type { AdminQueries } from "../queries.js";
 import { conversationHref, formatTime } from "./layout.js";
 
 type ConversationPage = Awaited<ReturnType<AdminQueries["listConversations"]>>;
@@ -12,7 +12,9 @@ export function LoginView({ error, disabled }: { error?: string; disabled?: bool
     <div class="card narrow">
       <h1>Sign in</h1>
       {disabled ? (
-        <p class="notice error">Operator access is disabled: set ADMIN_TOKEN (16+ characters) and restart the service.</p>
+        <p class="notice error">
+          Operator access is disabled: set ADMIN_TOKEN (16+ characters) and restart the service.
+        </p>
       ) : (
         <form method="post" action="/admin/login">
           {error ? <p class="notice error">{error}</p> : null}
@@ -36,7 +38,12 @@ export interface ListFilters {
   since?: string | undefined;
 }
 
-export const SINCE_CHOICES: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
+export const SINCE_CHOICES: Record<string, number> = {
+  "1h": 3_600_000,
+  "24h": 86_400_000,
+  "7d": 7 * 86_400_000,
+  "30d": 30 * 86_400_000,
+};
 
 export function ListView({
   page,
@@ -69,7 +76,9 @@ export function ListView({
                 {choice === window ? (
                   <strong>{choice}</strong>
                 ) : (
-                  <a href={`/admin?${new URLSearchParams({ ...definedOnly(filters), window: choice }).toString()}`}>{choice}</a>
+                  <a href={`/admin?${new URLSearchParams({ ...definedOnly(filters), window: choice }).toString()}`}>
+                    {choice}
+                  </a>
                 )}
               </>
             ))}
@@ -166,7 +175,8 @@ export function ListView({
                     <a href={conversationHref(item.phone)}>{item.phone}</a>
                   </td>
                   <td>
-                    <span class={`badge ${item.state}`}>{item.state}</span> {item.optedOut ? <span class="badge out">opted out</span> : null}
+                    <span class={`badge ${item.state}`}>{item.state}</span>{" "}
+                    {item.optedOut ? <span class="badge out">opted out</span> : null}
                   </td>
                   <td>{item.email ?? "—"}</td>
                   <td>{formatTime(item.lastActivityAt)}</td>
@@ -186,10 +196,19 @@ export function ListView({
 }
 
 function definedOnly(filters: ListFilters): Record<string, string> {
-  return Object.fromEntries(Object.entries(filters).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== ""));
+  return Object.fromEntries(
+    Object.entries(filters).filter(
+      (entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== "",
+    ),
+  );
 }
 
-const STEP_NAMES = { started: "Texted SIGNUP", emailGiven: "Gave an email", codeSent: "Got a code", verified: "Verified" } as const;
+const STEP_NAMES = {
+  started: "Texted SIGNUP",
+  emailGiven: "Gave an email",
+  codeSent: "Got a code",
+  verified: "Verified",
+} as const;
 
 export function FunnelChart({ stats }: { stats: Stats }) {
   const top = Math.max(1, stats.funnel[0]?.count ?? 0);
@@ -203,7 +222,14 @@ export function FunnelChart({ stats }: { stats: Stats }) {
             <text x="0" y={i * rowH + 21} font-size="12" fill="#33405a">
               {STEP_NAMES[step.step]}
             </text>
-            <rect x="120" y={i * rowH + 6} width={Math.max(2, (step.count / top) * 330)} height={rowH - 10} rx="4" fill={i === 3 ? "#2e9d5b" : "#2f5bd3"} />
+            <rect
+              x="120"
+              y={i * rowH + 6}
+              width={Math.max(2, (step.count / top) * 330)}
+              height={rowH - 10}
+              rx="4"
+              fill={i === 3 ? "#2e9d5b" : "#2f5bd3"}
+            />
             <text x={128 + Math.max(2, (step.count / top) * 330)} y={i * rowH + 21} font-size="12" fill="#1d2433">
               {`${step.count}${percent(step.rateFromPrevious)}`}
             </text>
@@ -227,7 +253,15 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-export function ConversationView({ detail, csrf, notice }: { detail: Detail; csrf: string; notice?: string | undefined }) {
+export function ConversationView({
+  detail,
+  csrf,
+  notice,
+}: {
+  detail: Detail;
+  csrf: string;
+  notice?: string | undefined;
+}) {
   const href = conversationHref(detail.phone);
   return (
     <>
@@ -237,7 +271,10 @@ export function ConversationView({ detail, csrf, notice }: { detail: Detail; csr
       {notice ? <p class="notice">{notice}</p> : null}
       <div class="card">
         <h1>
-          {detail.phone} <span class={`badge ${detail.state}`} id="state">{detail.state}</span>{" "}
+          {detail.phone}{" "}
+          <span class={`badge ${detail.state}`} id="state">
+            {detail.state}
+          </span>{" "}
           {detail.optedOut ? <span class="badge out">opted out</span> : null}
         </h1>
         <MachineDiagram current={detail.state} />
@@ -259,7 +296,10 @@ export function ConversationView({ detail, csrf, notice }: { detail: Detail; csr
               <span class="badge out">Erase…</span>
             </summary>
             <div class="confirm-box">
-              <p>Erase the conversation, transcript and user of this phone for good? Only a record that an erasure happened stays.</p>
+              <p>
+                Erase the conversation, transcript and user of this phone for good? Only a record that an erasure
+                happened stays.
+              </p>
               <form method="post" action={`${href}/erase`}>
                 <input type="hidden" name="_csrf" value={csrf} />
                 <button type="submit" class="danger">
@@ -280,7 +320,9 @@ export function ConversationView({ detail, csrf, notice }: { detail: Detail; csr
                 {message.body}
                 <span class="meta">
                   {`${formatTime(message.at)} · ${message.channel} · ${message.status}`}
-                  {message.errorCode !== null || message.errorMessage !== null ? ` · error ${message.errorCode ?? ""} ${message.errorMessage ?? ""}` : ""}
+                  {message.errorCode !== null || message.errorMessage !== null
+                    ? ` · error ${message.errorCode ?? ""} ${message.errorMessage ?? ""}`
+                    : ""}
                 </span>
               </div>
             ))}
@@ -293,7 +335,8 @@ export function ConversationView({ detail, csrf, notice }: { detail: Detail; csr
               {detail.timeline.length === 0 ? <li class="muted">No transitions yet.</li> : null}
               {detail.timeline.map((step) => (
                 <li class={step.event.startsWith("RESET by") ? "operator" : undefined}>
-                  {step.from} <span class="arrow">→</span> <strong>{step.to}</strong> <span class="event">{step.event}</span>
+                  {step.from} <span class="arrow">→</span> <strong>{step.to}</strong>{" "}
+                  <span class="event">{step.event}</span>
                   <time datetime={step.at}>{formatTime(step.at)}</time>
                 </li>
               ))}
@@ -306,7 +349,13 @@ export function ConversationView({ detail, csrf, notice }: { detail: Detail; csr
                 {Object.entries(detail.context).map(([key, value]) => (
                   <>
                     <dt>{key}</dt>
-                    <dd>{value === null ? "—" : Array.isArray(value) ? value.map(String).join(", ") || "—" : String(value)}</dd>
+                    <dd>
+                      {value === null
+                        ? "—"
+                        : Array.isArray(value)
+                          ? value.map(String).join(", ") || "—"
+                          : String(value)}
+                    </dd>
                   </>
                 ))}
               </dl>
