@@ -9,7 +9,10 @@ import { openDatabase } from "./store/node-database.js";
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const { db, dialect } = openDatabase(config.databaseUrl);
+  const { db, dialect } = openDatabase(config.databaseUrl, {
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, "database connection lost; the next query opens a new one"),
+  });
   const applied = await migrateToLatest(db, dialect);
   const service = composeService({ config, db, logger });
   service.dispatcher.start();

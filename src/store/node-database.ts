@@ -15,7 +15,18 @@ export interface OpenDatabase {
 // bigint columns hold milliseconds, far below 2^53: read them as numbers, not strings.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
-export function openDatabase(url: string): OpenDatabase {
+export interface OpenDatabaseOptions {
+  /**
+   * A pooled connection the server ended while it sat idle (a restart, a failover, pg_terminate_backend). The pool
+   * drops it and the next query opens a new one; without a listener, node-postgres would throw it and end the process.
+   */
+  onConnectionError?: (error: Error) => void;
+}
+
+/** How long a query waits for a connection before it fails, so that a database that is away fails fast. */
+const CONNECT_TIMEOUT_MS = 3_000;
+
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): OpenDatabase {
   if (url.startsWith("file:")) {
     const path = resolve(url.slice("file:".length));
     mkdirSync(dirname(path), { recursive: true });
@@ -27,7 +38,14 @@ export function openDatabase(url: string): OpenDatabase {
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: "sqlite" };
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // A server that vanished without closing the socket (a host or network failure) is noticed, not waited on.
+      keepAlive: true,
+    });
+    pool.on("error", (error) => options.onConnectionError?.(error));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: "postgres" };
   }
   throw new Error(`DATABASE_URL must start with file: or postgres://, got "${url.split(":")[0]}:"`);

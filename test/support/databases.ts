@@ -24,7 +24,7 @@ export async function postgresAvailable(): Promise<boolean> {
  * migrator looks for its own tables in every schema and would skip creating them.)
  */
 export async function freshPostgresUrl(): Promise<string> {
-  const name = `sms_signup_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const name = `${runDatabasePrefix()}${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   await client.query(`create database ${name}`);
@@ -36,6 +36,15 @@ export async function freshPostgresUrl(): Promise<string> {
 }
 
 const created: string[] = [];
+
+/**
+ * Names that belong to this test run only (global-setup picks the run's id): another run on the same server (a
+ * second checkout, another developer) keeps its databases, and its connections, until it drops them itself.
+ */
+export function runDatabasePrefix(): string {
+  process.env.TEST_RUN_ID ??= Math.random().toString(36).slice(2, 8);
+  return `sms_signup_t_${process.env.TEST_RUN_ID}_`;
+}
 
 /** Drops the databases this process made (call after every service on them has stopped). */
 export async function dropPostgresDatabases(): Promise<void> {

@@ -108,9 +108,11 @@ export class RunningService {
   static async start(options: StartOptions = {}): Promise<RunningService> {
     const databaseUrl = options.databaseUrl ?? (await defaultDatabaseUrl());
     const config = parseConfig({ PUBLIC_URL, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...options.env });
-    const database = openDatabase(config.databaseUrl);
-    await migrateToLatest(database.db, database.dialect);
     const logger = new MemoryLogger();
+    const database = openDatabase(config.databaseUrl, {
+      onConnectionError: (error) => logger.warn({ err: error }, "database connection lost"),
+    });
+    await migrateToLatest(database.db, database.dialect);
     const service = composeService({
       config,
       db: database.db,
