@@ -15,11 +15,11 @@ const RANK: Record<string, number> = {
   read: 5,
 };
 
-export const isKnownStatus = (status: string) => RANK[status] !== undefined;
+export const isKnownStatus = (status: string) => Object.hasOwn(RANK, status);
 
 /** The statuses a message may be in for `status` to replace it: those strictly before it. */
 export function statusesBefore(status: string): string[] {
-  const rank = RANK[status];
-  if (rank === undefined) return [];
+  if (!isKnownStatus(status)) return [];
+  const rank = RANK[status] ?? Infinity;
   return Object.keys(RANK).filter((other) => (RANK[other] ?? Infinity) < rank);
 }

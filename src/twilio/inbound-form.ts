@@ -16,7 +16,11 @@ export const inboundSmsSchema = z.object({
     .string({ error: "MessageSid is required" })
     .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits"),
   From: z.string({ error: "From is required" }).regex(E164, "From must be an E.164 phone number, like +15551234567"),
-  Body: z.string({ error: "Body is required" }).max(1600 * 4, "Body is longer than any SMS"),
+  Body: z
+    .string({ error: "Body is required" })
+    .max(1600 * 4, "Body is longer than any SMS")
+    // No SMS carries one, and PostgreSQL cannot store one in text: refused here rather than failing every retry.
+    .refine((body) => !body.includes("\u0000"), "Body must not contain a NUL character"),
   OptOutType: z.enum(["STOP", "START", "HELP"], { error: "OptOutType must be STOP, START or HELP" }).optional(),
 });
 

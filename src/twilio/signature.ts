@@ -37,12 +37,18 @@ export async function isValidSignature(
   return constantTimeEqual(encoder.encode(expected), encoder.encode(signature));
 }
 
-/** Form fields as Twilio signed them: every key, repeated keys as arrays. */
+/**
+ * Form fields as Twilio signed them: every key, repeated keys as arrays, in linear time. No prototype: a field named
+ * `__proto__` or `constructor` is a field like any other (on a plain object the first vanished from the signed
+ * fields and the second collided with Object's own).
+ */
 export function formParams(form: URLSearchParams): WebhookParams {
-  const params: WebhookParams = {};
+  const params: WebhookParams = Object.create(null);
   for (const [key, value] of form) {
     const existing = params[key];
-    params[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    if (existing === undefined) params[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else params[key] = [existing, value];
   }
   return params;
 }

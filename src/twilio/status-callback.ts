@@ -15,7 +15,8 @@ export const statusCallbackSchema = z.object({
     .regex(/^[a-z_]{1,32}$/, "MessageStatus must be a status word, like delivered"),
   ErrorCode: z
     .string()
-    .regex(/^\d{0,10}$/, "ErrorCode must be a number")
+    // Twilio's codes have five digits; nine keeps every accepted one inside a 32-bit integer column.
+    .regex(/^\d{0,9}$/, "ErrorCode must be a number of at most nine digits")
     .optional()
     .transform((code) => (code ? Number(code) : null)),
 });

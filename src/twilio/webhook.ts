@@ -5,6 +5,9 @@ import { formParams, isValidSignature, type WebhookParams } from "./signature.js
 /** Twilio refuses to read more than 64 kB from a webhook (error 11750); we refuse to read more either. */
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
 
+/** Twilio sends about 20 fields (a few more per media item); a form with more is not Twilio's. */
+export const MAX_WEBHOOK_FIELDS = 1_000;
+
 export type WebhookVariables = { twilioParams: WebhookParams };
 
 export interface WebhookGuardOptions {
@@ -16,7 +19,7 @@ export interface WebhookGuardOptions {
 
 /**
  * Checks X-Twilio-Signature against PUBLIC_URL + path (+ query) over every form field Twilio sent, before anything
- * else reads the body. Bad or missing: 403 and nothing stored. Over 64 kB: 413.
+ * else reads the body. Bad or missing: 403 and nothing stored. Over 64 kB: 413. Over MAX_WEBHOOK_FIELDS fields: 400.
  */
 export function twilioWebhook(options: WebhookGuardOptions): MiddlewareHandler<{ Variables: WebhookVariables }>[] {
   const limit = bodyLimit({
@@ -26,7 +29,13 @@ export function twilioWebhook(options: WebhookGuardOptions): MiddlewareHandler<{
   const verify: MiddlewareHandler<{ Variables: WebhookVariables }> = async (c, next) => {
     const url = new URL(c.req.url);
     const signedUrl = `${options.publicUrl}${url.pathname}${url.search}`;
-    const params = formParams(new URLSearchParams(await c.req.text()));
+    const form = new URLSearchParams(await c.req.text());
+    // Counted before anything costlier runs on an unsigned body: the signature's sort is the next step.
+    if (form.size > MAX_WEBHOOK_FIELDS) {
+      options.onRejected?.("too many fields");
+      return c.text(`Bad request: a Twilio webhook has at most ${MAX_WEBHOOK_FIELDS} fields.`, 400);
+    }
+    const params = formParams(form);
     if (!(await isValidSignature(options.authToken, c.req.header("X-Twilio-Signature"), signedUrl, params))) {
       options.onRejected?.(c.req.header("X-Twilio-Signature") ? "signature does not match" : "signature missing");
       return c.text("Forbidden: invalid or missing X-Twilio-Signature.", 403);
