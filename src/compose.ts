@@ -12,6 +12,7 @@ import {
   type VerificationProvider,
 } from "./conversation/ports.js";
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
+import { BUILT_IN_CATALOGS, type Catalogs, MessageRenderer } from "./i18n/catalog.js";
 import { mountLocalOutbox } from "./local/outbox-route.js";
 import { KyselyDeliveryStatusStore } from "./store/delivery-status-store.js";
 import { KyselyStore } from "./store/kysely-store.js";
@@ -31,6 +32,8 @@ export interface ServiceParts {
   clock?: Clock;
   /** Names this process in per-phone leases. */
   instanceId?: string;
+  /** The texts, built in or an operator's MESSAGES_FILE laid over them (already checked). */
+  catalogs?: Catalogs;
 }
 
 /** The one place where adapters are chosen: from the configuration, for Node and Workers alike. */
@@ -40,7 +43,9 @@ export function composeService({
   logger,
   clock = systemClock,
   instanceId = crypto.randomUUID(),
+  catalogs = BUILT_IN_CATALOGS,
 }: ServiceParts) {
+  const renderer = new MessageRenderer(catalogs);
   const store = new KyselyStore(db);
   const httpClient = new FetchHttpClient({
     baseUrl: config.twilio.apiBaseUrl,
@@ -93,7 +98,7 @@ export function composeService({
       if (localSender) mountLocalOutbox(routes, localSender);
     },
   });
-  return { app, engine, dispatcher, store, provider, sender };
+  return { app, engine, dispatcher, store, provider, sender, renderer };
 }
 
 function createProvider(

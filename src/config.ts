@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "../machines/types.js";
+import { LANGUAGES } from "./i18n/languages.js";
 
 // Dev credentials for local mode: the account SID has the shape the twilio SDK insists on, and the token signs
 // webhooks from `npm run chat` and the tests. Neither reaches Twilio.
@@ -102,6 +103,27 @@ const envSchema = z
     SEND_WINDOW_SECONDS: seconds(DEFAULT_LIMITS.sendWindowMs),
     MAX_EMAIL_ATTEMPTS: count(DEFAULT_LIMITS.maxEmailAttempts),
     IDLE_TIMEOUT_SECONDS: seconds(DEFAULT_LIMITS.idleTimeoutMs),
+    // The WhatsApp sender, with or without its "whatsapp:" prefix; stored with it, as Twilio wants it in From.
+    TWILIO_WHATSAPP_NUMBER: optionalString
+      .transform((value) => value?.replace(/^whatsapp:/i, ""))
+      .pipe(
+        z
+          .string()
+          .regex(/^\+[1-9]\d{6,14}$/, "must be whatsapp: and an E.164 number, like whatsapp:+15551234567")
+          .optional(),
+      )
+      .transform((value) => (value ? `whatsapp:${value}` : undefined)),
+    // Ask Twilio Lookup v2 for the line type before the first code: a landline is called instead of texted.
+    LOOKUP_LINE_TYPE: z
+      .enum(["true", "false", "1", "0", ""], { error: "must be true or false" })
+      .optional()
+      .transform((value) => value === "true" || value === "1"),
+    DEFAULT_LANGUAGE: z
+      .string()
+      .optional()
+      .transform((value) => (value?.trim() ? value.trim().toLowerCase() : "en"))
+      .pipe(z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(", ")}` })),
+    MESSAGES_FILE: optionalString,
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -134,6 +156,9 @@ const envSchema = z
         path: ["TWILIO_ACCOUNT_SID"],
         message: "is required when VERIFICATION_PROVIDER=verify",
       });
+    }
+    if (env.LOOKUP_LINE_TYPE && !hasSid) {
+      ctx.addIssue({ code: "custom", path: ["LOOKUP_LINE_TYPE"], message: "needs Twilio credentials" });
     }
     if (env.VERIFICATION_PROVIDER === "authy" && !env.AUTHY_API_KEY) {
       ctx.addIssue({
@@ -168,7 +193,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
       messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
       apiBaseUrl: e.TWILIO_API_BASE_URL,
       verifyServiceSid: e.TWILIO_VERIFY_SERVICE_SID,
+      whatsappNumber: e.TWILIO_WHATSAPP_NUMBER,
+      lookupLineType: e.LOOKUP_LINE_TYPE,
     },
+    defaultLanguage: e.DEFAULT_LANGUAGE,
+    /** An operator's catalog file laid over the built-in texts; read and checked by the entry at start. */
+    messagesFile: e.MESSAGES_FILE,
     provider: e.VERIFICATION_PROVIDER,
     authy: { apiKey: e.AUTHY_API_KEY, apiUrl: e.AUTHY_API_URL },
     adminToken: e.ADMIN_TOKEN,

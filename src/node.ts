@@ -2,19 +2,21 @@
 import { serve } from "@hono/node-server";
 import { composeService } from "./compose.js";
 import { ConfigError, parseConfig } from "./config.js";
+import { loadCatalogs } from "./i18n/messages-file.js";
 import { createLogger } from "./logger.js";
 import { migrateToLatest } from "./store/migrations.js";
 import { openDatabase } from "./store/node-database.js";
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
+  const catalogs = loadCatalogs(config.messagesFile);
   const logger = createLogger(config.logLevel);
   const { db, dialect } = openDatabase(config.databaseUrl, {
     onConnectionError: (error) =>
       logger.warn({ err: error }, "database connection lost; the next query opens a new one"),
   });
   const applied = await migrateToLatest(db, dialect);
-  const service = composeService({ config, db, logger });
+  const service = composeService({ config, db, logger, catalogs });
   service.dispatcher.start();
 
   const server = serve({ fetch: service.app.fetch, port: config.port, hostname: config.host }, (info) => {

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import twilio from "twilio";
 import { afterEach, describe, expect, it } from "vitest";
 import { LOCAL_AUTH_TOKEN } from "../../src/config.js";
@@ -70,6 +73,15 @@ describe("the Node entry (npm start)", () => {
     proc.child.kill("SIGTERM");
     const [exitCode] = await once(proc.child, "exit");
     expect(exitCode).toBe(0);
+  });
+
+  it("refuses to start on a broken MESSAGES_FILE, naming the language and the key", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "messages-")), "messages.json");
+    writeFileSync(file, JSON.stringify({ es: { codeMessage: "Tu código vence en {minutes} minutos." } }));
+    const proc = startProcess({ PORT: "0", DATABASE_URL: tempDatabaseUrl(), MESSAGES_FILE: file });
+    const [exitCode] = await once(proc.child, "exit");
+    expect(exitCode).toBe(1);
+    expect(proc.output()).toContain(`MESSAGES_FILE ${file}: es.codeMessage: missing placeholder {code}`);
   });
 
   it("refuses to start on a bad setting, naming it", async () => {

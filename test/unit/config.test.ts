@@ -56,4 +56,17 @@ describe("configuration", () => {
   ])("refuses %j, naming %s", (env, name) => {
     expect(() => parseConfig(env)).toThrow(new RegExp(`^Invalid configuration:[\\s\\S]*${name}`));
   });
+  it("reads the language settings and the WhatsApp sender, refusing what it cannot use", () => {
+    expect(parseConfig({}).defaultLanguage).toBe("en");
+    expect(parseConfig({ DEFAULT_LANGUAGE: "ES" }).defaultLanguage).toBe("es");
+    expect(() => parseConfig({ DEFAULT_LANGUAGE: "it" })).toThrow(
+      "DEFAULT_LANGUAGE: must be one of en, es, fr, de, pt",
+    );
+    expect(parseConfig({ TWILIO_WHATSAPP_NUMBER: "+14155238886" }).twilio.whatsappNumber).toBe("whatsapp:+14155238886");
+    expect(parseConfig({ TWILIO_WHATSAPP_NUMBER: "whatsapp:+14155238886" }).twilio.whatsappNumber).toBe(
+      "whatsapp:+14155238886",
+    );
+    expect(() => parseConfig({ TWILIO_WHATSAPP_NUMBER: "whatsapp:4155238886" })).toThrow("TWILIO_WHATSAPP_NUMBER");
+    expect(() => parseConfig({ LOOKUP_LINE_TYPE: "true" })).toThrow("LOOKUP_LINE_TYPE: needs Twilio credentials");
+  });
 });

@@ -1,0 +1,93 @@
+// What the bot can say, by key: the machine and the host name a message and its values; catalogs hold the words,
+// one per language (src/i18n). Each key declares the values its text may use, which of them the text must use (a
+// code SMS without its code is broken), and which number picks the plural form.
+
+interface MessageSpec {
+  /** Placeholders the text may use, written {name}. */
+  readonly vars: readonly string[];
+  /** Placeholders every text of this key must use, or the message loses its point. */
+  readonly required?: readonly string[];
+  /** The number whose plural category (Intl.PluralRules) picks the text's form. */
+  readonly count?: string;
+  /** Spoken in a call, not texted: not counted in SMS segments. */
+  readonly voice?: true;
+}
+
+export const MESSAGE_SPECS = {
+  howToBegin: { vars: ["signupWord"] },
+  welcome: { vars: [] },
+  emailProblem: { vars: ["problem", "example"], required: ["problem"] },
+  emailProblemLastTry: { vars: ["problem", "example"], required: ["problem"] },
+  emailEmpty: { vars: [] },
+  emailTooLong: { vars: [] },
+  emailNoAt: { vars: [] },
+  emailSpaceAroundAt: { vars: [] },
+  emailSeveralAt: { vars: [] },
+  emailNothingBeforeAt: { vars: [] },
+  emailNothingAfterAt: { vars: [] },
+  emailBadCharacter: { vars: ["character"], required: ["character"] },
+  emailDotPlacement: { vars: [] },
+  emailNoDotAfterAt: { vars: [] },
+  emailBadDomain: { vars: [] },
+  emailBadEnding: { vars: [] },
+  emailSuggestion: { vars: ["suggestion"], required: ["suggestion"] },
+  emailRetriesExhausted: { vars: ["signupWord"] },
+  emailTaken: { vars: [] },
+  emailNeededFirst: { vars: ["example"] },
+  codeSent: { vars: [] },
+  codeCalling: { vars: [] },
+  codeCallingLandline: { vars: [] },
+  codeResent: { vars: [] },
+  notACode: { vars: [] },
+  wrongCode: { vars: ["triesLeft"], count: "triesLeft" },
+  tooManyWrongCodes: { vars: [] },
+  codeExpired: { vars: [] },
+  resendTooSoon: { vars: ["seconds"], count: "seconds" },
+  tooManySends: { vars: ["minutes"], count: "minutes" },
+  providerRateLimited: { vars: ["minutes"], count: "minutes" },
+  providerRateLimitedLater: { vars: [] },
+  cannotSendHere: { vars: [] },
+  blockedForNow: { vars: [] },
+  sendFailedRetryEmail: { vars: [] },
+  sendFailedRetryResend: { vars: [] },
+  checkFailed: { vars: [] },
+  lookupFailed: { vars: [] },
+  idleExpired: { vars: [] },
+  alreadyVerified: { vars: ["email"] },
+  success: { vars: ["email"] },
+  startedOver: { vars: [] },
+  help: { vars: ["signupWord"] },
+  optedIn: { vars: [] },
+  promptCode: { vars: [] },
+  sorry: { vars: [] },
+  languageSet: { vars: [] },
+  languageMenu: { vars: [] },
+  codeMessage: { vars: ["code", "minutes"], required: ["code"], count: "minutes" },
+  callScript: { vars: ["digits"], required: ["digits"], voice: true },
+} as const satisfies Record<string, MessageSpec>;
+
+export type MessageKey = keyof typeof MESSAGE_SPECS;
+export const MESSAGE_KEYS = Object.keys(MESSAGE_SPECS) as MessageKey[];
+
+export type MessageValue = string | number | MessageRef;
+
+/** A message to be rendered in the person's language: `{ key: "wrongCode", vars: { triesLeft: 3 } }`. */
+export interface MessageRef {
+  key: MessageKey;
+  /** A value that is itself a MessageRef is rendered in the same language (an email problem inside its reply). */
+  vars?: Record<string, MessageValue>;
+}
+
+export const specOf = (key: MessageKey): MessageSpec => MESSAGE_SPECS[key];
+
+/** A typed constructor, so that a misspelt key or value name fails to compile. */
+export function msg<K extends MessageKey>(
+  key: K,
+  ...vars: (typeof MESSAGE_SPECS)[K]["vars"] extends readonly []
+    ? []
+    : [Record<(typeof MESSAGE_SPECS)[K]["vars"][number], MessageValue>]
+): MessageRef {
+  return vars[0] ? { key, vars: vars[0] } : { key };
+}
+
+export const EMAIL_EXAMPLE = "ana@example.com";
