@@ -2,6 +2,7 @@ import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } f
 import { maskPhone } from "../conversation/mask.js";
 import { splitPhone } from "../conversation/phone.js";
 import type { Logger, VerificationProvider } from "../conversation/ports.js";
+import { maskEmail } from "../email/ports.js";
 import type { FetchHttpClient } from "../twilio/fetch-http-client.js";
 import { createTwilioClient, type TwilioClient } from "../twilio/messages-sender.js";
 import { verifyLocale } from "./verify-locale.js";
@@ -79,10 +80,25 @@ export class VerifyVerificationProvider implements VerificationProvider {
     }
   }
 
-  async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
-    if (!VERIFY_CODE.test(input.code)) return { status: "wrong" };
+  checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
+    return this.check(input.phone, input.code);
+  }
+
+  /**
+   * Verify's email channel: Verify makes the code and emails it with the service's email template (a Mailer set up
+   * in the console). Starting again while one is pending re-sends the same code, as with SMS.
+   */
+  async startEmail(email: string, language: string): Promise<{ sid: string }> {
+    const verification = await this.service.verifications.create({ to: email, channel: "email", locale: language });
+    if (verification?.status !== "pending") throw new Error(`unexpected status ${String(verification?.status)}`);
+    return { sid: verification.sid };
+  }
+
+  /** Checks a code against the pending verification of `to`: a phone (SMS) or an email address. */
+  async check(to: string, code: string): Promise<CheckCodeResult> {
+    if (!VERIFY_CODE.test(code)) return { status: "wrong" };
     try {
-      const check = await this.service.verificationChecks.create({ to: input.phone, code: input.code });
+      const check = await this.service.verificationChecks.create({ to, code });
       switch (check?.status) {
         case "approved":
           return { status: "approved" };
@@ -97,27 +113,33 @@ export class VerifyVerificationProvider implements VerificationProvider {
         case "failed":
           return { status: "expired" };
         default:
-          this.logFailure("check", input.phone, { message: `unexpected status ${String(check?.status)}` });
+          this.logFailure("check", to, { message: `unexpected status ${String(check?.status)}` });
           return { status: "unavailable" };
       }
     } catch (error) {
       const failure = error as TwilioFailure;
       // After approval or expiry Verify deletes the verification: a check then is a 404 (20404).
       if (failure.status === 404 || failure.code === 20404) return { status: "expired" };
-      this.logFailure("check", input.phone, failure);
+      this.logFailure("check", to, failure);
       if (failure.code === 60202) return { status: "too_many_attempts" };
       return { status: "unavailable" };
     }
   }
 
   /** Why a call failed, for operators: the Twilio error code and status, never the code or the full number. */
-  private logFailure(call: "start" | "check", phone: string, failure: TwilioFailure): void {
+  private logFailure(call: "start" | "check", to: string, failure: TwilioFailure): void {
     const reason =
       failure.name === "TimeoutError" || failure.name === "AbortError"
         ? "timed out"
         : (failure.message ?? String(failure));
     this.options.logger.warn(
-      { phone: maskPhone(phone), call, httpStatus: failure.status ?? null, twilioError: failure.code ?? null, reason },
+      {
+        ...(to.includes("@") ? { email: maskEmail(to) } : { phone: maskPhone(to) }),
+        call,
+        httpStatus: failure.status ?? null,
+        twilioError: failure.code ?? null,
+        reason,
+      },
       "Verify call failed",
     );
   }

@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VERIFY_TICKET, VerifyEmailCodes } from "../../src/email/email-codes.js";
+import { VerifyEmailSender } from "../../src/email/verify-sender.js";
 import { FetchHttpClient } from "../../src/twilio/fetch-http-client.js";
 import { TwilioSmsSender } from "../../src/twilio/messages-sender.js";
 import { VerifyVerificationProvider } from "../../src/verification/verify.js";
@@ -139,6 +141,37 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     ]);
     expect(exchanges[1]!.status).toBeGreaterThanOrEqual(200);
     expect(exchanges[1]!.status).toBeLessThan(300);
+  });
+
+  it("Verify's email channel: the start (To an address, Channel email, Locale) and the check are accepted", async () => {
+    const { exchanges, httpClient } = recordingClient(verifyPrism.url);
+    const provider = new VerifyVerificationProvider({
+      accountSid: TEST_ACCOUNT_SID,
+      authToken: TEST_AUTH_TOKEN,
+      serviceSid: VERIFY_SERVICE_SID,
+      httpClient,
+      verificationTtlMs: 600_000,
+      logger: new MemoryLogger(),
+    });
+    const email = {
+      kind: "code" as const,
+      to: "ana@example.com",
+      phone: PHONE,
+      language: "en",
+      subject: "",
+      text: "",
+      html: "",
+    };
+    expect((await new VerifyEmailSender(provider).send(email)).id).toMatch(/^VE/);
+    expect(
+      await new VerifyEmailCodes(provider).check({ email: email.to, code: "123456", ticket: VERIFY_TICKET }),
+    ).toEqual({
+      status: "approved",
+    });
+    expect(exchanges.map(({ path, status }) => ({ path, status }))).toEqual([
+      { path: `/v2/Services/${VERIFY_SERVICE_SID}/Verifications`, status: 201 },
+      { path: `/v2/Services/${VERIFY_SERVICE_SID}/VerificationCheck`, status: expect.any(Number) },
+    ]);
   });
 
   it("the whole service, Verify provider: a conversation against Prism reaches verified", async () => {

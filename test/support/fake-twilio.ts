@@ -27,6 +27,7 @@ export interface FakeVerification {
   status: "pending" | "approved" | "expired";
   serviceSid: string;
   locale: string | null;
+  channel: string;
 }
 
 /** Verify allows 5 sends and 5 checks per verification (reference/twilio.md §3). */
@@ -119,7 +120,7 @@ export class FakeTwilio extends FakeServer {
       service_sid: verification.serviceSid,
       account_sid: accountSid ?? null,
       to,
-      channel: "sms",
+      channel: verification.channel,
       status: verification.status,
       valid: verification.status === "approved",
       date_created: now,
@@ -139,11 +140,12 @@ export class FakeTwilio extends FakeServer {
   private startVerification(serviceSid: string, request: RecordedRequest, response: ServerResponse) {
     const to = request.form.get("To");
     const channel = request.form.get("Channel");
-    if (!to || !/^\+[1-9]\d{6,14}$/.test(to))
-      return sendJson(response, 400, twilioError(60200, "Invalid parameter: To", 400));
     if (!channel || !["sms", "call", "email", "whatsapp", "sna", "auto"].includes(channel)) {
       return sendJson(response, 400, twilioError(60200, "Invalid parameter: Channel", 400));
     }
+    // The email channel takes an address as To; every other channel an E.164 number.
+    const validTo = channel === "email" ? /^[^@\s]+@[^@\s]+\.[^@\s]+$/ : /^\+[1-9]\d{6,14}$/;
+    if (!to || !validTo.test(to)) return sendJson(response, 400, twilioError(60200, "Invalid parameter: To", 400));
     const existing = this.verifications.get(to);
     let verification: FakeVerification;
     if (existing && existing.status === "pending") {
@@ -161,6 +163,7 @@ export class FakeTwilio extends FakeServer {
         status: "pending",
         serviceSid,
         locale: request.form.get("Locale"),
+        channel,
       };
       this.verifications.set(to, verification);
     }
@@ -169,7 +172,7 @@ export class FakeTwilio extends FakeServer {
       lookup: {},
       send_code_attempts: Array.from({ length: verification.sends }, (_, i) => ({
         time: new Date().toISOString(),
-        channel: "sms",
+        channel: verification.channel,
         attempt_sid: `VL${String(i).padStart(32, "0")}`,
       })),
     });

@@ -1,0 +1,47 @@
+import type { CheckCodeResult } from "../../machines/types.js";
+import { codeTicket, matchesTicket, randomCode } from "../verification/code-hash.js";
+import type { VerifyVerificationProvider } from "../verification/verify.js";
+
+/** A new email code: the code for the email (null where the transport makes its own) and what the conversation keeps. */
+export interface IssuedEmailCode {
+  code: string | null;
+  ticket: string;
+}
+
+/** Makes and checks the codes that prove an email address. */
+export interface EmailCodes {
+  issue(email: string): Promise<IssuedEmailCode>;
+  check(input: { email: string; code: string; ticket: string | null }): Promise<CheckCodeResult>;
+}
+
+/** Our own codes: 6 digits from the CSPRNG, kept only as a salted hash bound to the address. */
+export class HashedEmailCodes implements EmailCodes {
+  constructor(private readonly codeLength = 6) {}
+
+  async issue(email: string): Promise<IssuedEmailCode> {
+    const code = randomCode(this.codeLength);
+    return { code, ticket: await codeTicket(email, code) };
+  }
+
+  async check({ email, code, ticket }: { email: string; code: string; ticket: string | null }) {
+    const matches = await matchesTicket(ticket, email, code);
+    if (matches === null) return { status: "expired" as const };
+    return { status: matches ? ("approved" as const) : ("wrong" as const) };
+  }
+}
+
+export const VERIFY_TICKET = "verify";
+
+/** Verify's codes: Verify makes, emails and checks them; the conversation keeps only that Verify has one. */
+export class VerifyEmailCodes implements EmailCodes {
+  constructor(private readonly verify: VerifyVerificationProvider) {}
+
+  async issue(): Promise<IssuedEmailCode> {
+    return { code: null, ticket: VERIFY_TICKET };
+  }
+
+  async check({ email, code, ticket }: { email: string; code: string; ticket: string | null }) {
+    if (ticket !== VERIFY_TICKET) return { status: "expired" as const };
+    return this.verify.check(email, code);
+  }
+}

@@ -1,0 +1,34 @@
+// One-time codes kept only as a salted SHA-256 ("sha256:salt:hash"), bound to what they prove (a phone, an email).
+import { constantTimeEqual } from "../security/constant-time.js";
+
+const encoder = new TextEncoder();
+const toHex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+
+/** A uniformly random code: rejection sampling keeps the modulo from favouring low numbers. */
+export function randomCode(length: number): string {
+  const limit = 10 ** length;
+  const ceiling = Math.floor(0x1_0000_0000 / limit) * limit;
+  const word = new Uint32Array(1);
+  do crypto.getRandomValues(word);
+  while ((word[0] ?? 0) >= ceiling);
+  return String((word[0] ?? 0) % limit).padStart(length, "0");
+}
+
+async function digest(salt: Uint8Array, subject: string, code: string): Promise<Uint8Array> {
+  const message = new Uint8Array([...salt, ...encoder.encode(`${subject}:${code}`)]);
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", message));
+}
+
+/** The ticket a conversation keeps instead of the code. */
+export async function codeTicket(subject: string, code: string): Promise<string> {
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  return `sha256:${toHex(salt)}:${toHex(await digest(salt, subject, code))}`;
+}
+
+/** Whether `code` is the one the ticket was made for; null when the ticket is none of ours (no live code). */
+export async function matchesTicket(ticket: string | null, subject: string, code: string): Promise<boolean | null> {
+  const [scheme, saltHex, hashHex] = (ticket ?? "").split(":");
+  if (scheme !== "sha256" || !saltHex || !hashHex) return null;
+  return constantTimeEqual(await digest(fromHex(saltHex), subject, code), fromHex(hashHex));
+}
