@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "../machines/types.js";
 import { LANGUAGES } from "./i18n/languages.js";
+import { SENDGRID_API_URL } from "./email/sendgrid-sender.js";
 
 // Dev credentials for local mode: the account SID has the shape the twilio SDK insists on, and the token signs
 // webhooks from `npm run chat` and the tests. Neither reaches Twilio.
@@ -124,6 +125,16 @@ const envSchema = z
       .transform((value) => (value?.trim() ? value.trim().toLowerCase() : "en"))
       .pipe(z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(", ")}` })),
     MESSAGES_FILE: optionalString,
+    EMAIL_VERIFICATION: z.enum(["code", "off"], { error: "must be code or off" }).default("off"),
+    EMAIL_FROM: optionalString,
+    EMAIL_SMTP_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^smtps?:\/\/[^/\s]+/, "must be smtp://user:pass@host:port or smtps://…")
+        .optional(),
+    ),
+    SENDGRID_API_KEY: optionalString,
+    SENDGRID_API_URL: optionalUrl.transform((url) => url ?? SENDGRID_API_URL),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -160,6 +171,7 @@ const envSchema = z
     if (env.LOOKUP_LINE_TYPE && !hasSid) {
       ctx.addIssue({ code: "custom", path: ["LOOKUP_LINE_TYPE"], message: "needs Twilio credentials" });
     }
+    checkEmailTransport(env, ctx);
     if (env.VERIFICATION_PROVIDER === "authy" && !env.AUTHY_API_KEY) {
       ctx.addIssue({
         code: "custom",
@@ -168,6 +180,39 @@ const envSchema = z
       });
     }
   });
+
+/** Which transport the email step has, and that it can send: SMTP or SendGrid (one), or Verify's email channel. */
+function checkEmailTransport(
+  env: {
+    EMAIL_VERIFICATION: "code" | "off";
+    EMAIL_FROM?: string | undefined;
+    EMAIL_SMTP_URL?: string | undefined;
+    SENDGRID_API_KEY?: string | undefined;
+    VERIFICATION_PROVIDER: string;
+    TWILIO_ACCOUNT_SID?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (env.EMAIL_SMTP_URL && env.SENDGRID_API_KEY) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SENDGRID_API_KEY"],
+      message: "set only one of EMAIL_SMTP_URL and SENDGRID_API_KEY",
+    });
+  }
+  if ((env.EMAIL_SMTP_URL || env.SENDGRID_API_KEY) && !env.EMAIL_FROM) {
+    ctx.addIssue({ code: "custom", path: ["EMAIL_FROM"], message: "is required to send email (the sender's address)" });
+  }
+  const localMode = env.TWILIO_ACCOUNT_SID === undefined;
+  const hasTransport = Boolean(env.EMAIL_SMTP_URL || env.SENDGRID_API_KEY) || env.VERIFICATION_PROVIDER === "verify";
+  if (env.EMAIL_VERIFICATION === "code" && !localMode && !hasTransport) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["EMAIL_SMTP_URL"],
+      message: "or SENDGRID_API_KEY is required when EMAIL_VERIFICATION=code (or VERIFICATION_PROVIDER=verify)",
+    });
+  }
+}
 
 export type Env = z.input<typeof envSchema>;
 
@@ -213,6 +258,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
       sendWindowMs: e.SEND_WINDOW_SECONDS,
       maxEmailAttempts: e.MAX_EMAIL_ATTEMPTS,
       idleTimeoutMs: e.IDLE_TIMEOUT_SECONDS,
+    },
+    email: {
+      verification: e.EMAIL_VERIFICATION,
+      from: e.EMAIL_FROM ?? "sms-signup <no-reply@localhost>",
+      smtpUrl: e.EMAIL_SMTP_URL,
+      sendgrid: { apiKey: e.SENDGRID_API_KEY, apiUrl: e.SENDGRID_API_URL },
     },
     logLevel: e.LOG_LEVEL,
   };
