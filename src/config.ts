@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "../machines/types.js";
-import { LANGUAGES } from "./i18n/languages.js";
 import { SENDGRID_API_URL } from "./email/sendgrid-sender.js";
+import { LANGUAGES } from "./i18n/languages.js";
 
 // Dev credentials for local mode: the account SID has the shape the twilio SDK insists on, and the token signs
 // webhooks from `npm run chat` and the tests. Neither reaches Twilio.
