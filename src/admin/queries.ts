@@ -1,8 +1,9 @@
 // The operators' read model: plain Kysely queries over the tables the conversation writes. Nothing here writes.
 import { type Kysely, sql } from "kysely";
+import { E164 } from "../conversation/phone.js";
 import { restoreSnapshot, visibleContext } from "../conversation/restore.js";
 import type { Database } from "../store/schema.js";
-import { type ListQuery, toIso, toIsoOrNull } from "./schemas.js";
+import { isInstant, type ListQuery, toIso, toIsoOrNull } from "./schemas.js";
 
 export interface Cursor {
   at: number;
@@ -15,8 +16,9 @@ export const encodeCursor = (cursor: Cursor) => base64url(JSON.stringify([cursor
 export function decodeCursor(text: string): Cursor | null {
   try {
     const value: unknown = JSON.parse(fromBase64url(text));
-    if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "string")
-      return { at: value[0], phone: value[1] };
+    // Only what we could have made: a whole-millisecond instant and an E.164 phone, which every database can compare.
+    const [at, phone] = Array.isArray(value) ? value : [];
+    if (typeof at === "number" && isInstant(at) && typeof phone === "string" && E164.test(phone)) return { at, phone };
   } catch {
     // fall through: a cursor we did not make
   }

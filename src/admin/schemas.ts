@@ -8,15 +8,28 @@ import { STATE_NAMES } from "./machine-graph.js";
 const registry = z.registry<{ id: string }>();
 
 const instant = z.iso.datetime().describe("ISO 8601, UTC");
-/** Query instants: ISO 8601 or milliseconds since the epoch. */
+/** The last millisecond of the year 9999: every instant we take or give lies in [0, MAX_INSTANT]. */
+export const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const isInstant = (ms: number) => Number.isSafeInteger(ms) && ms >= 0 && ms <= MAX_INSTANT;
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Query instants: ISO 8601 or milliseconds since the epoch, from 1970 to the year 9999 (what a column can hold). */
 const instantParam = z.string().transform((value, ctx) => {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: "custom", message: "must be an ISO 8601 time or milliseconds since the epoch" });
+  // Date.parse alone takes nearly anything ("-5" is May 2001): only the ISO 8601 shape goes to it.
+  const ms = /^\d+$/.test(value) ? Number(value) : ISO_8601.test(value) ? Date.parse(value) : Number.NaN;
+  if (!isInstant(ms)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be an ISO 8601 time or milliseconds since the epoch, between 1970 and 9999",
+    });
     return z.NEVER;
   }
   return ms;
 });
+
+/** Text compared in SQL: PostgreSQL refuses a NUL in text, so it is a 400 here rather than a 500 there. */
+const noNul = (text: string) => !text.includes("\u0000");
 
 export const phoneParam = z.string().regex(E164, "must be an E.164 number like +15551234567 (URL-encode the +)");
 export const stateName = z.enum(STATE_NAMES as [string, ...string[]]);
@@ -27,7 +40,14 @@ export const listQuery = z.object({
     .enum(["true", "false"])
     .transform((value) => value === "true")
     .optional(),
-  q: z.string().trim().min(1).max(100).optional().describe("a fragment of the phone or the email"),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine(noNul, "must not contain a NUL character")
+    .optional()
+    .describe("a fragment of the phone or the email"),
   activeAfter: instantParam.optional(),
   activeBefore: instantParam.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),

@@ -47,3 +47,16 @@ export async function signUp(
 }
 
 export const enc = (phone: string) => encodeURIComponent(phone);
+
+/** Signs in through the login form, as a browser would, and returns the session cookie. */
+export async function signIn(target: RunningService, token = ADMIN_TOKEN): Promise<Response> {
+  return fetch(`${target.url}/admin/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { Origin: target.url, "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ token }),
+  });
+}
+
+/** The `name=value` of the cookie a response set, for the next request's Cookie header. */
+export const cookieOf = (response: Response) => (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";

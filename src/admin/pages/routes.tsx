@@ -128,7 +128,9 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
       q: raw.q?.trim() || undefined,
       since: raw.since || undefined,
     };
-    const sinceMs = filters.since ? SINCE_CHOICES[filters.since] : undefined;
+    // Own keys only: `constructor` is in every object, and is no window.
+    const sinceMs =
+      filters.since && Object.hasOwn(SINCE_CHOICES, filters.since) ? SINCE_CHOICES[filters.since] : undefined;
     const query = listQuery.safeParse({
       state: filters.state,
       optedOut: filters.optedOut,
@@ -139,7 +141,7 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     });
     const csrfToken = await sessions.csrfToken(c.get("session"));
     const now = parts.clock.now();
-    const window = raw.window && raw.window in SINCE_CHOICES ? raw.window : "7d";
+    const window = raw.window && Object.hasOwn(SINCE_CHOICES, raw.window) ? raw.window : "7d";
     const stats = await parts.queries.stats(now - (SINCE_CHOICES[window] ?? 0), now + 1);
     if (!query.success) {
       return render(c, "Conversations", <p class="notice error">Those filters are not valid.</p>, {
