@@ -1,7 +1,7 @@
 // The Node entry: configuration from the environment, the database from DATABASE_URL, then the HTTP server.
-import { serve } from "@hono/node-server";
 import { composeService } from "./compose.js";
 import { ConfigError, parseConfig } from "./config.js";
+import { listen } from "./http/node-server.js";
 import { loadCatalogs } from "./i18n/messages-file.js";
 import { createLogger } from "./logger.js";
 import { migrateToLatest } from "./store/migrations.js";
@@ -19,19 +19,18 @@ async function main(): Promise<void> {
   const service = composeService({ config, db, logger, catalogs });
   service.dispatcher.start();
 
-  const server = serve({ fetch: service.app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info(
-      {
-        url: `http://${info.address}:${info.port}`,
-        publicUrl: config.publicUrl,
-        mode: config.localMode ? "local (no Twilio account: SMS go to this log)" : "production",
-        provider: config.provider,
-        database: dialect,
-        migrationsApplied: applied,
-      },
-      "sms-signup listening",
-    );
-  });
+  const { server, address } = await listen({ fetch: service.app.fetch, port: config.port, hostname: config.host });
+  logger.info(
+    {
+      url: `http://${address.address}:${address.port}`,
+      publicUrl: config.publicUrl,
+      mode: config.localMode ? "local (no Twilio account: SMS go to this log)" : "production",
+      provider: config.provider,
+      database: dialect,
+      migrationsApplied: applied,
+    },
+    "sms-signup listening",
+  );
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -1,12 +1,12 @@
 import { mkdtempSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ServerType, serve } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import twilio from "twilio";
 import { composeService, type Service } from "../../src/compose.js";
 import { type Config, parseConfig } from "../../src/config.js";
 import type { Clock, Logger } from "../../src/conversation/ports.js";
+import { type ConnectionLimits, listen } from "../../src/http/node-server.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { type OpenDatabase, openDatabase } from "../../src/store/node-database.js";
 
@@ -68,6 +68,7 @@ export interface StartOptions {
   databaseUrl?: string;
   clock?: Clock;
   instanceId?: string;
+  limits?: Partial<ConnectionLimits>;
 }
 
 export interface SmsResult {
@@ -120,10 +121,13 @@ export class RunningService {
       clock: options.clock,
       instanceId: options.instanceId,
     });
-    const server = await new Promise<ServerType>((resolve) => {
-      const started = serve({ fetch: service.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+    const { server, address } = await listen({
+      fetch: service.app.fetch,
+      port: 0,
+      hostname: "127.0.0.1",
+      limits: options.limits,
     });
-    const { port } = server.address() as AddressInfo;
+    const { port } = address;
     return new RunningService(`http://127.0.0.1:${port}`, config, database, service, logger, server);
   }
 
