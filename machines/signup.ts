@@ -1,4 +1,4 @@
-import { and, assign, emit, fromPromise, setup } from "xstate";
+import { and, assign, emit, fromPromise, not, type StateValue, setup } from "xstate";
 import { checkEmail } from "./email.js";
 import { messages } from "./messages.js";
 import type {
@@ -15,13 +15,36 @@ import type {
 
 /**
  * Bump when a change makes old snapshots unfit (a renamed state, a new required context field). Stored with each
- * snapshot; a conversation saved under another version starts over instead of being restored into a wrong shape.
+ * snapshot; a conversation saved under another version is migrated where restore.ts knows how, else starts over.
+ * Version 2 nested the sign-up in progress under `signingUp`.
  */
-export const SIGNUP_MACHINE_VERSION = 1;
+export const SIGNUP_MACHINE_VERSION = 2;
 
 /** States a person can be waiting in between two messages. The others last only while a provider call runs. */
 export const RESTING_STATES = ["new", "awaitingEmail", "awaitingCode", "verified"] as const;
 export type RestingState = (typeof RESTING_STATES)[number];
+
+/** Where each resting state sits in the hierarchy: the snapshot's value for it (a unit test checks the machine). */
+export const RESTING_VALUES: Record<RestingState, StateValue> = {
+  new: "new",
+  awaitingEmail: { signingUp: "awaitingEmail" },
+  awaitingCode: { signingUp: "awaitingCode" },
+  verified: "verified",
+};
+
+/**
+ * The innermost state of a snapshot's value ({ signingUp: "awaitingCode" } is "awaitingCode"): state names are
+ * unique in the machine, so the leaf alone names where a conversation is, in the store and for operators.
+ */
+export function stateName(value: StateValue): string {
+  if (typeof value === "string") return value;
+  const [parent, child] = Object.entries(value)[0] ?? ["", undefined];
+  return child === undefined ? parent : stateName(child);
+}
+
+export function isRestingState(name: string): name is RestingState {
+  return (RESTING_STATES as readonly string[]).includes(name);
+}
 
 export interface SignupMachineOptions {
   limits: Limits;
@@ -57,6 +80,17 @@ export function initialContext(phone: string, now: number): SignupContext {
   };
 }
 
+type ProviderStatus = SendCodeResult["status"] | CheckCodeResult["status"];
+
+/** What an invoked provider call answered; named guards and actions see the machine's events, not done events. */
+const outputOf = <T>(event: unknown) => (event as { output?: T }).output;
+
+/** The parts of a transition the table below is written in. */
+const reply = (text: string) => ({ type: "reply", params: { text } }) as const;
+const providerSaid = (status: ProviderStatus) => ({ type: "providerSaid", params: { status } }) as const;
+const replyFrom = (text: (context: SignupContext) => string) =>
+  ({ type: "reply", params: ({ context }: { context: SignupContext }) => ({ text: text(context) }) }) as const;
+
 export function createSignupMachine({ limits, signupWord }: SignupMachineOptions) {
   const sendsInWindow = (context: SignupContext) =>
     context.sendTimes.filter((time) => context.now - time < limits.sendWindowMs);
@@ -67,6 +101,9 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
     context.codeExpiresAt !== null && context.now < context.codeExpiresAt && context.wrongCodes < limits.maxWrongCodes;
   // Guards run before the transition's actions, so they read the time from the event itself.
   const nowOf = (context: SignupContext, event: SignupEvent) => event.now ?? context.now;
+
+  const alreadyVerified = replyFrom((context) => messages.alreadyVerified(context.email ?? ""));
+  const tooManySends = replyFrom((context) => messages.tooManySends(capLiftsInMs(context)));
 
   return setup({
     types: {
@@ -79,20 +116,54 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
     actions: {
       // The machine decides what to say and what must be recorded; the host listens and delivers (actor.on).
       reply: emit((_, params: { text: string }) => ({ type: "reply" as const, text: params.text })),
-      effect: emit((_, params: SignupEffect) => ({ type: "effect" as const, effect: params })),
       /** Records the event's time as the latest activity. */
       touch: assign(({ event }) => ({ now: event.now, lastActivityAt: event.now })),
       moveClock: assign({ now: ({ event }) => event.now }),
-      /** Every attempt counts against the cap, failed ones too: a failing provider must not be hammered. */
-      countSendAttempt: assign(({ context }) => ({
-        lastSentAt: context.now,
-        sendTimes: [...sendsInWindow(context), context.now],
-      })),
       /** Back to the start; the send cap and cooldown belong to the phone and outlive the conversation. */
       startOver: assign(({ context, event }) => ({
         ...initialContext(context.phone, event.now),
         sendTimes: context.sendTimes,
         lastSentAt: context.lastSentAt,
+      })),
+      beginSignup: assign(({ event }) => ({ startedAt: event.now, lastActivityAt: event.now })),
+      askEmailAgain: assign({ email: null, emailAttempts: 0 }),
+      takeEmail: assign({ email: ({ event }) => validEmail(event) }),
+      countBadEmail: assign({ emailAttempts: ({ context }) => context.emailAttempts + 1 }),
+      forgetEmail: assign({ email: null }),
+      giveUpOnEmail: assign({ emailAttempts: 0, email: null, startedAt: null }),
+      /** Every attempt counts against the cap, failed ones too: a failing provider must not be hammered. */
+      countSendAttempt: assign(({ context }) => ({
+        lastSentAt: context.now,
+        sendTimes: [...sendsInWindow(context), context.now],
+      })),
+      recordCodeSent: assign(({ context, event }) => {
+        const sent = outputOf<Extract<SendCodeResult, { status: "sent" }>>(event);
+        return {
+          // A fresh budget of tries only once the last code is spent or gone: RESEND alone never resets it.
+          wrongCodes: codeIsLive(context) ? context.wrongCodes : 0,
+          ticket: sent?.ticket ?? null,
+          providerId: sent?.providerId ?? context.providerId,
+          codeExpiresAt: context.now + limits.codeTtlMs,
+          lastSentAt: context.now,
+          sendTimes: [...sendsInWindow(context), context.now],
+        };
+      }),
+      registerUser: emit(({ context }) => ({
+        type: "effect" as const,
+        effect: {
+          type: "userRegistered",
+          phone: context.phone,
+          email: context.email ?? "",
+          providerId: context.providerId,
+        },
+      })),
+      countWrongCode: assign({ wrongCodes: ({ context }) => context.wrongCodes + 1 }),
+      expireCode: assign({ codeExpiresAt: null }),
+      exhaustCode: assign({ wrongCodes: limits.maxWrongCodes }),
+      recordVerified: assign({ verifiedAt: ({ context }) => context.now, ticket: null, codeExpiresAt: null }),
+      announceVerified: emit(({ context }) => ({
+        type: "effect" as const,
+        effect: { type: "verified", phone: context.phone, email: context.email ?? "", at: context.now },
       })),
     },
     actors: {
@@ -107,9 +178,12 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       }),
     },
     guards: {
+      /** A message the person sent, as opposed to the engine's TICK or an operator's RESET. */
+      fromPerson: ({ event }) => event.type === "SIGNUP" || event.type === "RESEND" || event.type === "TEXT",
       idleExpired: ({ context, event }) => event.now - context.lastActivityAt >= limits.idleTimeoutMs,
       emailRetriesLeft: ({ context }) => context.emailAttempts + 1 < limits.maxEmailAttempts,
       isValidEmail: ({ event }) => event.type === "TEXT" && checkEmail(event.body).ok,
+      isCodeShaped: ({ event }) => event.type === "TEXT" && CODE_SHAPE.test(normalizeCode(event.body)),
       codeExpired: ({ context, event }) =>
         context.codeExpiresAt === null || nowOf(context, event) >= context.codeExpiresAt,
       codeExhausted: ({ context }) => context.wrongCodes >= limits.maxWrongCodes,
@@ -118,12 +192,18 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       sendCapReached: ({ context, event }) =>
         sendsInWindow({ ...context, now: nowOf(context, event) }).length >= limits.maxSendsPerWindow,
       isResend: ({ context }) => context.sendReason === "resend",
+      emailTaken: ({ event }) => outputOf<boolean>(event) === true,
+      providerSaid: ({ event }, params: { status: ProviderStatus }) =>
+        outputOf<{ status: ProviderStatus }>(event)?.status === params.status,
     },
   }).createMachine({
+    // Read top to bottom, this is the README's conversation table: state, what they text, what we do, where next.
     id: "signup",
     context: ({ input }) => initialContext(input.phone, input.now),
     initial: "new",
     on: {
+      // The engine sends a TICK before each message, so deadlines are checked against the message's time.
+      TICK: { actions: "moveClock" },
       // An operator's reset; it must not lift the phone's send cap either.
       RESET: { target: ".new", actions: "startOver" },
     },
@@ -131,315 +211,184 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       new: {
         tags: "resting",
         on: {
-          TICK: { actions: "moveClock" },
-          SIGNUP: {
-            target: "awaitingEmail",
-            actions: [
-              "startOver",
-              assign({ startedAt: ({ event }) => event.now, lastActivityAt: ({ event }) => event.now }),
-              { type: "reply", params: { text: messages.welcome } },
-            ],
-          },
-          TEXT: { actions: ["touch", { type: "reply", params: { text: messages.howToBegin(signupWord) } }] },
-          RESEND: { actions: ["touch", { type: "reply", params: { text: messages.howToBegin(signupWord) } }] },
+          SIGNUP: { target: "signingUp", actions: ["startOver", "beginSignup", reply(messages.welcome)] },
+          "*": { guard: "fromPerson", actions: ["touch", reply(messages.howToBegin(signupWord))] },
         },
       },
 
-      awaitingEmail: {
-        tags: "resting",
+      signingUp: {
+        initial: "awaitingEmail",
         on: {
-          TICK: [
-            // A TICK only moves the clock, unless the person has been silent too long: then the sign-up starts over.
-            {
-              guard: "idleExpired",
-              target: "new",
-              actions: ["startOver", { type: "reply", params: { text: messages.idleExpired } }],
+          // Silent too long: the sign-up starts over (otherwise the TICK only moves the clock, above).
+          TICK: { guard: "idleExpired", target: "new", actions: ["startOver", reply(messages.idleExpired)] },
+          SIGNUP: { target: ".awaitingEmail", actions: ["touch", "askEmailAgain", reply(messages.welcome)] },
+        },
+        states: {
+          awaitingEmail: {
+            tags: "resting",
+            on: {
+              RESEND: { actions: ["touch", reply(messages.emailNeededFirst)] },
+              TEXT: [
+                // Starting over with another email must not become a way around the per-phone send cap.
+                { guard: and(["isValidEmail", "sendCapReached"]), actions: ["touch", tooManySends] },
+                { guard: "isValidEmail", target: "checkingEmail", actions: ["touch", "takeEmail"] },
+                {
+                  guard: "emailRetriesLeft",
+                  actions: [
+                    "touch",
+                    "countBadEmail",
+                    { type: "reply", params: ({ event }) => ({ text: messages.emailProblem(emailProblem(event)) }) },
+                  ],
+                },
+                {
+                  target: "#signup.new",
+                  actions: ["touch", "giveUpOnEmail", reply(messages.emailRetriesExhausted(signupWord))],
+                },
+              ],
             },
-            { actions: "moveClock" },
-          ],
-          SIGNUP: {
-            actions: ["touch", assign({ emailAttempts: 0 }), { type: "reply", params: { text: messages.welcome } }],
           },
-          RESEND: { actions: ["touch", { type: "reply", params: { text: messages.emailNeededFirst } }] },
-          TEXT: [
-            {
-              // Starting over with another email must not become a way around the per-phone send cap.
-              guard: and(["isValidEmail", "sendCapReached"]),
-              actions: [
-                "touch",
-                {
-                  type: "reply",
-                  params: ({ context }) => ({ text: messages.tooManySends(capLiftsInMs(context)) }),
-                },
-              ],
-            },
-            {
-              guard: "isValidEmail",
-              target: "checkingEmail",
-              actions: ["touch", assign({ email: ({ event }) => validEmail(event) })],
-            },
-            {
-              guard: "emailRetriesLeft",
-              actions: [
-                "touch",
-                assign({ emailAttempts: ({ context }) => context.emailAttempts + 1 }),
-                { type: "reply", params: ({ event }) => ({ text: messages.emailProblem(emailProblem(event)) }) },
-              ],
-            },
-            {
-              target: "new",
-              actions: [
-                "touch",
-                assign({ emailAttempts: 0, email: null, startedAt: null }),
-                { type: "reply", params: { text: messages.emailRetriesExhausted(signupWord) } },
-              ],
-            },
-          ],
-        },
-      },
 
-      checkingEmail: {
-        invoke: {
-          id: "isEmailTaken",
-          src: "isEmailTaken",
-          input: ({ context }) => ({ phone: context.phone, email: context.email ?? "" }),
-          onDone: [
-            {
-              guard: ({ event }) => event.output,
-              target: "awaitingEmail",
-              actions: [assign({ email: null }), { type: "reply", params: { text: messages.emailTaken } }],
+          checkingEmail: {
+            invoke: {
+              id: "isEmailTaken",
+              src: "isEmailTaken",
+              input: ({ context }) => ({ phone: context.phone, email: context.email ?? "" }),
+              onDone: [
+                { guard: "emailTaken", target: "awaitingEmail", actions: ["forgetEmail", reply(messages.emailTaken)] },
+                { target: "sendingCode", actions: assign({ sendReason: "start" }) },
+              ],
+              onError: { target: "awaitingEmail", actions: ["forgetEmail", reply(messages.lookupFailed)] },
             },
-            { target: "sendingCode", actions: assign({ sendReason: "start" }) },
-          ],
-          onError: {
-            target: "awaitingEmail",
-            actions: [assign({ email: null }), { type: "reply", params: { text: messages.lookupFailed } }],
           },
-        },
-      },
 
-      sendingCode: {
-        invoke: {
-          id: "sendCode",
-          src: "sendCode",
-          input: ({ context }) => ({
-            phone: context.phone,
-            email: context.email ?? "",
-            reason: context.sendReason,
-            ticket: context.ticket,
-            providerId: context.providerId,
-          }),
-          onDone: [
-            {
-              guard: ({ event }) => event.output.status === "sent",
-              target: "awaitingCode",
-              actions: [
-                assign(({ context, event }) => {
-                  const sent = event.output as Extract<SendCodeResult, { status: "sent" }>;
-                  return {
-                    // A fresh budget of tries only once the last code is spent or gone: RESEND alone never resets it.
-                    wrongCodes: codeIsLive(context) ? context.wrongCodes : 0,
-                    ticket: sent.ticket ?? null,
-                    providerId: sent.providerId ?? context.providerId,
-                    codeExpiresAt: context.now + limits.codeTtlMs,
-                    lastSentAt: context.now,
-                    sendTimes: [...sendsInWindow(context), context.now],
-                  };
-                }),
+          sendingCode: {
+            invoke: {
+              id: "sendCode",
+              src: "sendCode",
+              input: ({ context }) => ({
+                phone: context.phone,
+                email: context.email ?? "",
+                reason: context.sendReason,
+                ticket: context.ticket,
+                providerId: context.providerId,
+              }),
+              onDone: [
                 {
-                  type: "effect",
-                  params: ({ context }) => ({
-                    type: "userRegistered",
-                    phone: context.phone,
-                    email: context.email ?? "",
-                    providerId: context.providerId,
-                  }),
+                  guard: providerSaid("sent"),
+                  target: "awaitingCode",
+                  actions: [
+                    "recordCodeSent",
+                    "registerUser",
+                    replyFrom((context) => (context.sendReason === "resend" ? messages.codeResent : messages.codeSent)),
+                  ],
                 },
                 {
-                  type: "reply",
-                  params: ({ context }) => ({
-                    text: context.sendReason === "resend" ? messages.codeResent : messages.codeSent,
-                  }),
+                  guard: "isResend",
+                  target: "awaitingCode",
+                  actions: [
+                    "countSendAttempt",
+                    { type: "reply", params: ({ event }) => ({ text: sendFailureText(event.output, "resend") }) },
+                  ],
+                },
+                {
+                  target: "awaitingEmail",
+                  actions: [
+                    "countSendAttempt",
+                    "forgetEmail",
+                    { type: "reply", params: ({ event }) => ({ text: sendFailureText(event.output, "start") }) },
+                  ],
+                },
+              ],
+              onError: [
+                {
+                  guard: "isResend",
+                  target: "awaitingCode",
+                  actions: ["countSendAttempt", reply(messages.sendFailedRetryResend)],
+                },
+                {
+                  target: "awaitingEmail",
+                  actions: ["countSendAttempt", "forgetEmail", reply(messages.sendFailedRetryEmail)],
                 },
               ],
             },
-            {
-              guard: "isResend",
-              target: "awaitingCode",
-              actions: [
-                "countSendAttempt",
-                { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "resend") }) },
-              ],
-            },
-            {
-              target: "awaitingEmail",
-              actions: [
-                "countSendAttempt",
-                assign({ email: null }),
-                { type: "reply", params: ({ event }) => ({ text: sendFailure(event.output, "start") }) },
-              ],
-            },
-          ],
-          onError: [
-            {
-              guard: "isResend",
-              target: "awaitingCode",
-              actions: ["countSendAttempt", { type: "reply", params: { text: messages.sendFailedRetryResend } }],
-            },
-            {
-              target: "awaitingEmail",
-              actions: [
-                "countSendAttempt",
-                assign({ email: null }),
-                { type: "reply", params: { text: messages.sendFailedRetryEmail } },
-              ],
-            },
-          ],
-        },
-      },
-
-      awaitingCode: {
-        tags: "resting",
-        on: {
-          TICK: [
-            // A TICK only moves the clock, unless the person has been silent too long: then the sign-up starts over.
-            {
-              guard: "idleExpired",
-              target: "new",
-              actions: ["startOver", { type: "reply", params: { text: messages.idleExpired } }],
-            },
-            { actions: "moveClock" },
-          ],
-          SIGNUP: {
-            target: "awaitingEmail",
-            actions: [
-              "touch",
-              assign({ email: null, emailAttempts: 0 }),
-              { type: "reply", params: { text: messages.welcome } },
-            ],
           },
-          RESEND: [
-            {
-              guard: "inCooldown",
-              actions: [
-                "touch",
-                {
-                  type: "reply",
-                  params: ({ context }) => ({
-                    text: messages.resendTooSoon(limits.resendCooldownMs - (context.now - (context.lastSentAt ?? 0))),
-                  }),
-                },
-              ],
-            },
-            {
-              guard: "sendCapReached",
-              actions: [
-                "touch",
-                { type: "reply", params: ({ context }) => ({ text: messages.tooManySends(capLiftsInMs(context)) }) },
-              ],
-            },
-            { target: "sendingCode", actions: ["touch", assign({ sendReason: "resend" })] },
-          ],
-          TEXT: [
-            {
-              guard: ({ event }) => !isCodeShaped(event),
-              actions: ["touch", { type: "reply", params: { text: messages.notACode } }],
-            },
-            {
-              guard: "codeExhausted",
-              actions: ["touch", { type: "reply", params: { text: messages.tooManyWrongCodes } }],
-            },
-            { guard: "codeExpired", actions: ["touch", { type: "reply", params: { text: messages.codeExpired } }] },
-            { target: "checkingCode", actions: "touch" },
-          ],
-        },
-      },
 
-      checkingCode: {
-        invoke: {
-          id: "checkCode",
-          src: "checkCode",
-          input: ({ context, event }) => ({
-            phone: context.phone,
-            email: context.email ?? "",
-            code: event.type === "TEXT" ? normalizeCode(event.body) : "",
-            ticket: context.ticket,
-            providerId: context.providerId,
-          }),
-          onDone: [
-            {
-              guard: ({ event }) => event.output.status === "approved",
-              target: "verified",
-              actions: [
-                assign({ verifiedAt: ({ context }) => context.now, ticket: null, codeExpiresAt: null }),
+          awaitingCode: {
+            tags: "resting",
+            on: {
+              RESEND: [
                 {
-                  type: "effect",
-                  params: ({ context }) => ({
-                    type: "verified",
-                    phone: context.phone,
-                    email: context.email ?? "",
-                    at: context.now,
-                  }),
+                  guard: "inCooldown",
+                  actions: [
+                    "touch",
+                    replyFrom((context) =>
+                      messages.resendTooSoon(limits.resendCooldownMs - (context.now - (context.lastSentAt ?? 0))),
+                    ),
+                  ],
                 },
+                { guard: "sendCapReached", actions: ["touch", tooManySends] },
+                { target: "sendingCode", actions: ["touch", assign({ sendReason: "resend" })] },
+              ],
+              TEXT: [
+                { guard: not("isCodeShaped"), actions: ["touch", reply(messages.notACode)] },
+                { guard: "codeExhausted", actions: ["touch", reply(messages.tooManyWrongCodes)] },
+                { guard: "codeExpired", actions: ["touch", reply(messages.codeExpired)] },
+                { target: "checkingCode", actions: "touch" },
               ],
             },
-            {
-              guard: ({ event }) => event.output.status === "wrong",
-              target: "awaitingCode",
-              actions: [
-                assign({ wrongCodes: ({ context }) => context.wrongCodes + 1 }),
+          },
+
+          checkingCode: {
+            invoke: {
+              id: "checkCode",
+              src: "checkCode",
+              input: ({ context, event }) => ({
+                phone: context.phone,
+                email: context.email ?? "",
+                code: event.type === "TEXT" ? normalizeCode(event.body) : "",
+                ticket: context.ticket,
+                providerId: context.providerId,
+              }),
+              onDone: [
                 {
-                  type: "reply",
-                  params: ({ context }) => ({
-                    text:
+                  guard: providerSaid("approved"),
+                  target: "#signup.verified",
+                  actions: ["recordVerified", "announceVerified"],
+                },
+                {
+                  guard: providerSaid("wrong"),
+                  target: "awaitingCode",
+                  actions: [
+                    "countWrongCode",
+                    replyFrom((context) =>
                       context.wrongCodes >= limits.maxWrongCodes
                         ? messages.tooManyWrongCodes
                         : messages.wrongCode(limits.maxWrongCodes - context.wrongCodes),
-                  }),
+                    ),
+                  ],
                 },
+                {
+                  guard: providerSaid("expired"),
+                  target: "awaitingCode",
+                  actions: ["expireCode", reply(messages.codeExpired)],
+                },
+                {
+                  guard: providerSaid("too_many_attempts"),
+                  target: "awaitingCode",
+                  actions: ["exhaustCode", reply(messages.tooManyWrongCodes)],
+                },
+                { target: "awaitingCode", actions: reply(messages.checkFailed) },
               ],
+              onError: { target: "awaitingCode", actions: reply(messages.checkFailed) },
             },
-            {
-              guard: ({ event }) => event.output.status === "expired",
-              target: "awaitingCode",
-              actions: [assign({ codeExpiresAt: null }), { type: "reply", params: { text: messages.codeExpired } }],
-            },
-            {
-              guard: ({ event }) => event.output.status === "too_many_attempts",
-              target: "awaitingCode",
-              actions: [
-                assign({ wrongCodes: limits.maxWrongCodes }),
-                { type: "reply", params: { text: messages.tooManyWrongCodes } },
-              ],
-            },
-            { target: "awaitingCode", actions: { type: "reply", params: { text: messages.checkFailed } } },
-          ],
-          onError: { target: "awaitingCode", actions: { type: "reply", params: { text: messages.checkFailed } } },
+          },
         },
       },
 
       verified: {
         tags: "resting",
         on: {
-          TICK: { actions: "moveClock" },
-          SIGNUP: {
-            actions: [
-              "touch",
-              { type: "reply", params: ({ context }) => ({ text: messages.alreadyVerified(context.email ?? "") }) },
-            ],
-          },
-          RESEND: {
-            actions: [
-              "touch",
-              { type: "reply", params: ({ context }) => ({ text: messages.alreadyVerified(context.email ?? "") }) },
-            ],
-          },
-          TEXT: {
-            actions: [
-              "touch",
-              { type: "reply", params: ({ context }) => ({ text: messages.alreadyVerified(context.email ?? "") }) },
-            ],
-          },
+          "*": { guard: "fromPerson", actions: ["touch", alreadyVerified] },
         },
       },
     },
@@ -458,11 +407,8 @@ function emailProblem(event: SignupEvent): string {
   return result.ok ? "" : result.problem;
 }
 
-function isCodeShaped(event: SignupEvent): boolean {
-  return event.type === "TEXT" && CODE_SHAPE.test(normalizeCode(event.body));
-}
-
-function sendFailure(result: SendCodeResult, reason: "start" | "resend"): string {
+/** What to tell the person when a send did not happen, by what the provider said. */
+function sendFailureText(result: SendCodeResult, reason: "start" | "resend"): string {
   switch (result.status) {
     case "rate_limited":
       return messages.providerRateLimited(result.retryAfterMs);

@@ -4,7 +4,11 @@ const BOX_W = 128;
 const BOX_H = 46;
 const STEP = 162;
 const LEFT = 16;
-const ROW_Y = 72;
+const ROW_Y = 100;
+/** How far a parent state's frame reaches around the states inside it. */
+const GROUP_PAD = 10;
+/** A frame's top clears the arrows between the states inside it. */
+const FRAME_TOP = 58;
 
 /** "sendCode done, sendCode error" reads as "sendCode done/error". */
 function label(edge: Edge): string {
@@ -19,15 +23,24 @@ function label(edge: Edge): string {
 }
 
 /**
- * The sign-up machine as an SVG, drawn from the machine's own definition: states in definition order, forward
- * moves arched above, moves back arched below, the current state filled. Self-loops are left out.
+ * The sign-up machine as an SVG, drawn from the machine's own definition: states in definition order, a parent
+ * state as a frame around the states inside it (its moves leave from the frame), forward moves arched above, moves
+ * back arched below, the current state filled. Self-loops are left out.
  */
 export function MachineDiagram({ current }: { current: string | null }) {
   const graph = machineGraph();
-  const index = new Map(graph.states.map((state, i) => [state.name, i]));
+  const index = new Map<string, number>(graph.states.map((state, i) => [state.name, i]));
+  // A parent state's moves leave from its frame's far corner, clear of the arrows between its states.
+  for (const group of graph.groups) {
+    index.set(group.name, Math.max(...group.states.map((name) => index.get(name) ?? 0)) + 0.4);
+  }
   const cx = (name: string) => LEFT + (index.get(name) ?? 0) * STEP + BOX_W / 2;
   const width = LEFT * 2 + (graph.states.length - 1) * STEP + BOX_W;
-  const height = 282;
+  const height = 320;
+  const frame = (name: string) => {
+    const spots = graph.groups.find((group) => group.name === name)?.states.map((state) => cx(state)) ?? [];
+    return { left: Math.min(...spots) - BOX_W / 2 - GROUP_PAD, right: Math.max(...spots) + BOX_W / 2 + GROUP_PAD };
+  };
   return (
     <svg
       viewBox={`0 0 ${width} ${height}`}
@@ -48,20 +61,43 @@ export function MachineDiagram({ current }: { current: string | null }) {
           <path d="M0,0 L10,5 L0,10 z" fill="#7a8499" />
         </marker>
       </defs>
+      {graph.groups.map((group) => {
+        const { left, right } = frame(group.name);
+        return (
+          <g data-group={group.name}>
+            <rect
+              x={left}
+              y={ROW_Y - BOX_H / 2 - FRAME_TOP}
+              width={right - left}
+              height={BOX_H + FRAME_TOP + GROUP_PAD}
+              rx={14}
+              fill="none"
+              stroke="#b6bdcc"
+              stroke-width="1.2"
+            />
+            <text x={left + 10} y={ROW_Y - BOX_H / 2 - FRAME_TOP + 14} font-size="11" font-weight="600" fill="#5b6477">
+              {group.name}
+            </text>
+          </g>
+        );
+      })}
       {graph.edges.map((edge) => {
         const from = index.get(edge.from) ?? 0;
         const to = index.get(edge.to) ?? 0;
         const forward = to > from;
-        const span = Math.abs(to - from);
+        const span = Math.max(1, Math.round(Math.abs(to - from)));
         const lift = forward ? -(34 + (span - 1) * 30) : 34 + span * 30;
-        const y = forward ? ROW_Y - BOX_H / 2 : ROW_Y + BOX_H / 2;
-        const x1 = cx(edge.from) + (forward ? 20 : -20);
+        const fromGroup = graph.groups.some((group) => group.name === edge.from);
+        const boxEdge = forward ? ROW_Y - BOX_H / 2 : ROW_Y + BOX_H / 2;
+        // A move from a parent state leaves from its frame, drawn around its states' boxes.
+        const y = fromGroup ? (forward ? boxEdge - FRAME_TOP : boxEdge + GROUP_PAD) : boxEdge;
+        const x1 = cx(edge.from) + (fromGroup ? 0 : forward ? 20 : -20);
         const x2 = cx(edge.to) + (forward ? -20 : 20);
         const apexY = y + lift * 0.75;
         return (
           <g>
             <path
-              d={`M${x1},${y} C${x1},${y + lift} ${x2},${y + lift} ${x2},${y}`}
+              d={`M${x1},${y} C${x1},${y + lift} ${x2},${y + lift} ${x2},${boxEdge}`}
               fill="none"
               stroke="#9aa3b5"
               stroke-width="1.4"

@@ -1,6 +1,7 @@
-import { type AnyEventObject, createActor, fromPromise, type InspectionEvent, waitFor } from "xstate";
+import { type AnyEventObject, createActor, fromPromise, type InspectionEvent, type StateValue, waitFor } from "xstate";
+import { actorOutcome, plainEventName } from "../../machines/event-names.js";
 import { messages } from "../../machines/messages.js";
-import { createSignupMachine, SIGNUP_MACHINE_VERSION, type SignupMachine } from "../../machines/signup.js";
+import { createSignupMachine, SIGNUP_MACHINE_VERSION, type SignupMachine, stateName } from "../../machines/signup.js";
 import type { Limits, SignupContext, SignupEffect, SignupEvent } from "../../machines/types.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { classify } from "./keywords.js";
@@ -241,12 +242,13 @@ export class ConversationEngine {
       );
       replies.push(messages.startedOver);
     }
-    let last: string = restored.kind === "restored" ? restored.snapshot.value : "new";
+    let last: string = restored.kind === "restored" ? restored.state : "new";
     const input = { phone, now };
     const inspect = (inspection: InspectionEvent) => {
       if (inspection.type !== "@xstate.snapshot" || inspection.actorRef.sessionId !== inspection.rootId) return;
-      const value = (inspection.snapshot as { value?: unknown }).value;
-      if (typeof value === "string" && value !== last) {
+      // Recorded by leaf: entering the sign-up is "new → awaitingEmail", not a move into its parent.
+      const value = stateName((inspection.snapshot as { value?: StateValue }).value ?? last);
+      if (value !== last) {
         transitions.push({ from: last, event: describeEvent(inspection.event), to: value, at: now });
         last = value;
       }
@@ -262,7 +264,7 @@ export class ConversationEngine {
       for (const event of events) actor.send(event);
       // Persist only once settled: a snapshot taken mid-call would run the provider call again on restore.
       const settled = await waitFor(actor, (snapshot) => snapshot.hasTag("resting"), { timeout: this.turnTimeoutMs });
-      return { state: String(settled.value), snapshot: actor.getPersistedSnapshot(), replies, effects, transitions };
+      return { state: stateName(settled.value), snapshot: actor.getPersistedSnapshot(), replies, effects, transitions };
     } finally {
       actor.stop();
     }
@@ -296,13 +298,11 @@ function contextOf(record: ConversationRecord | null): SignupContext | null {
 
 /** Names an event for the operators' timeline: "sendCode: sent" reads better than xstate's internal names. */
 function describeEvent(event: AnyEventObject): string {
-  const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event.type);
-  if (done) {
-    if (done[1] === "error") return `${done[2]}: error`;
-    const output = (event as { output?: unknown }).output;
-    if (typeof output === "boolean") return `${done[2]}: ${output ? "yes" : "no"}`;
-    const status = (output as { status?: string } | undefined)?.status;
-    return status ? `${done[2]}: ${status}` : `${done[2]}`;
-  }
-  return event.type === "TICK" ? "idle timeout" : event.type;
+  const call = actorOutcome(event.type);
+  if (!call) return plainEventName(event.type);
+  if (call.outcome === "error") return `${call.actor}: error`;
+  const output = (event as { output?: unknown }).output;
+  if (typeof output === "boolean") return `${call.actor}: ${output ? "yes" : "no"}`;
+  const status = (output as { status?: string } | undefined)?.status;
+  return status ? `${call.actor}: ${status}` : call.actor;
 }

@@ -1,5 +1,12 @@
+import type { StateValue } from "xstate";
 import { z } from "zod";
-import { RESTING_STATES, SIGNUP_MACHINE_VERSION } from "../../machines/signup.js";
+import {
+  isRestingState,
+  RESTING_VALUES,
+  type RestingState,
+  SIGNUP_MACHINE_VERSION,
+  stateName,
+} from "../../machines/signup.js";
 import type { SignupContext } from "../../machines/types.js";
 import type { ConversationRecord } from "./ports.js";
 
@@ -25,27 +32,46 @@ const contextSchema = z.object({
 
 const snapshotSchema = z.looseObject({
   status: z.literal("active"),
-  value: z.enum(RESTING_STATES),
+  // A resting state, exactly where the machine has it in its hierarchy.
+  value: z.custom<StateValue>((value) => {
+    const name = stateName(value as StateValue);
+    return isRestingState(name) && JSON.stringify(value) === JSON.stringify(RESTING_VALUES[name]);
+  }, "not a state a conversation rests in"),
   context: contextSchema,
 });
 
 export type Restored =
   | { kind: "fresh" }
-  | { kind: "restored"; snapshot: z.infer<typeof snapshotSchema> }
+  /** state: the snapshot's resting state by name (its leaf). */
+  | { kind: "restored"; state: RestingState; snapshot: z.infer<typeof snapshotSchema> }
   | { kind: "incompatible"; reason: string };
+
+/**
+ * A stored snapshot in the shape the running machine reads, or null where no migration is known. Version 1 had
+ * no hierarchy: the same context, with its resting states at the top level ("awaitingCode").
+ */
+function migrate(version: number, snapshot: unknown): unknown {
+  if (version === SIGNUP_MACHINE_VERSION) return snapshot;
+  const value = (snapshot as { value?: unknown } | null)?.value;
+  if (version === 1 && typeof value === "string" && isRestingState(value)) {
+    return { ...(snapshot as object), value: RESTING_VALUES[value] };
+  }
+  return null;
+}
 
 /** Decides whether a stored conversation can be resumed by the machine we run now. */
 export function restoreSnapshot(record: ConversationRecord | null): Restored {
   if (!record || record.snapshot === null || record.snapshot === undefined) return { kind: "fresh" };
-  if (record.machineVersion !== SIGNUP_MACHINE_VERSION) {
+  const snapshot = migrate(record.machineVersion, record.snapshot);
+  if (snapshot === null) {
     return {
       kind: "incompatible",
       reason: `machine version ${record.machineVersion}, running ${SIGNUP_MACHINE_VERSION}`,
     };
   }
-  const parsed = snapshotSchema.safeParse(record.snapshot);
+  const parsed = snapshotSchema.safeParse(snapshot);
   if (!parsed.success) return { kind: "incompatible", reason: parsed.error.issues[0]?.message ?? "invalid snapshot" };
-  return { kind: "restored", snapshot: parsed.data };
+  return { kind: "restored", state: stateName(parsed.data.value) as RestingState, snapshot: parsed.data };
 }
 
 /** The part of the context an operator may see: no code handle. */

@@ -118,6 +118,24 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
     expect(row?.machine_version).toBe(SIGNUP_MACHINE_VERSION);
   });
 
+  it("a conversation saved by machine version 1 (no hierarchy) resumes where it was", async () => {
+    const phone = "+14155551006";
+    const app = running[0] ?? (await start("f"));
+    await app.sms(phone, "SIGNUP");
+    const row = await app.state(phone);
+    const saved = JSON.parse(String(row?.snapshot)) as { value: unknown };
+    expect(saved.value).toEqual({ signingUp: "awaitingEmail" });
+    await app.db
+      .updateTable("conversations")
+      .set({ machine_version: 1, snapshot: JSON.stringify({ ...saved, value: "awaitingEmail" }) })
+      .where("phone", "=", phone)
+      .execute();
+    expect((await app.sms(phone, "RESEND")).replies).toEqual([
+      "We need your email first. Reply with it, like ana@example.com.",
+    ]);
+    expect((await app.state(phone))?.machine_version).toBe(SIGNUP_MACHINE_VERSION);
+  });
+
   it("a claim left by a process that died mid-turn is taken over on redelivery", async () => {
     const phone = "+14155551005";
     const app = running[0] ?? (await start("e"));

@@ -1,5 +1,5 @@
 import { createActor, fromPromise, waitFor } from "xstate";
-import { createSignupMachine } from "../../machines/signup.js";
+import { createSignupMachine, stateName } from "../../machines/signup.js";
 import {
   type CheckCodeResult,
   DEFAULT_LIMITS,
@@ -58,8 +58,17 @@ export function driveMachine(options: DriverOptions = {}) {
     return replies.slice(start);
   }
 
+  /** A TICK alone, as the engine sends before each message: deadlines are checked against the clock. */
+  async function tick(): Promise<string[]> {
+    const start = replies.length;
+    actor.send({ type: "TICK", now });
+    await waitFor(actor, (s) => s.hasTag("resting"));
+    return replies.slice(start);
+  }
+
   return {
     actor,
+    tick,
     limits,
     sends,
     checks,
@@ -71,7 +80,7 @@ export function driveMachine(options: DriverOptions = {}) {
     get now() {
       return now;
     },
-    state: () => String(actor.getSnapshot().value),
+    state: () => stateName(actor.getSnapshot().value),
     context: () => actor.getSnapshot().context,
   };
 }

@@ -24,7 +24,14 @@ describe("machineGraph", () => {
     expect(edge("new", "awaitingEmail")).toEqual(["SIGNUP"]);
     expect(edge("awaitingCode", "sendingCode")).toEqual(["RESEND"]);
     expect(edge("checkingCode", "verified")).toEqual(["checkCode done"]);
-    expect(edge("awaitingCode", "new")).toEqual(["idle timeout"]);
+    // The sign-up in progress is one parent state: its idle timeout and SIGNUP are drawn once, from its frame.
+    expect(graph.groups).toEqual([
+      { name: "signingUp", states: ["awaitingEmail", "checkingEmail", "sendingCode", "awaitingCode", "checkingCode"] },
+    ]);
+    expect(graph.states.find((s) => s.name === "awaitingCode")?.group).toBe("signingUp");
+    expect(edge("signingUp", "new")).toEqual(["idle timeout"]);
+    expect(edge("signingUp", "awaitingEmail")).toEqual(["SIGNUP"]);
+    expect(edge("awaitingCode", "new")).toBeUndefined();
     expect(graph.edges.every((e) => e.from !== e.to)).toBe(true);
     expect(graph.global).toEqual([{ from: "*", to: "new", events: ["RESET"] }]);
   });

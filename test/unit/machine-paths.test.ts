@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { StateValue } from "xstate";
 import { getShortestPaths } from "xstate/graph";
-import { createSignupMachine } from "../../machines/signup.js";
+import { createSignupMachine, isRestingState, RESTING_VALUES, stateName } from "../../machines/signup.js";
 import { type CheckCodeResult, DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
 import { driveMachine } from "../support/machine-driver.js";
 
@@ -11,8 +12,8 @@ const PERSON_TEXTS = ["hello", "ana@example.com", "123456", "000000"];
 type AnyEvent = { type: string; [key: string]: unknown };
 
 /** What can happen in each state: a person's messages when resting, a provider's answers while a call runs. */
-function eventsFor(snapshot: { value: unknown }): AnyEvent[] {
-  switch (snapshot.value) {
+function eventsFor(snapshot: { value: StateValue }): AnyEvent[] {
+  switch (stateName(snapshot.value)) {
     case "checkingEmail":
       return [false, true].map((taken) => ({ type: "xstate.done.actor.isEmailTaken", output: taken }));
     case "sendingCode":
@@ -39,58 +40,91 @@ const paths = getShortestPaths(machine, {
   events: eventsFor as never,
   serializeState: (snapshot) => {
     const { value, context } = snapshot as unknown as {
-      value: string;
+      value: StateValue;
       context: { emailAttempts: number; wrongCodes: number; email: string | null };
     };
-    return JSON.stringify([value, context.emailAttempts, context.wrongCodes, context.email !== null]);
+    return JSON.stringify([stateName(value), context.emailAttempts, context.wrongCodes, context.email !== null]);
   },
 });
 
 describe("paths generated from the machine (xstate/graph)", () => {
   it("reach every state the machine has", () => {
-    const reached = new Set(paths.map((path) => String(path.state.value)));
+    const reached = new Set(paths.map((path) => stateName(path.state.value)));
     expect([...reached].sort()).toEqual(
       ["awaitingCode", "awaitingEmail", "checkingCode", "checkingEmail", "new", "sendingCode", "verified"].sort(),
     );
     expect(paths.length).toBeGreaterThan(20);
+    // restore.ts checks stored snapshots against RESTING_VALUES: it must say where the machine really rests.
+    for (const path of restingPaths) {
+      const where = stateName(path.state.value);
+      if (isRestingState(where)) expect(path.state.value).toEqual(RESTING_VALUES[where]);
+    }
   });
 
   it("replayed on a running actor with real promise actors, end where the model says, and always answer the person", async () => {
-    const resting = paths.filter((path) =>
-      ["new", "awaitingEmail", "awaitingCode", "verified"].includes(String(path.state.value)),
-    );
-    for (const path of resting) {
-      // The provider answers the path chose, in order, become the scripted answers of the running actor.
-      const taken: boolean[] = [];
-      const sends: SendCodeResult[] = [];
-      const checks: CheckCodeResult[] = [];
-      const texts: string[] = [];
-      for (const { event } of path.steps) {
-        const e = event as AnyEvent;
-        if (e.type === "xstate.done.actor.isEmailTaken") taken.push(e.output as boolean);
-        else if (e.type === "xstate.done.actor.sendCode") sends.push(e.output as SendCodeResult);
-        else if (e.type === "xstate.done.actor.checkCode") checks.push(e.output as CheckCodeResult);
-        else if (e.type === "SIGNUP" || e.type === "RESEND") texts.push(e.type);
-        else if (e.type === "TEXT") texts.push(String(e.body));
-      }
-      const m = driveMachine({
-        taken: () => taken.shift() ?? false,
-        send: () => sends.shift() ?? { status: "unavailable" },
-        check: () => checks.shift() ?? { status: "unavailable" },
-      });
-      for (const body of texts) {
-        const replies = await m.text(body);
-        const wasRightCode = m.state() === "verified" && replies.length === 0;
-        if (!wasRightCode)
-          expect(
-            replies.length,
-            `no reply to "${body}" on path to ${JSON.stringify(path.state.value)}`,
-          ).toBeGreaterThan(0);
-      }
-      expect(m.state()).toBe(String(path.state.value));
+    for (const path of restingPaths) {
+      const m = await replay(path);
+      expect(m.state()).toBe(stateName(path.state.value));
       const model = path.state.context as { wrongCodes: number; emailAttempts: number };
       expect(m.context().wrongCodes).toBe(model.wrongCodes);
       expect(m.context().emailAttempts).toBe(model.emailAttempts);
     }
   });
+
+  it("from every resting state reached, the hierarchy's shared moves hold: idle timeout, RESET, verified's one answer", async () => {
+    for (const path of restingPaths) {
+      const where = stateName(path.state.value);
+      const idle = await replay(path);
+      idle.advance(DEFAULT_LIMITS.idleTimeoutMs);
+      const signingUp = where === "awaitingEmail" || where === "awaitingCode";
+      // The sign-up in progress (and only it) expires; "new" and "verified" just move the clock.
+      expect(await idle.tick()).toEqual(
+        signingUp ? ["Your sign-up expired after a long pause, so we started over."] : [],
+      );
+      expect(idle.state()).toBe(signingUp ? "new" : where);
+
+      const reset = await replay(path);
+      const sendTimes = reset.context().sendTimes;
+      reset.actor.send({ type: "RESET", now: reset.now });
+      expect(reset.state()).toBe("new");
+      expect(reset.context().sendTimes).toEqual(sendTimes);
+
+      if (where === "verified") {
+        for (const body of ["SIGNUP", "RESEND", "hello"]) {
+          expect(await idle.text(body)).toEqual(["You're already verified as ana@example.com."]);
+        }
+      }
+    }
+  });
 });
+
+const restingPaths = paths.filter((path) => isRestingState(stateName(path.state.value)));
+
+/** Runs a path on a real actor: the provider answers the path chose, in order, become its scripted answers. */
+async function replay(path: (typeof paths)[number]) {
+  const taken: boolean[] = [];
+  const sends: SendCodeResult[] = [];
+  const checks: CheckCodeResult[] = [];
+  const texts: string[] = [];
+  for (const { event } of path.steps) {
+    const e = event as AnyEvent;
+    if (e.type === "xstate.done.actor.isEmailTaken") taken.push(e.output as boolean);
+    else if (e.type === "xstate.done.actor.sendCode") sends.push(e.output as SendCodeResult);
+    else if (e.type === "xstate.done.actor.checkCode") checks.push(e.output as CheckCodeResult);
+    else if (e.type === "SIGNUP" || e.type === "RESEND") texts.push(e.type);
+    else if (e.type === "TEXT") texts.push(String(e.body));
+  }
+  const m = driveMachine({
+    taken: () => taken.shift() ?? false,
+    send: () => sends.shift() ?? { status: "unavailable" },
+    check: () => checks.shift() ?? { status: "unavailable" },
+  });
+  for (const body of texts) {
+    const replies = await m.text(body);
+    const wasRightCode = m.state() === "verified" && replies.length === 0;
+    if (!wasRightCode) {
+      expect(replies.length, `no reply to "${body}" on path to ${JSON.stringify(path.state.value)}`).toBeGreaterThan(0);
+    }
+  }
+  return m;
+}
