@@ -42,4 +42,5 @@ export const messages = {
     `sms-signup: text ${signupWord} to create an account, then follow the steps. RESEND gets a new code. ` +
     "Reply STOP to stop all messages, START to resume.",
   optedIn: "Welcome back!",
+  tooManyAtOnce: "You sent us many messages at once, so we skipped this one. Please send it again in a moment.",
 } as const;

@@ -3,10 +3,12 @@ import { AdminQueries, mountAdmin } from "./admin/index.js";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { ConversationEngine } from "./conversation/engine.js";
-import { OutboxDispatcher } from "./conversation/outbox-dispatcher.js";
+import { KeyedLock } from "./conversation/keyed-lock.js";
+import { InProcessPhoneSerializer, PHONE_BACKLOG } from "./conversation/phone-serializer.js";
 import {
   type Clock,
   type Logger,
+  type PhoneSerializer,
   type SmsSender,
   systemClock,
   type VerificationProvider,
@@ -14,8 +16,12 @@ import {
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
 import { BUILT_IN_CATALOGS, type Catalogs, MessageRenderer } from "./i18n/catalog.js";
 import { mountLocalOutbox } from "./local/outbox-route.js";
+import { OutboxDispatcher } from "./outbox/dispatcher.js";
+import { KyselyConversationStore } from "./store/conversation-store.js";
 import { KyselyDeliveryStatusStore } from "./store/delivery-status-store.js";
-import { KyselyStore } from "./store/kysely-store.js";
+import type { SqlDialectName } from "./store/migrations.js";
+import { KyselyOutboxStore } from "./store/outbox-store.js";
+import { PostgresPhoneSerializer } from "./store/postgres-phone-serializer.js";
 import type { Database } from "./store/schema.js";
 import { FetchHttpClient } from "./twilio/fetch-http-client.js";
 import { LogSmsSender } from "./twilio/log-sender.js";
@@ -30,10 +36,14 @@ export interface ServiceParts {
   db: Kysely<Database>;
   logger: Logger;
   clock?: Clock;
-  /** Names this process in per-phone leases. */
-  instanceId?: string;
   /** The texts, built in or an operator's MESSAGES_FILE laid over them (already checked). */
   catalogs?: Catalogs;
+  /** SQLite: one process owns the file, turns are serialized in it; PostgreSQL: across processes, in the database. */
+  dialect?: SqlDialectName;
+  /** The in-process queue of turns per phone; services of one process on one SQLite file must share one. */
+  phoneQueue?: KeyedLock;
+  /** Another runtime's per-phone serialization (a Durable Object per phone on Workers). */
+  serializer?: PhoneSerializer;
 }
 
 /** The one place where adapters are chosen: from the configuration, for Node and Workers alike. */
@@ -42,11 +52,15 @@ export function composeService({
   db,
   logger,
   clock = systemClock,
-  instanceId = crypto.randomUUID(),
   catalogs = BUILT_IN_CATALOGS,
+  dialect = "sqlite",
+  phoneQueue = new KeyedLock(PHONE_BACKLOG),
+  serializer = dialect === "postgres"
+    ? new PostgresPhoneSerializer(db, phoneQueue)
+    : new InProcessPhoneSerializer(new KyselyConversationStore(db), phoneQueue),
 }: ServiceParts) {
   const renderer = new MessageRenderer(catalogs);
-  const store = new KyselyStore(db);
+  const outbox = new KyselyOutboxStore(db);
   const httpClient = new FetchHttpClient({
     baseUrl: config.twilio.apiBaseUrl,
     timeoutMs: config.outboundTimeoutMs,
@@ -63,16 +77,17 @@ export function composeService({
         statusCallback: `${config.publicUrl}/sms/status`,
         httpClient,
       });
-  const provider = createProvider(config, new RecordingSmsSender(sender, store, clock), httpClient, logger);
-  const dispatcher = new OutboxDispatcher({ store, sender, clock, logger });
+  const codeSender = new RecordingSmsSender(sender, clock);
+  const provider = createProvider(config, codeSender, httpClient, logger);
+  const dispatcher = new OutboxDispatcher({ store: outbox, sender, clock, logger });
   const engine = new ConversationEngine({
-    store,
+    serializer,
+    sentDuringTurn: codeSender,
     provider,
     clock,
     logger,
     limits: config.limits,
     signupWords: config.signupKeywords,
-    instanceId,
     onOutbox: () => dispatcher.kick(),
   });
   const app = createApp({
@@ -98,7 +113,7 @@ export function composeService({
       if (localSender) mountLocalOutbox(routes, localSender);
     },
   });
-  return { app, engine, dispatcher, store, provider, sender, renderer };
+  return { app, engine, dispatcher, outbox, provider, sender, renderer };
 }
 
 function createProvider(

@@ -11,12 +11,12 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const catalogs = loadCatalogs(config.messagesFile);
   const logger = createLogger(config.logLevel);
-  const { db, dialect } = openDatabase(config.databaseUrl, {
+  const { db, dialect, phoneQueue } = openDatabase(config.databaseUrl, {
     onConnectionError: (error) =>
       logger.warn({ err: error }, "database connection lost; the next query opens a new one"),
   });
   const applied = await migrateToLatest(db, dialect);
-  const service = composeService({ config, db, logger, catalogs });
+  const service = composeService({ config, db, dialect, phoneQueue, logger, catalogs });
   service.dispatcher.start();
 
   const { server, address } = await listen({ fetch: service.app.fetch, port: config.port, hostname: config.host });

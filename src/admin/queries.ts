@@ -2,6 +2,7 @@
 import { type Kysely, sql } from "kysely";
 import { E164 } from "../conversation/phone.js";
 import { restoreSnapshot, visibleContext } from "../conversation/restore.js";
+import { toConversationRecord } from "../store/conversation-record.js";
 import type { Database } from "../store/schema.js";
 import { isInstant, type ListQuery, toIso, toIsoOrNull } from "./schemas.js";
 
@@ -116,14 +117,7 @@ export class AdminQueries {
         .execute(),
       this.db.selectFrom("transitions").selectAll().where("phone", "=", phone).orderBy("id").execute(),
     ]);
-    const restored = restoreSnapshot({
-      phone,
-      state: row.state,
-      snapshot: row.snapshot === null ? null : JSON.parse(row.snapshot),
-      machineVersion: row.machine_version,
-      rowVersion: row.row_version,
-      optedOut: row.opted_out === 1,
-    });
+    const restored = restoreSnapshot(toConversationRecord(row));
     let context = null;
     if (restored.kind === "restored") {
       const { now: _now, ...visible } = visibleContext(restored.snapshot.context);

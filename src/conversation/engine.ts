@@ -3,16 +3,19 @@ import { actorOutcome, plainEventName } from "../../machines/event-names.js";
 import { messages } from "../../machines/messages.js";
 import { createSignupMachine, SIGNUP_MACHINE_VERSION, type SignupMachine, stateName } from "../../machines/signup.js";
 import type { Limits, SignupContext, SignupEffect, SignupEvent } from "../../machines/types.js";
-import { KeyedLock } from "./keyed-lock.js";
-import { classify } from "./keywords.js";
+import { classify, type Intent } from "./keywords.js";
 import { maskCodes, maskPhone } from "./mask.js";
 import type {
   Clock,
   ConversationRecord,
   ConversationStore,
+  ConversationUnitOfWork,
   ErasureCounts,
   Logger,
+  PhoneSerializer,
+  SentRecord,
   TransitionRecord,
+  Turn,
   VerificationProvider,
 } from "./ports.js";
 import { promptFor } from "./prompts.js";
@@ -32,22 +35,21 @@ export interface TurnOutcome {
 }
 
 export interface EngineOptions {
-  store: ConversationStore;
+  /** Turns of one phone one at a time; it hands each turn the store. */
+  serializer: PhoneSerializer;
   provider: VerificationProvider;
   clock: Clock;
   logger: Logger;
   limits: Limits;
   signupWords: readonly string[];
-  /** Names this process in the per-phone lease, so that another process knows whose lease it sees. */
-  instanceId: string;
+  /** The SMS a provider sent during a turn (the code SMS), taken into the turn's transcript. */
+  sentDuringTurn?: { take(phone: string): SentRecord[] };
   /** Called after a turn queued outbound SMS, so the sender starts at once instead of at its next poll. */
   onOutbox?: () => void;
-  /** A lease outlives a crashed holder by this much; it must exceed the longest turn. */
-  leaseTtlMs?: number;
-  /** How long a message waits for another process's turn on the same phone. */
-  leaseWaitMs?: number;
   /** A turn whose provider calls have not settled by then is abandoned (Twilio gives up at 15 s). */
   turnTimeoutMs?: number;
+  /** A message that waited this long behind its phone's earlier ones is answered at once instead of run. */
+  maxWaitMs?: number;
 }
 
 interface MachineRun {
@@ -58,179 +60,305 @@ interface MachineRun {
   transitions: TransitionRecord[];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A machine run in progress: it rests, or stops at a provider call until `proceed`. */
+interface MachineProgress {
+  first: Promise<{ kind: "rested"; run: MachineRun } | { kind: "calling"; call: string }>;
+  proceed(): void;
+  settled: Promise<MachineRun>;
+}
+
+/** What the actors of a running turn read through and wait on; one per phone, since its turns run one at a time. */
+interface TurnScope {
+  store: ConversationStore;
+  /** The open unit of work before the commit that precedes a provider call; null after it. */
+  uow: ConversationUnitOfWork | null;
+  beforeCall(call: string): Promise<void>;
+}
+
+/** The rest of a turn stopped at a provider call: the machine waiting at the call, and how to save the turn. */
+interface CallInFlight {
+  progress: MachineProgress;
+  save: (run: MachineRun) => Turn;
+  describe: ((run: MachineRun) => void) | undefined;
+}
+
+type TurnPlan = { kind: "static"; run: MachineRun; optedOut: boolean } | { kind: "machine"; events: SignupEvent[] };
 
 /**
- * One inbound message in, replies out. Per phone: a lock in this process, a lease across processes, and a row
- * version on save; the MessageSid claim makes a redelivery return the first reply instead of running again.
+ * One inbound message in, replies out. The PhoneSerializer runs one turn of a phone at a time; the MessageSid claim
+ * makes a redelivery return the first reply instead of running again; a row version checked on save catches any
+ * writer the serializer does not cover. A turn without a provider call is one unit of work (claim, load, machine,
+ * save); a turn with one commits before the call (the claim and the pending call) and after it (the turn).
  */
 export class ConversationEngine {
   private readonly machine: SignupMachine;
-  private readonly locks = new KeyedLock();
   private readonly signupWord: string;
-  private readonly leaseTtlMs: number;
-  private readonly leaseWaitMs: number;
   private readonly turnTimeoutMs: number;
+  private readonly maxWaitMs: number;
+  private readonly scopes = new Map<string, TurnScope>();
 
   constructor(private readonly options: EngineOptions) {
-    const { store, provider } = options;
+    const { provider } = options;
     this.signupWord = options.signupWords[0] ?? "SIGNUP";
-    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
-    this.leaseWaitMs = options.leaseWaitMs ?? 12_000;
     this.turnTimeoutMs = options.turnTimeoutMs ?? 12_000;
+    this.maxWaitMs = options.maxWaitMs ?? 3_000;
     // Built once: a message restores an actor from this machine, it never builds one.
     this.machine = createSignupMachine({ limits: options.limits, signupWord: this.signupWord }).provide({
       actors: {
-        isEmailTaken: fromPromise(({ input }) => store.isEmailTaken(input.email, input.phone)),
-        sendCode: fromPromise(({ input }) => provider.sendCode(input)),
-        checkCode: fromPromise(({ input }) => provider.checkCode(input)),
+        isEmailTaken: fromPromise(({ input }) =>
+          this.read(input.phone, (uow) => uow.isEmailTaken(input.email, input.phone)),
+        ),
+        sendCode: fromPromise(async ({ input }) => {
+          await this.beforeCall(input.phone, "sendCode");
+          return provider.sendCode(input);
+        }),
+        checkCode: fromPromise(async ({ input }) => {
+          await this.beforeCall(input.phone, "checkCode");
+          return provider.checkCode(input);
+        }),
       },
     });
   }
 
   /** Phones with a turn running or queued in this process. */
   get busyPhones(): number {
-    return this.locks.busyKeys;
+    return this.options.serializer.busyPhones;
   }
 
   handle(sms: InboundSms): Promise<TurnOutcome> {
-    return this.locks.run(sms.from, () =>
-      this.withLease(sms.from, async () => {
-        const now = this.options.clock.now();
-        const claim = await this.options.store.claimMessage(sms.messageSid, sms.from, now, this.leaseTtlMs);
-        if (claim.kind === "duplicate") {
-          this.options.logger.info({ messageSid: sms.messageSid }, "duplicate delivery answered from its first reply");
-          return { replies: claim.replies ?? [], duplicate: true };
-        }
-        try {
-          return { replies: await this.turn(sms, now), duplicate: false };
-        } catch (error) {
-          // Let Twilio's redelivery (or the person's retry) run the message again: nothing of it was saved.
-          await this.options.store.releaseMessage(sms.messageSid).catch(() => undefined);
-          throw error;
-        }
-      }),
+    const arrived = Date.now();
+    const refuse = (store: ConversationStore) => this.refuse(store, sms);
+    return this.options.serializer.run(
+      sms.from,
+      (store) => {
+        const waited = Date.now() - arrived;
+        return waited > this.maxWaitMs ? refuse(store) : this.turn(store, sms, waited);
+      },
+      refuse,
     );
   }
 
   /** An operator's reset: back to the start, recorded in the timeline as an operator action. */
   reset(phone: string, operator: string): Promise<void> {
-    return this.locks.run(phone, () =>
-      this.withLease(phone, async () => {
+    return this.options.serializer.run(
+      phone,
+      async (store) => {
         const now = this.options.clock.now();
-        const record = await this.options.store.load(phone);
-        const run = await this.runMachine(phone, record, [{ type: "RESET", now }], now);
-        run.transitions = [{ from: stateOf(record), event: `RESET by ${operator}`, to: run.state, at: now }];
-        await this.options.store.saveTurn({
-          phone,
-          messageSid: null,
-          expectedRowVersion: record?.rowVersion ?? 0,
-          state: run.state,
-          snapshot: run.snapshot,
-          machineVersion: SIGNUP_MACHINE_VERSION,
-          optedOut: record?.optedOut ?? false,
-          at: now,
-          inboundBody: null,
-          replies: [],
-          transitions: run.transitions,
-          effects: [],
-          outbox: [],
+        await this.commitTurn(store, phone, null, now, 0, async (uow) => {
+          const record = await uow.load(phone);
+          const run = { kind: "machine" as const, events: [{ type: "RESET" as const, now }] };
+          return {
+            record,
+            plan: run,
+            inboundBody: null,
+            describe: (machineRun: MachineRun) => {
+              machineRun.transitions = [
+                { from: stateOf(record), event: `RESET by ${operator}`, to: machineRun.state, at: now },
+              ];
+            },
+          };
         });
-      }),
+      },
+      () => Promise.reject(new Error("conversation is busy")),
     );
   }
 
   /**
-   * An operator's erasure (a privacy request): behind the same lock and lease as a turn, so that no turn of this
+   * An operator's erasure (a privacy request): behind the same serializer as a turn, so that no turn of this
    * phone can be half-way through and save its snapshot back after the data is gone.
    */
   erase(phone: string, operator: string): Promise<ErasureCounts> {
-    return this.locks.run(phone, () =>
-      this.withLease(phone, async () => {
-        const counts = await this.options.store.erase(phone, operator, this.options.clock.now());
+    return this.options.serializer.run(
+      phone,
+      async (store) => {
+        const counts = await store.erase(phone, operator, this.options.clock.now());
         this.options.logger.info({ phone: maskPhone(phone), operator, counts }, "conversation erased");
         return counts;
-      }),
+      },
+      () => Promise.reject(new Error("conversation is busy")),
     );
   }
 
-  private async turn(sms: InboundSms, now: number): Promise<string[]> {
-    const { store, logger } = this.options;
-    const record = await store.load(sms.from);
+  private async refuse(store: ConversationStore, sms: InboundSms): Promise<TurnOutcome> {
+    this.options.logger.warn({ phone: maskPhone(sms.from), messageSid: sms.messageSid }, "phone backlog full");
+    const replies = await store.recordRefused({
+      phone: sms.from,
+      messageSid: sms.messageSid,
+      inboundBody: maskCodes(sms.body),
+      reply: messages.tooManyAtOnce,
+      at: this.options.clock.now(),
+    });
+    return { replies, duplicate: false };
+  }
+
+  private async turn(store: ConversationStore, sms: InboundSms, waited: number): Promise<TurnOutcome> {
+    const { logger, clock } = this.options;
+    const now = clock.now();
+    let duplicate: string[] | null = null;
+    let intent = "";
+    let from = "";
+    const run = await this.commitTurn(store, sms.from, sms.messageSid, now, waited, async (uow) => {
+      const claim = await uow.findClaim(sms.messageSid);
+      if (claim?.status === "done") {
+        duplicate = claim.replies;
+        return null;
+      }
+      const record = await uow.load(sms.from);
+      if (record?.pendingCall) {
+        logger.warn(
+          { phone: maskPhone(sms.from), pendingCall: record.pendingCall },
+          "the last turn of this phone ended during a provider call",
+        );
+      }
+      from = stateOf(record);
+      const classified = classify(sms.body, sms.optOutType, { signupWords: this.options.signupWords });
+      intent = classified;
+      return {
+        record,
+        plan: this.plan(classified, sms, record, now),
+        // A code in an inbound message is as secret as the one we sent.
+        inboundBody: from === "awaitingCode" ? maskCodes(sms.body) : sms.body,
+      };
+    });
+    if (duplicate !== null) {
+      logger.info({ messageSid: sms.messageSid }, "duplicate delivery answered from its first reply");
+      return { replies: duplicate, duplicate: true };
+    }
+    logger.info(
+      { phone: maskPhone(sms.from), messageSid: sms.messageSid, intent, from, to: run?.state },
+      "message handled",
+    );
+    return { replies: run?.replies ?? [], duplicate: false };
+  }
+
+  /**
+   * Claim, load, machine, save in one unit of work; where the machine reaches a provider call, that unit commits
+   * the claim and the pending call first, and a second unit saves the turn once the call has settled.
+   */
+  private async commitTurn(
+    store: ConversationStore,
+    phone: string,
+    messageSid: string | null,
+    now: number,
+    waited: number,
+    open: (uow: ConversationUnitOfWork) => Promise<{
+      record: ConversationRecord | null;
+      plan: TurnPlan;
+      inboundBody: string | null;
+      describe?: (run: MachineRun) => void;
+    } | null>,
+  ): Promise<MachineRun | null> {
+    this.options.sentDuringTurn?.take(phone); // anything left belongs to a turn that was cut short
+    // Set by the first unit of work when the machine stopped at a provider call.
+    const calling: { next: CallInFlight | null } = { next: null };
+    const scope: TurnScope = { store, uow: null, beforeCall: () => Promise.resolve() };
+    this.scopes.set(phone, scope);
+    try {
+      const done = await store.unitOfWork(phone, async (uow) => {
+        scope.uow = uow;
+        const opened = await open(uow);
+        if (opened === null) return null;
+        const { record, plan, inboundBody, describe } = opened;
+        const save = (run: MachineRun, optedOut: boolean, machineVersion: number): Turn => ({
+          phone,
+          messageSid,
+          expectedRowVersion: record?.rowVersion ?? null,
+          state: run.state,
+          snapshot: run.snapshot,
+          machineVersion,
+          optedOut,
+          at: now,
+          inboundBody,
+          replies: run.replies,
+          sent: this.options.sentDuringTurn?.take(phone) ?? [],
+          transitions: run.transitions,
+          effects: run.effects,
+          outbox: run.effects.flatMap((effect) => (effect.type === "verified" ? [messages.success(effect.email)] : [])),
+        });
+        if (plan.kind === "static") {
+          await uow.saveTurn(save(plan.run, plan.optedOut, record?.machineVersion ?? SIGNUP_MACHINE_VERSION));
+          return plan.run;
+        }
+        const progress = this.startMachine(phone, record, plan.events, now, scope, waited);
+        const first = await progress.first;
+        const machineSave = (run: MachineRun) => save(run, record?.optedOut ?? false, SIGNUP_MACHINE_VERSION);
+        if (first.kind === "rested") {
+          describe?.(first.run);
+          await uow.saveTurn(machineSave(first.run));
+          return first.run;
+        }
+        await uow.beginCall(phone, { call: first.call, messageSid, at: now }, now);
+        calling.next = { progress, save: machineSave, describe };
+        return null;
+      });
+      scope.uow = null;
+      if (done) return this.settledTurn(done);
+      const next = calling.next;
+      if (next === null) return null;
+      next.progress.proceed();
+      const run = await next.progress.settled;
+      next.describe?.(run);
+      await store.unitOfWork(phone, (uow) => uow.saveTurn(next.save(run)));
+      return this.settledTurn(run);
+    } finally {
+      if (this.scopes.get(phone) === scope) this.scopes.delete(phone);
+    }
+  }
+
+  private settledTurn(run: MachineRun): MachineRun {
+    if (run.effects.some((effect) => effect.type === "verified")) this.options.onOutbox?.();
+    return run;
+  }
+
+  /** Keywords first (they work in every state); everything else goes to the machine. */
+  private plan(intent: Intent, sms: InboundSms, record: ConversationRecord | null, now: number): TurnPlan {
     const before = stateOf(record);
-    const intent = classify(sms.body, sms.optOutType, { signupWords: this.options.signupWords });
     let optedOut = record?.optedOut ?? false;
-    let run: MachineRun = {
+    const run: MachineRun = {
       state: before,
       snapshot: record?.snapshot ?? null,
       replies: [],
       effects: [],
       transitions: [],
     };
-    let machineVersion = record?.machineVersion ?? SIGNUP_MACHINE_VERSION;
-
     switch (intent) {
       case "optOut":
         // Twilio answers STOP itself and blocks our sends; anything from us now would be spam and fail with 21610.
         optedOut = true;
         run.transitions.push({ from: before, event: "OPT_OUT", to: before, at: now });
-        break;
+        return { kind: "static", run, optedOut };
       case "optIn": {
         // YES is also an everyday word: only someone who had opted out is welcomed back; anyone else gets the prompt.
         const prompt = promptFor(before, contextOf(record), this.signupWord);
         if (optedOut) run.transitions.push({ from: before, event: "OPT_IN", to: before, at: now });
         run.replies.push(optedOut ? `${messages.optedIn} ${prompt}` : prompt);
-        optedOut = false;
-        break;
+        return { kind: "static", run, optedOut: false };
       }
       case "help":
         // Opted out means nothing from us at all: Twilio answers HELP itself, and our reply would be blocked.
         if (!optedOut) run.replies.push(messages.help(this.signupWord));
-        break;
+        return { kind: "static", run, optedOut };
       default: {
-        if (optedOut) break; // no SMS of any kind until they opt back in
+        if (optedOut) return { kind: "static", run, optedOut }; // no SMS of any kind until they opt back in
         const event: SignupEvent =
           intent === "signup"
             ? { type: "SIGNUP", now }
             : intent === "resend"
               ? { type: "RESEND", now }
               : { type: "TEXT", body: sms.body, now };
-        run = await this.runMachine(sms.from, record, [{ type: "TICK", now }, event], now);
-        machineVersion = SIGNUP_MACHINE_VERSION;
+        return { kind: "machine", events: [{ type: "TICK", now }, event] };
       }
     }
-
-    // A code in an inbound message is as secret as the one we sent.
-    const inboundBody = before === "awaitingCode" ? maskCodes(sms.body) : sms.body;
-    await store.saveTurn({
-      phone: sms.from,
-      messageSid: sms.messageSid,
-      expectedRowVersion: record?.rowVersion ?? 0,
-      state: run.state,
-      snapshot: run.snapshot,
-      machineVersion,
-      optedOut,
-      at: now,
-      inboundBody,
-      replies: run.replies,
-      transitions: run.transitions,
-      effects: run.effects,
-      outbox: run.effects.flatMap((effect) => (effect.type === "verified" ? [messages.success(effect.email)] : [])),
-    });
-    logger.info(
-      { phone: maskPhone(sms.from), messageSid: sms.messageSid, intent, from: before, to: run.state },
-      "message handled",
-    );
-    if (run.effects.some((effect) => effect.type === "verified")) this.options.onOutbox?.();
-    return run.replies;
   }
 
-  private async runMachine(
+  private startMachine(
     phone: string,
     record: ConversationRecord | null,
     events: SignupEvent[],
     now: number,
-  ): Promise<MachineRun> {
+    scope: TurnScope,
+    waited: number,
+  ): MachineProgress {
     const restored = restoreSnapshot(record);
     const replies: string[] = [];
     const effects: SignupEffect[] = [];
@@ -242,6 +370,15 @@ export class ConversationEngine {
       );
       replies.push(messages.startedOver);
     }
+    let callStarted!: (call: string) => void;
+    const calling = new Promise<string>((resolve) => (callStarted = resolve));
+    let proceed!: () => void;
+    const gate = new Promise<void>((resolve) => (proceed = resolve));
+    scope.beforeCall = (call) => {
+      callStarted(call);
+      return gate;
+    };
+
     let last: string = restored.kind === "restored" ? restored.state : "new";
     const input = { phone, now };
     const inspect = (inspection: InspectionEvent) => {
@@ -260,30 +397,40 @@ export class ConversationEngine {
     actor.on("reply", (emitted) => replies.push(emitted.text));
     actor.on("effect", (emitted) => effects.push(emitted.effect));
     actor.start();
-    try {
-      for (const event of events) actor.send(event);
-      // Persist only once settled: a snapshot taken mid-call would run the provider call again on restore.
-      const settled = await waitFor(actor, (snapshot) => snapshot.hasTag("resting"), { timeout: this.turnTimeoutMs });
-      return { state: stateName(settled.value), snapshot: actor.getPersistedSnapshot(), replies, effects, transitions };
-    } finally {
-      actor.stop();
-    }
+    for (const event of events) actor.send(event);
+    // Persist only once settled: a snapshot taken mid-call would run the provider call again on restore.
+    const timeout = Math.max(1_000, this.turnTimeoutMs - waited);
+    const settled = waitFor(actor, (snapshot) => snapshot.hasTag("resting"), { timeout })
+      .then((snapshot) => ({
+        state: stateName(snapshot.value),
+        snapshot: actor.getPersistedSnapshot(),
+        replies,
+        effects,
+        transitions,
+      }))
+      .finally(() => actor.stop());
+    return {
+      first: Promise.race([
+        settled.then((run) => ({ kind: "rested" as const, run })),
+        calling.then((call) => ({ kind: "calling" as const, call })),
+      ]),
+      proceed: () => {
+        scope.uow = null;
+        proceed();
+      },
+      settled,
+    };
   }
 
-  private async withLease<T>(phone: string, task: () => Promise<T>): Promise<T> {
-    const { store, clock, instanceId } = this.options;
-    const deadline = clock.now() + this.leaseWaitMs;
-    let pause = 10;
-    while (!(await store.acquireLease(phone, instanceId, clock.now(), this.leaseTtlMs))) {
-      if (clock.now() >= deadline) throw new Error(`conversation is busy in another process`);
-      await sleep(pause);
-      pause = Math.min(pause * 2, 200);
-    }
-    try {
-      return await task();
-    } finally {
-      await store.releaseLease(phone, instanceId).catch(() => undefined);
-    }
+  /** A read by an actor of the running turn: in its unit of work while one is open, in a unit of its own after. */
+  private read<T>(phone: string, work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
+    const scope = this.scopes.get(phone);
+    if (!scope) throw new Error(`no turn of ${maskPhone(phone)} is running`);
+    return scope.uow ? work(scope.uow) : scope.store.unitOfWork(phone, work);
+  }
+
+  private beforeCall(phone: string, call: string): Promise<void> {
+    return this.scopes.get(phone)?.beforeCall(call) ?? Promise.resolve();
   }
 }
 

@@ -61,10 +61,20 @@ export interface ConversationRecord {
   machineVersion: number;
   rowVersion: number;
   optedOut: boolean;
+  /** A provider call a turn committed to make and never saved the outcome of (its process died). */
+  pendingCall: PendingCall | null;
 }
 
-/** The outcome of claiming a MessageSid: first delivery, or a repeat with the reply the first one got. */
-export type MessageClaim = { kind: "claimed" } | { kind: "duplicate"; replies: string[] | null };
+/** Written in the commit before a provider call, cleared by the commit after it. */
+export interface PendingCall {
+  /** The machine's actor that calls out: "sendCode" (a code may have reached the phone) or "checkCode". */
+  call: string;
+  messageSid: string | null;
+  at: number;
+}
+
+/** How a MessageSid was left: answered (with the replies it got), or taken by a turn that never finished. */
+export type StoredClaim = { status: "done"; replies: string[] } | { status: "processing" };
 
 export interface TransitionRecord {
   from: string;
@@ -78,7 +88,8 @@ export interface Turn {
   phone: string;
   /** Null for a turn no message caused (an operator's reset). */
   messageSid: string | null;
-  expectedRowVersion: number;
+  /** Null when the phone had no conversation yet: the save creates it. */
+  expectedRowVersion: number | null;
   state: string;
   snapshot: unknown;
   machineVersion: number;
@@ -86,10 +97,18 @@ export interface Turn {
   at: number;
   inboundBody: string | null;
   replies: string[];
+  /** SMS a provider sent during the turn (the code SMS), for the transcript; bodies already masked. */
+  sent: SentRecord[];
   transitions: TransitionRecord[];
   effects: SignupEffect[];
   /** Messages to send through the Messages API after the commit (the success SMS). */
   outbox: string[];
+}
+
+export interface SentRecord {
+  body: string;
+  sent: SentSms;
+  at: number;
 }
 
 export class StaleConversationError extends Error {
@@ -99,21 +118,59 @@ export class StaleConversationError extends Error {
   }
 }
 
-export interface ConversationStore {
-  /** Takes the per-phone lease that serializes turns across processes; creates the conversation row if absent. */
-  acquireLease(phone: string, owner: string, now: number, ttlMs: number): Promise<boolean>;
-  releaseLease(phone: string, owner: string): Promise<void>;
-  /** An insert that fails on a repeat; a claim left by a crashed process is taken over after `staleAfterMs`. */
-  claimMessage(messageSid: string, phone: string, now: number, staleAfterMs: number): Promise<MessageClaim>;
-  releaseMessage(messageSid: string): Promise<void>;
+/**
+ * The reads and writes of one unit of work on one phone. Reads see everything committed before; the writes commit
+ * together or not at all (a Kysely transaction on SQLite and PostgreSQL, a D1 batch on Workers). The caller holds
+ * the phone (PhoneSerializer), so nothing else changes this phone's rows meanwhile.
+ */
+export interface ConversationUnitOfWork {
+  findClaim(messageSid: string): Promise<StoredClaim | null>;
   load(phone: string): Promise<ConversationRecord | null>;
-  /** Writes the turn if the row version still matches; throws StaleConversationError otherwise. */
-  saveTurn(turn: Turn): Promise<void>;
   isEmailTaken(email: string, exceptPhone: string): Promise<boolean>;
-  /** The transcript line of an SMS sent outside a turn's reply (a code SMS through the Messages API). */
-  recordSent(phone: string, body: string, sent: SentSms, at: number): Promise<void>;
+  /**
+   * Records, in this unit's commit, that the message is being handled and that a provider call is about to go out;
+   * the phone stays held past the commit until the unit that saves the turn commits.
+   */
+  beginCall(phone: string, claim: PendingCall, now: number): Promise<void>;
+  /** Writes the turn, completes its MessageSid claim and clears a pending call; StaleConversationError if the row
+   * version moved. */
+  saveTurn(turn: Turn): Promise<void>;
+}
+
+export interface ConversationStore {
+  /** Runs `work` as one unit of work on `phone` (see ConversationUnitOfWork). */
+  unitOfWork<T>(phone: string, work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T>;
+  /**
+   * A message answered without a turn (the phone's backlog is full): its inbound line and reply go to the transcript
+   * and its MessageSid is answered, nothing else changes. A MessageSid seen before gets what it got then.
+   */
+  recordRefused(refusal: Refusal): Promise<string[]>;
   /** Removes everything kept about the phone and records that an erasure happened; one transaction. */
   erase(phone: string, operator: string, at: number): Promise<ErasureCounts>;
+}
+
+export interface Refusal {
+  phone: string;
+  messageSid: string;
+  inboundBody: string;
+  reply: string;
+  at: number;
+}
+
+/**
+ * One turn of a phone at a time, in arrival order, everywhere the phone's turns can run: a lock in this process
+ * (one process owns a SQLite file), a PostgreSQL advisory lock (many processes), a Durable Object per phone
+ * (Workers). `task` gets the store as seen from inside the hold. Past the phone's backlog bound, `whenFull` runs
+ * instead, at once, outside the hold.
+ */
+export interface PhoneSerializer {
+  run<T>(
+    phone: string,
+    task: (store: ConversationStore) => Promise<T>,
+    whenFull: (store: ConversationStore) => Promise<T>,
+  ): Promise<T>;
+  /** Phones with a turn running or waiting here (for health and benchmarks). */
+  readonly busyPhones: number;
 }
 
 /** Rows an erasure removed, per table. */
@@ -147,4 +204,12 @@ export interface OutboxStore {
   isOptedOut(phone: string): Promise<boolean>;
   setOptedOut(phone: string, optedOut: boolean, now: number): Promise<void>;
   nextDueAt(): Promise<number | null>;
+}
+
+/** What recording a status did: applied, ignored as older than what we have, or no message has that sid. */
+export type DeliveryUpdate = "updated" | "stale" | "unknown";
+
+/** Delivery statuses Twilio reports for outbound messages, recorded on the transcript (never backwards). */
+export interface DeliveryStatusStore {
+  recordDelivery(messageSid: string, status: string, errorCode: number | null, at: number): Promise<DeliveryUpdate>;
 }

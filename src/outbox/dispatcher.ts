@@ -1,5 +1,5 @@
-import { maskPhone } from "./mask.js";
-import { type Clock, type Logger, type OutboxStore, SmsSendError, type SmsSender } from "./ports.js";
+import { maskPhone } from "../conversation/mask.js";
+import { type Clock, type Logger, type OutboxStore, SmsSendError, type SmsSender } from "../conversation/ports.js";
 
 export interface OutboxDispatcherOptions {
   store: OutboxStore;

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
+import type { DeliveryStatusStore, DeliveryUpdate } from "../conversation/ports.js";
 import { statusesBefore } from "../twilio/delivery-status.js";
-import type { DeliveryStatusStore, DeliveryUpdate } from "../twilio/status-callback.js";
 import type { Database } from "./schema.js";
 
 /** Delivery statuses on the outbound message rows (messages.twilio_sid is indexed). */

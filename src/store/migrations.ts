@@ -109,6 +109,19 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await db.schema.dropTable("erasures").ifExists().execute();
       },
     },
+    "0003_one_commit_per_turn": {
+      async up(db) {
+        // Turns are serialized by a PhoneSerializer now, not by a lease row: the lease columns go.
+        await db.schema.alterTable("conversations").dropColumn("lease_owner").execute();
+        await db.schema.alterTable("conversations").dropColumn("lease_until").execute();
+        await db.schema.alterTable("conversations").addColumn("pending_call", "text").execute();
+      },
+      async down(db) {
+        await db.schema.alterTable("conversations").dropColumn("pending_call").execute();
+        await db.schema.alterTable("conversations").addColumn("lease_owner", "text").execute();
+        await db.schema.alterTable("conversations").addColumn("lease_until", millis).execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

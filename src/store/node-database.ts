@@ -2,15 +2,26 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, type LogEvent, PostgresDialect } from "kysely";
 import pg from "pg";
+import { KeyedLock } from "../conversation/keyed-lock.js";
+import { PHONE_BACKLOG } from "../conversation/phone-serializer.js";
 import type { SqlDialectName } from "./migrations.js";
 import type { Database } from "./schema.js";
+import { CachingSqliteDialect } from "./sqlite-driver.js";
 
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: SqlDialectName;
+  /** The in-process queue of turns per phone for this database (composeService's `phoneQueue`). */
+  phoneQueue: KeyedLock;
 }
+
+/**
+ * One queue per SQLite file in this process: a SQLite file is owned by one process, and two services in it on one
+ * file (tests do this) must serialize a phone's turns together.
+ */
+const sqliteQueues = new Map<string, KeyedLock>();
 
 // bigint columns hold milliseconds, far below 2^53: read them as numbers, not strings.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -21,6 +32,8 @@ export interface OpenDatabaseOptions {
    * drops it and the next query opens a new one; without a listener, node-postgres would throw it and end the process.
    */
   onConnectionError?: (error: Error) => void;
+  /** Sees the SQL of every statement run, transaction control included (tests count commits with it). */
+  onQuery?: (sql: string) => void;
 }
 
 /** How long a query waits for a connection before it fails, so that a database that is away fails fast. */
@@ -35,7 +48,16 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("synchronous = NORMAL");
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: "sqlite" };
+    let phoneQueue = sqliteQueues.get(path);
+    if (!phoneQueue) {
+      phoneQueue = new KeyedLock(PHONE_BACKLOG);
+      sqliteQueues.set(path, phoneQueue);
+    }
+    return {
+      db: new Kysely<Database>({ dialect: new CachingSqliteDialect(sqlite), log: queryLog(options) }),
+      dialect: "sqlite",
+      phoneQueue,
+    };
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const pool = new pg.Pool({
@@ -46,7 +68,15 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
       keepAlive: true,
     });
     pool.on("error", (error) => options.onConnectionError?.(error));
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: "postgres" };
+    return {
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) }),
+      dialect: "postgres",
+      phoneQueue: new KeyedLock(PHONE_BACKLOG),
+    };
   }
   throw new Error(`DATABASE_URL must start with file: or postgres://, got "${url.split(":")[0]}:"`);
+}
+
+function queryLog({ onQuery }: OpenDatabaseOptions) {
+  return onQuery ? (event: LogEvent) => onQuery(event.query.sql) : undefined;
 }

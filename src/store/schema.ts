@@ -15,8 +15,8 @@ export interface ConversationsTable {
   row_version: number;
   opted_out: Flag;
   email: string | null;
-  lease_owner: string | null;
-  lease_until: Millis | null;
+  /** A provider call under way or cut short (PendingCall as JSON), written in the commit before the call. */
+  pending_call: string | null;
   created_at: Millis;
   updated_at: Millis;
   last_activity_at: Millis;

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import type { Clock, Logger } from "../conversation/ports.js";
+import type { Clock, DeliveryStatusStore, Logger } from "../conversation/ports.js";
 import { isKnownStatus } from "./delivery-status.js";
 import { parseForm } from "./inbound-form.js";
 import type { WebhookVariables } from "./webhook.js";
@@ -22,13 +22,6 @@ export const statusCallbackSchema = z.object({
 });
 
 export type StatusCallbackForm = z.infer<typeof statusCallbackSchema>;
-
-/** What recording a status did: applied, ignored as older than what we have, or no message has that sid. */
-export type DeliveryUpdate = "updated" | "stale" | "unknown";
-
-export interface DeliveryStatusStore {
-  recordDelivery(messageSid: string, status: string, errorCode: number | null, at: number): Promise<DeliveryUpdate>;
-}
 
 export interface StatusCallbackParts {
   store: DeliveryStatusStore;

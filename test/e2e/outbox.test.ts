@@ -104,7 +104,7 @@ describe("the success SMS goes through a durable outbox", () => {
     await signUp(first);
     clock.advance(60_000);
     // A sender claims the due message and the process dies before Twilio answers.
-    expect(await first.service.store.claimDue(clock.now(), 10, 60_000)).toHaveLength(1);
+    expect(await first.service.outbox.claimDue(clock.now(), 10, 60_000)).toHaveLength(1);
     await first.stop();
 
     const second = await start();

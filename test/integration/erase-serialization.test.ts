@@ -1,8 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
 import { ConversationEngine } from "../../src/conversation/engine.js";
-import { systemClock, type VerificationProvider } from "../../src/conversation/ports.js";
-import { KyselyStore } from "../../src/store/kysely-store.js";
+import { KeyedLock } from "../../src/conversation/keyed-lock.js";
+import { InProcessPhoneSerializer } from "../../src/conversation/phone-serializer.js";
+import {
+  type ConversationStore,
+  type ConversationUnitOfWork,
+  systemClock,
+  type Turn,
+  type VerificationProvider,
+} from "../../src/conversation/ports.js";
+import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
 import { MemoryLogger, tempDatabaseUrl } from "../support/service.js";
@@ -32,25 +40,30 @@ describe("an erasure and a turn of the same phone", () => {
       },
       checkCode: async () => ({ status: "wrong" }),
     };
-    const store = new KyselyStore(db);
-    const saveTurn = store.saveTurn.bind(store);
-    store.saveTurn = async (turn) => {
-      await saveTurn(turn);
-      order.push("turn saved");
-    };
-    const erase = store.erase.bind(store);
-    store.erase = async (...args) => {
-      order.push("erase");
-      return erase(...args);
+    const inner = new KyselyConversationStore(db);
+    const store: ConversationStore = {
+      unitOfWork: (phone, work) =>
+        inner.unitOfWork(phone, (uow) => {
+          const recorded: ConversationUnitOfWork = Object.create(uow);
+          recorded.saveTurn = async (turn: Turn) => {
+            await uow.saveTurn(turn);
+            order.push("turn saved");
+          };
+          return work(recorded);
+        }),
+      recordRefused: (refusal) => inner.recordRefused(refusal),
+      erase: async (...args) => {
+        order.push("erase");
+        return inner.erase(...args);
+      },
     };
     const engine = new ConversationEngine({
-      store,
+      serializer: new InProcessPhoneSerializer(store, new KeyedLock()),
       provider,
       clock: systemClock,
       logger: new MemoryLogger(),
       limits: DEFAULT_LIMITS,
       signupWords: ["SIGNUP"],
-      instanceId: "test",
     });
 
     await engine.handle({ messageSid: "SM00000000000000000000000000000001", from: PHONE, body: "SIGNUP" });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNUP_MACHINE_VERSION } from "../../machines/signup.js";
 import { StaleConversationError } from "../../src/conversation/ports.js";
-import { KyselyStore } from "../../src/store/kysely-store.js";
+import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { dropPostgresDatabases, freshPostgresUrl, postgresAvailable, sqliteUrl } from "../support/databases.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
-import { productionEnv, RunningService } from "../support/service.js";
+import { productionEnv, RunningService, TEST_TWILIO_NUMBER } from "../support/service.js";
 
 const hasPostgres = await postgresAvailable();
 const databases: [string, () => Promise<string>][] = [["SQLite", async () => sqliteUrl()]];
@@ -14,8 +14,8 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
   let twilio: FakeTwilio;
   let databaseUrl: string;
   const running: RunningService[] = [];
-  const start = async (instanceId: string) => {
-    const app = await RunningService.start({ env: productionEnv(twilio.url), databaseUrl, instanceId });
+  const start = async (_name: string) => {
+    const app = await RunningService.start({ env: productionEnv(twilio.url), databaseUrl });
     running.push(app);
     return app;
   };
@@ -56,7 +56,7 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
     expect(replies.filter((r) => r.startsWith("An email address has no spaces"))).toHaveLength(4);
     const row = await a.state(phone);
     expect(row?.row_version).toBe(21);
-    expect(row?.lease_owner).toBeNull();
+    expect(row?.pending_call).toBeNull();
     const inbound = await a.db
       .selectFrom("messages")
       .select("id")
@@ -70,8 +70,8 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
     const phone = "+14155551003";
     const app = running[0] ?? (await start("c"));
     await app.sms(phone, "SIGNUP");
-    const store = new KyselyStore(app.db);
-    const record = (await store.load(phone))!;
+    const store = new KyselyConversationStore(app.db);
+    const record = (await store.unitOfWork(phone, (uow) => uow.load(phone)))!;
     const turn = {
       phone,
       messageSid: null,
@@ -83,11 +83,12 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
       at: Date.now(),
       inboundBody: "lost update",
       replies: ["should not be stored"],
+      sent: [],
       transitions: [],
       effects: [],
       outbox: [],
     };
-    await expect(store.saveTurn(turn)).rejects.toBeInstanceOf(StaleConversationError);
+    await expect(store.unitOfWork(phone, (uow) => uow.saveTurn(turn))).rejects.toBeInstanceOf(StaleConversationError);
     expect((await app.state(phone))?.state).toBe("awaitingEmail");
     const bodies = await app.db.selectFrom("messages").select("body").where("phone", "=", phone).execute();
     expect(bodies.map((m) => m.body)).not.toContain("lost update");
@@ -136,13 +137,43 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
     expect((await app.state(phone))?.machine_version).toBe(SIGNUP_MACHINE_VERSION);
   });
 
-  it("a claim left by a process that died mid-turn is taken over on redelivery", async () => {
+  it("a claim left by a process that died mid-turn is taken over by the next delivery, at once", async () => {
     const phone = "+14155551005";
     const app = running[0] ?? (await start("e"));
-    const store = new KyselyStore(app.db);
-    const sid = `SM${"d".repeat(32)}`;
-    expect(await store.claimMessage(sid, phone, 1_000, 30_000)).toEqual({ kind: "claimed" });
-    expect(await store.claimMessage(sid, phone, 2_000, 30_000)).toEqual({ kind: "duplicate", replies: null });
-    expect(await store.claimMessage(sid, phone, 40_000, 30_000)).toEqual({ kind: "claimed" });
+    await app.sms(phone, "SIGNUP");
+    const params = {
+      MessageSid: `SM${"d".repeat(32)}`,
+      From: phone,
+      To: TEST_TWILIO_NUMBER,
+      Body: "ana.claim@example.com",
+    };
+    // What a process killed during the provider call leaves: the claim and the pending call, committed before it.
+    await app.db
+      .insertInto("webhook_claims")
+      .values({
+        message_sid: params.MessageSid,
+        phone,
+        status: "processing",
+        replies: null,
+        claimed_at: 1,
+        completed_at: null,
+      })
+      .execute();
+    await app.db
+      .updateTable("conversations")
+      .set({ pending_call: JSON.stringify({ call: "sendCode", messageSid: params.MessageSid, at: 1 }) })
+      .where("phone", "=", phone)
+      .execute();
+    expect((await app.post("/sms", params)).replies).toEqual([
+      "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+    ]);
+    const row = await app.state(phone);
+    expect(row?.state).toBe("awaitingCode");
+    expect(row?.pending_call).toBeNull();
+    // The redelivery of the same message now gets the reply of the turn that finished, and runs nothing.
+    expect((await app.post("/sms", params)).replies).toEqual([
+      "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+    ]);
+    expect(twilio.bodiesTo(phone)).toHaveLength(1);
   });
 });

@@ -67,8 +67,9 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   databaseUrl?: string;
   clock?: Clock;
-  instanceId?: string;
   limits?: Partial<ConnectionLimits>;
+  /** Sees every statement's SQL. */
+  onQuery?: (sql: string) => void;
 }
 
 export interface SmsResult {
@@ -112,6 +113,7 @@ export class RunningService {
     const logger = new MemoryLogger();
     const database = openDatabase(config.databaseUrl, {
       onConnectionError: (error) => logger.warn({ err: error }, "database connection lost"),
+      onQuery: options.onQuery,
     });
     await migrateToLatest(database.db, database.dialect);
     const service = composeService({
@@ -119,7 +121,8 @@ export class RunningService {
       db: database.db,
       logger,
       clock: options.clock,
-      instanceId: options.instanceId,
+      dialect: database.dialect,
+      phoneQueue: database.phoneQueue,
     });
     const { server, address } = await listen({
       fetch: service.app.fetch,

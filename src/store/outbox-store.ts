@@ -1,0 +1,117 @@
+import type { Kysely } from "kysely";
+import type { OutboxMessage, OutboxStore, SentSms } from "../conversation/ports.js";
+import type { Database } from "./schema.js";
+
+/** The outbox (pending outbound rows of the transcript) and the opt-out flag its sender respects. */
+export class KyselyOutboxStore implements OutboxStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** One transaction: the due rows and their leases are read and written together. */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const due = await trx
+        .selectFrom("messages")
+        .select(["id", "phone", "body", "attempts"])
+        .where("status", "=", "pending")
+        .where("next_attempt_at", "<=", now)
+        .orderBy("next_attempt_at")
+        .limit(limit)
+        .execute();
+      const claimed: OutboxMessage[] = [];
+      for (const message of due) {
+        // Pushing the due time forward is the lease: a sender that dies mid-send leaves it to be retried later.
+        const taken = await trx
+          .updateTable("messages")
+          .set({ next_attempt_at: now + leaseMs })
+          .where("id", "=", message.id)
+          .where("status", "=", "pending")
+          .where("next_attempt_at", "<=", now)
+          .executeTakeFirst();
+        if (Number(taken.numUpdatedRows) > 0) claimed.push(message);
+      }
+      return claimed;
+    });
+  }
+
+  async markSent(id: number, sent: SentSms, now: number): Promise<void> {
+    await this.db
+      .updateTable("messages")
+      .set((eb) => ({
+        status: sent.status,
+        twilio_sid: sent.sid,
+        attempts: eb("attempts", "+", 1),
+        next_attempt_at: null,
+        updated_at: now,
+      }))
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async markRetry(
+    id: number,
+    error: string,
+    errorCode: number | null,
+    nextAttemptAt: number,
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .updateTable("messages")
+      .set((eb) => ({
+        error_message: error,
+        error_code: errorCode,
+        attempts: eb("attempts", "+", 1),
+        next_attempt_at: nextAttemptAt,
+        updated_at: now,
+      }))
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async markFailed(
+    id: number,
+    status: "failed" | "suppressed",
+    error: string,
+    errorCode: number | null,
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .updateTable("messages")
+      .set((eb) => ({
+        status,
+        error_message: error,
+        error_code: errorCode,
+        attempts: eb("attempts", "+", 1),
+        next_attempt_at: null,
+        updated_at: now,
+      }))
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async isOptedOut(phone: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("conversations")
+      .select("opted_out")
+      .where("phone", "=", phone)
+      .executeTakeFirst();
+    return row?.opted_out === 1;
+  }
+
+  async setOptedOut(phone: string, optedOut: boolean, now: number): Promise<void> {
+    // Bumping the row version makes a turn that read the old flag fail its save rather than undo this.
+    await this.db
+      .updateTable("conversations")
+      .set((eb) => ({ opted_out: optedOut ? 1 : 0, row_version: eb("row_version", "+", 1), updated_at: now }))
+      .where("phone", "=", phone)
+      .execute();
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom("messages")
+      .select((eb) => eb.fn.min("next_attempt_at").as("due"))
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    return row?.due === null || row?.due === undefined ? null : Number(row.due);
+  }
+}

@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { messages } from "../../machines/messages.js";
+import { DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
+import { ConversationEngine } from "../../src/conversation/engine.js";
+import { KeyedLock } from "../../src/conversation/keyed-lock.js";
+import { InProcessPhoneSerializer, PHONE_BACKLOG } from "../../src/conversation/phone-serializer.js";
+import { systemClock, type VerificationProvider } from "../../src/conversation/ports.js";
+import { KyselyConversationStore } from "../../src/store/conversation-store.js";
+import { migrateToLatest } from "../../src/store/migrations.js";
+import { openDatabase } from "../../src/store/node-database.js";
+import { MemoryLogger, tempDatabaseUrl } from "../support/service.js";
+
+const PHONE = "+14155553001";
+const sid = (n: number) => `SM${String(n).padStart(32, "0")}`;
+
+describe("a phone that floods us", () => {
+  const { db, dialect } = openDatabase(tempDatabaseUrl());
+  afterAll(() => db.destroy());
+
+  it("past the backlog bound, a message is answered at once, kept in the transcript, and changes nothing else", async () => {
+    await migrateToLatest(db, dialect);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const provider: VerificationProvider = {
+      name: "local",
+      async sendCode(): Promise<SendCodeResult> {
+        await gate; // the first message's turn holds the phone until the flood has arrived
+        return { status: "sent", ticket: "sha256:00:00" };
+      },
+      checkCode: async () => ({ status: "wrong" }),
+    };
+    const engine = new ConversationEngine({
+      serializer: new InProcessPhoneSerializer(new KyselyConversationStore(db), new KeyedLock(PHONE_BACKLOG)),
+      provider,
+      clock: systemClock,
+      logger: new MemoryLogger(),
+      limits: DEFAULT_LIMITS,
+      signupWords: ["SIGNUP"],
+    });
+    await engine.handle({ messageSid: sid(1), from: PHONE, body: "SIGNUP" });
+    const slow = engine.handle({ messageSid: sid(2), from: PHONE, body: "ana@example.com" });
+    const flood = Array.from({ length: 200 }, (_, i) =>
+      engine.handle({ messageSid: sid(100 + i), from: PHONE, body: `flood ${i}` }),
+    );
+    // Everything past the bound is answered before the turn in flight has even finished.
+    const refused = await Promise.all(flood.slice(PHONE_BACKLOG - 1));
+    expect(refused.every((outcome) => outcome.replies[0] === messages.tooManyAtOnce)).toBe(true);
+    const refusedRows = await db
+      .selectFrom("messages")
+      .select(["direction", "body"])
+      .where("phone", "=", PHONE)
+      .execute();
+    expect(refusedRows.filter((m) => m.body === messages.tooManyAtOnce)).toHaveLength(200 - (PHONE_BACKLOG - 1));
+    expect((await db.selectFrom("conversations").select("row_version").executeTakeFirst())?.row_version).toBe(1);
+
+    release();
+    await slow;
+    const queued = await Promise.all(flood.slice(0, PHONE_BACKLOG - 1));
+    expect(queued.every((outcome) => outcome.replies[0] !== messages.tooManyAtOnce)).toBe(true);
+    // Only the messages that ran a turn moved the conversation.
+    const row = await db.selectFrom("conversations").selectAll().executeTakeFirst();
+    expect(row?.row_version).toBe(2 + queued.length);
+    const inbound = await db.selectFrom("messages").select("body").where("direction", "=", "in").execute();
+    expect(inbound).toHaveLength(202);
+
+    // A redelivery of a refused message gets the same answer and adds nothing.
+    const count = async () => (await db.selectFrom("messages").select("id").execute()).length;
+    const before = await count();
+    expect(await engine.handle({ messageSid: sid(299), from: PHONE, body: "flood 199" })).toEqual({
+      replies: [messages.tooManyAtOnce],
+      duplicate: true,
+    });
+    expect(await count()).toBe(before);
+    expect(engine.busyPhones).toBe(0);
+  });
+});
