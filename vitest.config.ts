@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    // Unit tests of pure modules sit beside them; integration and end-to-end tests live in test/.
+    include: ["test/**/*.test.ts", "src/**/*.test.ts", "machines/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file gets its own process: servers, ports and SQLite files never leak between files.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { StateValue } from "xstate";
 import { getShortestPaths } from "xstate/graph";
-import { createSignupMachine, isRestingState, RESTING_VALUES, stateName } from "../../machines/signup.js";
-import { type CheckCodeResult, DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
-import { driveMachine } from "../support/machine-driver.js";
+import { driveMachine } from "../test/support/machine-driver.js";
+import { createSignupMachine, isRestingState, RESTING_VALUES, stateName } from "./signup.js";
+import { type CheckCodeResult, DEFAULT_LIMITS, type SendCodeResult } from "./types.js";
 
 const NOW = Date.UTC(2026, 0, 1);
 const machine = createSignupMachine({ limits: DEFAULT_LIMITS, signupWord: "SIGNUP" });

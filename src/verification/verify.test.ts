@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FetchHttpClient } from "../../src/twilio/fetch-http-client.js";
-import { VerifyVerificationProvider } from "../../src/verification/verify.js";
-import { MemoryLogger, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from "../support/service.js";
+import { MemoryLogger, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from "../../test/support/service.js";
+import { FetchHttpClient } from "../twilio/fetch-http-client.js";
+import { VerifyVerificationProvider } from "./verify.js";
 
 const SERVICE = `VA${"e".repeat(32)}`;
 const input = { phone: "+14155550123", email: "ana@example.com", ticket: null, providerId: null };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config.js";
+import { ConfigError, parseConfig } from "./config.js";
 
 describe("outbound timeouts in the configuration", () => {
   it("defaults to 5 s per try and 9 s per call, inside the 12 s turn", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AGAIN, backoffDelay, classifyFetchError, STOP, withRetries } from "../../src/http/retry.js";
-import { FetchHttpClient } from "../../src/twilio/fetch-http-client.js";
-import { callKind } from "../../src/twilio/retry-policy.js";
+import { FetchHttpClient } from "../twilio/fetch-http-client.js";
+import { callKind } from "../twilio/retry-policy.js";
+import { AGAIN, backoffDelay, classifyFetchError, STOP, withRetries } from "./retry.js";
 
 const ACCOUNT = `AC${"a".repeat(32)}`;
 const MESSAGES = `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT}/Messages.json`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { machineGraph } from "../../src/admin/machine-graph.js";
+import { machineGraph } from "./machine-graph.js";
 
 describe("machineGraph", () => {
   it("reads every state and move from the machine's definition", () => {

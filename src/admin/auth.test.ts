@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { constantTimeEquals, Sessions } from "../../src/admin/auth.js";
+import { constantTimeEquals, Sessions } from "./auth.js";
 
 const TOKEN = "operator-token-0123456789abcdef";
 

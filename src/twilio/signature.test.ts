@@ -1,6 +1,6 @@
 import twilio from "twilio";
 import { describe, expect, it } from "vitest";
-import { computeSignature, formParams, isValidSignature } from "../../src/twilio/signature.js";
+import { computeSignature, formParams, isValidSignature } from "./signature.js";
 
 // reference/twilio.md §5: the twilio-node spec's vectors.
 const TOKEN = "12345";

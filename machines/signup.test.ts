@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { driveMachine } from "../support/machine-driver.js";
+import { driveMachine } from "../test/support/machine-driver.js";
 
 async function atCode(options: Parameters<typeof driveMachine>[0] = {}) {
   const m = driveMachine(options);

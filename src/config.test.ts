@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LOCAL_ACCOUNT_SID, parseConfig } from "../../src/config.js";
+import { LOCAL_ACCOUNT_SID, parseConfig } from "./config.js";
 
 describe("configuration", () => {
   it("runs in local mode with no settings at all", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classify } from "../../src/conversation/keywords.js";
-import { maskCodes, maskPhone } from "../../src/conversation/mask.js";
+import { classify } from "./keywords.js";
+import { maskCodes, maskPhone } from "./mask.js";
 
 const options = { signupWords: ["SIGNUP", "JOIN"] };
 
