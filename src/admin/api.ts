@@ -7,6 +7,7 @@ import { type AdminQueries, InvalidCursorError } from "./queries.js";
 import {
   conversationDetail,
   conversationList,
+  detailQuery,
   erasureList,
   erasureResult,
   listQuery,
@@ -32,6 +33,12 @@ const WEEK_MS = 7 * 24 * 60 * 60_000;
 /** The JSON API under /admin/api: what Studio offers for executions, for our conversations. */
 export function createAdminApi(parts: AdminParts): Hono {
   const api = new Hono();
+  // Conversations are personal data: no cache keeps them, and no browser reads a JSON answer as anything else.
+  api.use("*", async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+    c.header("X-Content-Type-Options", "nosniff");
+  });
   api.use("*", bearerAuth(parts.adminToken));
 
   /** Nothing leaves unchecked: a response that does not fit its schema is a bug, and must not leak a field. */
@@ -70,8 +77,15 @@ export function createAdminApi(parts: AdminParts): Hono {
   api.get("/conversations/:phone", async (c) => {
     const phone = phoneOf(c);
     if (!phone.success) return bad(c, phone.error);
-    const detail = await parts.queries.getConversation(phone.data);
-    return detail ? send(c, conversationDetail, detail) : notFound(c);
+    const page = detailQuery.safeParse(c.req.query());
+    if (!page.success) return bad(c, page.error);
+    try {
+      const detail = await parts.queries.getConversation(phone.data, page.data);
+      return detail ? send(c, conversationDetail, detail) : notFound(c);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) return c.json({ error: error.message }, 400);
+      throw error;
+    }
   });
 
   api.post("/conversations/:phone/reset", async (c) => {

@@ -26,6 +26,39 @@ export function decodeCursor(text: string): Cursor | null {
   return null;
 }
 
+export const DEFAULT_DETAIL_LIMIT = 100;
+
+export interface DetailPage {
+  limit: number;
+  /** `older` of the page after this one. */
+  before?: string | undefined;
+}
+
+/** Where the next older page of a conversation starts; null once that list has no more. */
+interface DetailCursor {
+  /** The oldest line shown: its time, in-before-out rank, and id. */
+  messages: [number, number, number] | null;
+  /** The oldest transition shown. */
+  transitions: number | null;
+}
+
+const encodeDetailCursor = (cursor: DetailCursor) => base64url(JSON.stringify([cursor.messages, cursor.transitions]));
+
+function decodeDetailCursor(text: string): DetailCursor | null {
+  try {
+    const value: unknown = JSON.parse(fromBase64url(text));
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [messages, transitions] = value as unknown[];
+    const messagesOk =
+      messages === null || (Array.isArray(messages) && messages.length === 3 && messages.every(isInstant));
+    const transitionsOk = transitions === null || (typeof transitions === "number" && isInstant(transitions));
+    if (!messagesOk || !transitionsOk || (messages === null && transitions === null)) return null;
+    return { messages: messages as DetailCursor["messages"], transitions: transitions as number | null };
+  } catch {
+    return null;
+  }
+}
+
 export class InvalidCursorError extends Error {
   override name = "InvalidCursorError";
 }
@@ -100,23 +133,69 @@ export class AdminQueries {
     };
   }
 
-  async getConversation(phone: string) {
+  /**
+   * One conversation with one page of its transcript and timeline: the newest `limit` of each before `before` (a
+   * cursor from `older`), oldest first. A conversation of 10,000 messages is never read or sent whole.
+   */
+  async getConversation(phone: string, page: DetailPage = { limit: DEFAULT_DETAIL_LIMIT }) {
+    const before = page.before === undefined ? null : decodeDetailCursor(page.before);
+    if (page.before !== undefined && before === null)
+      throw new InvalidCursorError("before is not a cursor this API returned");
     const row = await this.db.selectFrom("conversations").selectAll().where("phone", "=", phone).executeTakeFirst();
     if (!row) return null;
-    const [user, messages, transitions] = await Promise.all([
+    // A code SMS is written while its turn runs, before the inbound message that caused it: order by time, and
+    // within one instant put what came in before what went out.
+    const rank = sql<number>`case when direction = 'in' then 0 else 1 end`;
+    const [user, newestMessages, newestTransitions] = await Promise.all([
       this.db.selectFrom("users").selectAll().where("phone", "=", phone).executeTakeFirst(),
-      // A code SMS is written while its turn runs, before the inbound message that caused it: order by time,
-      // and within one instant put what came in before what went out.
-      this.db
-        .selectFrom("messages")
-        .selectAll()
-        .where("phone", "=", phone)
-        .orderBy("created_at")
-        .orderBy(sql`case when direction = 'in' then 0 else 1 end`)
-        .orderBy("id")
-        .execute(),
-      this.db.selectFrom("transitions").selectAll().where("phone", "=", phone).orderBy("id").execute(),
+      before !== null && before.messages === null
+        ? []
+        : this.db
+            .selectFrom("messages")
+            .selectAll()
+            .select(rank.as("rank"))
+            .where("phone", "=", phone)
+            .$if(before?.messages != null, (q) => {
+              const [at, r, id] = before?.messages ?? [0, 0, 0];
+              return q.where((eb) =>
+                eb.or([
+                  eb("created_at", "<", at),
+                  eb.and([eb("created_at", "=", at), eb(rank, "<", r)]),
+                  eb.and([eb("created_at", "=", at), eb(rank, "=", r), eb("id", "<", id)]),
+                ]),
+              );
+            })
+            .orderBy("created_at", "desc")
+            .orderBy(rank, "desc")
+            .orderBy("id", "desc")
+            .limit(page.limit + 1)
+            .execute(),
+      before !== null && before.transitions === null
+        ? []
+        : this.db
+            .selectFrom("transitions")
+            .selectAll()
+            .where("phone", "=", phone)
+            .$if(before?.transitions != null, (q) => q.where("id", "<", before?.transitions ?? 0))
+            .orderBy("id", "desc")
+            .limit(page.limit + 1)
+            .execute(),
     ]);
+    const messages = newestMessages.slice(0, page.limit).reverse();
+    const transitions = newestTransitions.slice(0, page.limit).reverse();
+    const moreMessages = newestMessages.length > page.limit;
+    const moreTransitions = newestTransitions.length > page.limit;
+    const oldestMessage = messages[0];
+    const older =
+      moreMessages || moreTransitions
+        ? encodeDetailCursor({
+            messages:
+              moreMessages && oldestMessage
+                ? [Number(oldestMessage.created_at), Number(oldestMessage.rank), Number(oldestMessage.id)]
+                : null,
+            transitions: moreTransitions ? Number(transitions[0]?.id) : null,
+          })
+        : null;
     const restored = restoreSnapshot(toConversationRecord(row));
     let context = null;
     if (restored.kind === "restored") {
@@ -168,6 +247,7 @@ export class AdminQueries {
         to: t.to_state,
         at: toIso(Number(t.at)),
       })),
+      older,
     };
   }
 

@@ -55,6 +55,11 @@ export const listQuery = z.object({
 });
 export type ListQuery = z.infer<typeof listQuery>;
 
+export const detailQuery = z.object({
+  before: z.string().max(200).optional().describe("`older` of the previous page"),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
 export const statsQuery = z.object({ from: instantParam.optional(), to: instantParam.optional() });
 
 export const errorSchema = z.object({ error: z.string() }).register(registry, { id: "Error" });
@@ -136,8 +141,12 @@ export const conversationDetail = z
     lastActivityAt: instant,
     context: visibleContext.nullable().describe("null before the first message reached the machine"),
     user: userSchema.nullable(),
-    transcript: z.array(transcriptEntry),
-    timeline: z.array(timelineEntry),
+    transcript: z.array(transcriptEntry).describe("the newest `limit` lines before `before`, oldest first"),
+    timeline: z.array(timelineEntry).describe("the newest `limit` transitions before `before`, oldest first"),
+    older: z
+      .string()
+      .nullable()
+      .describe("pass as `before` for the older transcript and timeline; null when both are complete"),
   })
   .register(registry, { id: "ConversationDetail" });
 
@@ -253,8 +262,12 @@ export function openApiDocument(serverUrl: string) {
       },
       "/conversations/{phone}": {
         get: {
-          summary: "One conversation: state, visible context, user, transcript and timeline",
-          parameters: [phone],
+          summary: "One conversation: state, visible context, user, and a page of its transcript and timeline",
+          parameters: [
+            phone,
+            param("before", "`older` of the previous page"),
+            param("limit", "lines per page, 1–500", { type: "integer", default: 100 }),
+          ],
           responses: {
             "200": json("ConversationDetail", "the conversation"),
             "404": json("Error", "no such conversation"),

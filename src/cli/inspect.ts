@@ -4,6 +4,7 @@
 //   npm run inspect -- +15551234567      one conversation: state, transcript, timeline
 import { AdminQueries } from "../admin/queries.js";
 import { listQuery, phoneParam } from "../admin/schemas.js";
+import { revealBidi } from "../admin/visible-text.js";
 import { ConfigError, parseConfig } from "../config.js";
 import { openDatabase } from "../store/node-database.js";
 
@@ -68,8 +69,9 @@ function printDetail(detail: Detail): void {
       m.errorCode !== null || m.errorMessage !== null
         ? ` error ${m.errorCode ?? ""} ${m.errorMessage ?? ""}`.trimEnd()
         : "";
-    // JSON.stringify keeps a person's control characters and newlines from rewriting the terminal.
-    console.log(`  ${time(m.at)}  ${arrow} ${JSON.stringify(m.body)}  [${m.channel}, ${m.status}${error}]`);
+    // JSON.stringify keeps a person's control characters and newlines from rewriting the terminal; bidi controls
+    // (which it leaves alone) are shown as marks.
+    console.log(`  ${time(m.at)}  ${arrow} ${revealBidi(JSON.stringify(m.body))}  [${m.channel}, ${m.status}${error}]`);
   }
   console.log("\nTIMELINE");
   if (detail.timeline.length === 0) console.log("  (none)");

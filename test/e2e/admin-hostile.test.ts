@@ -46,3 +46,66 @@ describe("operator input outside its range", () => {
     }
   });
 });
+
+describe("what operators see", () => {
+  it("API answers are never cached and never sniffed, refusals included", async () => {
+    for (const token of [ADMIN_TOKEN, null]) {
+      const response = await adminApi(app, "/conversations", { token });
+      expect(response.headers.get("cache-control")).toBe("no-store");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
+
+  it("bidi controls in a person's text are shown as visible marks on the page, never applied", async () => {
+    const phone = "+14155557002";
+    await app.sms(phone, "pay \u202Eevil\u202C now \u2067x\u2069 \u200F");
+    const cookie = cookieOf(await signIn(app));
+    const html = await (
+      await fetch(`${app.url}/admin/conversations/${encodeURIComponent(phone)}`, { headers: { Cookie: cookie } })
+    ).text();
+    expect(html).toContain("pay ⟨RLO⟩evil⟨PDF⟩ now ⟨RLI⟩x⟨PDI⟩ ⟨RLM⟩");
+    expect(html).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/);
+    // The API gives the text exactly as it came, for a program to treat as it must.
+    const detail = await adminApi(app, `/conversations/${encodeURIComponent(phone)}`);
+    expect(detail.json.transcript[0].body).toBe("pay \u202Eevil\u202C now \u2067x\u2069 \u200F");
+  });
+
+  it("a long conversation's transcript and timeline come a page at a time, newest first, in the API and the page", async () => {
+    const phone = "+14155557003";
+    for (let i = 0; i < 130; i += 1) await app.sms(phone, `hello ${i}`); // 260 transcript lines
+    const enc = encodeURIComponent(phone);
+    const bodies: string[] = [];
+    let before: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = before === null ? "" : `?before=${encodeURIComponent(before)}`;
+      const page = await adminApi(app, `/conversations/${enc}${query}`);
+      expect(page.status).toBe(200);
+      expect(page.json.transcript.length).toBeLessThanOrEqual(100);
+      bodies.unshift(...page.json.transcript.map((m: { body: string }) => m.body));
+      before = page.json.older;
+      pages += 1;
+    } while (before !== null && pages < 10);
+    expect(pages).toBe(3);
+    expect(bodies).toHaveLength(260);
+    expect(bodies.filter((body) => body.startsWith("hello "))).toEqual(
+      Array.from({ length: 130 }, (_, i) => `hello ${i}`),
+    );
+    expect((await adminApi(app, `/conversations/${enc}?limit=500`)).json.transcript).toHaveLength(260);
+    for (const query of ["limit=0", "limit=501", "before=nonsense"]) {
+      const refused = await adminApi(app, `/conversations/${enc}?${query}`);
+      expect(refused.status, query).toBe(400);
+    }
+
+    const cookie = cookieOf(await signIn(app));
+    const html = await (await fetch(`${app.url}/admin/conversations/${enc}`, { headers: { Cookie: cookie } })).text();
+    expect(html.match(/class="bubble /g)).toHaveLength(100);
+    expect(html).toContain("hello 129");
+    expect(html).not.toContain("hello 0<");
+    const older = /href="([^"]*before=[^"]*)"/.exec(html)?.[1]?.replace(/&amp;/g, "&");
+    expect(older).toBeDefined();
+    const olderHtml = await (await fetch(`${app.url}${older}`, { headers: { Cookie: cookie } })).text();
+    expect(olderHtml).toContain("hello 79");
+    expect(olderHtml).not.toContain("hello 129");
+  });
+});

@@ -6,6 +6,7 @@ import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-h
 import { maskPhone } from "../../conversation/mask.js";
 import type { AdminParts } from "../api.js";
 import { constantTimeEquals, Sessions } from "../auth.js";
+import { DEFAULT_DETAIL_LIMIT, InvalidCursorError } from "../queries.js";
 import { listQuery, phoneParam } from "../schemas.js";
 import { conversationHref, Layout } from "./layout.js";
 import { ConversationView, type ListFilters, ListView, LoginView, SINCE_CHOICES } from "./views.js";
@@ -164,7 +165,13 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
   pages.get("/conversations/:phone", async (c) => {
     const phone = phoneOf(c);
     const csrfToken = await sessions.csrfToken(c.get("session"));
-    const detail = phone.success ? await parts.queries.getConversation(phone.data) : null;
+    const before = c.req.query("before") || undefined;
+    const detail = phone.success
+      ? await parts.queries.getConversation(phone.data, { limit: DEFAULT_DETAIL_LIMIT, before }).catch((error) => {
+          if (error instanceof InvalidCursorError) return null;
+          throw error;
+        })
+      : null;
     if (!detail)
       return render(c, "Not found", <p class="notice error">No conversation with this phone.</p>, {
         csrf: csrfToken,
@@ -172,7 +179,8 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
       });
     const notice = c.req.query("done") === "reset" ? "The conversation was reset to the start." : undefined;
     return render(c, detail.phone, <ConversationView detail={detail} csrf={csrfToken} notice={notice} />, {
-      refresh: true,
+      // An older page stays still while it is read; the newest one follows the conversation.
+      refresh: before === undefined,
       csrf: csrfToken,
     });
   });

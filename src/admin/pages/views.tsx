@@ -1,6 +1,7 @@
 import { MachineDiagram } from "../machine-diagram.js";
 import { STATE_NAMES } from "../machine-graph.js";
 import type { AdminQueries } from "../queries.js";
+import { revealBidi } from "../visible-text.js";
 import { conversationHref, formatTime } from "./layout.js";
 
 type ConversationPage = Awaited<ReturnType<AdminQueries["listConversations"]>>;
@@ -313,11 +314,16 @@ export function ConversationView({
       <div class="grid">
         <div class="card">
           <h2>Transcript</h2>
+          {detail.older ? (
+            <p>
+              <a href={`${href}?before=${encodeURIComponent(detail.older)}`}>← older messages</a>
+            </p>
+          ) : null}
           <div class="chat" id="transcript">
             {detail.transcript.length === 0 ? <p class="muted">No messages.</p> : null}
             {detail.transcript.map((message) => (
               <div class={`bubble ${message.direction}`} data-direction={message.direction}>
-                {message.body}
+                {revealBidi(message.body)}
                 <span class="meta">
                   {`${formatTime(message.at)} · ${message.channel} · ${message.status}`}
                   {message.errorCode !== null || message.errorMessage !== null
