@@ -60,6 +60,7 @@ export const MESSAGE_SPECS = {
   optedIn: { vars: [] },
   promptCode: { vars: [] },
   sorry: { vars: [] },
+  tooManyAtOnce: { vars: [] },
   languageSet: { vars: [] },
   languageMenu: { vars: [] },
   codeMessage: { vars: ["code", "minutes"], required: ["code"], count: "minutes" },

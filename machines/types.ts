@@ -1,4 +1,5 @@
 // The vocabulary shared by the machine and whatever implements its effects. Plain data only: it is persisted.
+import type { CodeChannel } from "./channels.js";
 
 export interface Limits {
   /** How long a code may be used after it was sent. */
@@ -50,7 +51,8 @@ export interface SignupContext {
 }
 
 export type SendCodeResult =
-  | { status: "sent"; ticket?: string | null; providerId?: string | null }
+  /** `channel`: how the code actually went, when not as asked (a landline gets a call instead of an SMS). */
+  | { status: "sent"; ticket?: string | null; providerId?: string | null; channel?: CodeChannel }
   | { status: "rate_limited"; retryAfterMs: number | null }
   | { status: "undeliverable" }
   | { status: "blocked" }

@@ -6,7 +6,7 @@ import { messagingResponse } from "./twilio/twiml.js";
 import { twilioWebhook, type WebhookVariables } from "./twilio/webhook.js";
 
 export interface AppParts {
-  engine: Pick<ConversationEngine, "handle">;
+  engine: Pick<ConversationEngine, "handle" | "apology">;
   logger: Logger;
   authToken: string;
   publicUrl: string;
@@ -17,8 +17,6 @@ export interface AppParts {
   /** Further routes (operators), mounted on the same app. */
   mount?: (app: Hono) => void;
 }
-
-const SORRY = "Sorry, something went wrong on our side. Please send that again in a minute.";
 
 /** Routes only: every part is built elsewhere and handed in. */
 export function createApp(parts: AppParts): Hono {
@@ -40,7 +38,8 @@ export function createApp(parts: AppParts): Hono {
     try {
       const outcome = await parts.engine.handle({
         messageSid: form.value.MessageSid,
-        from: form.value.From,
+        from: form.value.From.phone,
+        channel: form.value.From.channel,
         body: form.value.Body,
         optOutType: form.value.OptOutType,
       });
@@ -48,7 +47,7 @@ export function createApp(parts: AppParts): Hono {
     } catch (error) {
       // Never a 500 to Twilio: the person gets a clear word, and the message was released for a retry.
       parts.logger.error({ err: error, messageSid: form.value.MessageSid }, "turn failed");
-      return xml(messagingResponse([SORRY]));
+      return xml(messagingResponse([parts.engine.apology(form.value.From.phone)]));
     }
   });
   parts.mountWebhooks?.(webhook);

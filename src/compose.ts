@@ -12,6 +12,7 @@ import {
   type SmsSender,
   systemClock,
   type VerificationProvider,
+  type VoiceCaller,
 } from "./conversation/ports.js";
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
 import { BUILT_IN_CATALOGS, type Catalogs, MessageRenderer } from "./i18n/catalog.js";
@@ -24,10 +25,13 @@ import { KyselyOutboxStore } from "./store/outbox-store.js";
 import { PostgresPhoneSerializer } from "./store/postgres-phone-serializer.js";
 import type { Database } from "./store/schema.js";
 import { FetchHttpClient } from "./twilio/fetch-http-client.js";
+import { TwilioLineTypeLookup } from "./twilio/line-type-lookup.js";
 import { LogSmsSender } from "./twilio/log-sender.js";
 import { TwilioSmsSender } from "./twilio/messages-sender.js";
 import { mountStatusCallback } from "./twilio/status-callback.js";
+import { TwilioVoiceCaller } from "./twilio/voice-caller.js";
 import { AuthyVerificationProvider } from "./verification/authy.js";
+import { LandlineAwareProvider } from "./verification/landline-aware.js";
 import { LocalVerificationProvider } from "./verification/local.js";
 import { VerifyVerificationProvider } from "./verification/verify.js";
 
@@ -74,11 +78,38 @@ export function composeService({
         authToken: config.twilio.authToken,
         from: config.twilio.phoneNumber,
         messagingServiceSid: config.twilio.messagingServiceSid,
+        whatsappFrom: config.twilio.whatsappNumber,
         statusCallback: `${config.publicUrl}/sms/status`,
         httpClient,
       });
   const codeSender = new RecordingSmsSender(sender, clock);
-  const provider = createProvider(config, codeSender, httpClient, logger);
+  const caller: VoiceCaller = localSender
+    ? localSender
+    : new TwilioVoiceCaller({
+        accountSid: config.twilio.accountSid,
+        authToken: config.twilio.authToken,
+        from: config.twilio.phoneNumber,
+        httpClient,
+      });
+  // The local provider's codes, by SMS or WhatsApp or a call, each written to the transcript with the code masked.
+  const localCodes = new LocalVerificationProvider({
+    sender: codeSender,
+    caller: codeSender.recordingCalls(caller),
+    renderer,
+    codeTtlMs: config.limits.codeTtlMs,
+  });
+  const chosen = createProvider(config, localCodes, httpClient, logger);
+  const provider = config.twilio.lookupLineType
+    ? new LandlineAwareProvider(
+        chosen,
+        new TwilioLineTypeLookup({
+          accountSid: config.twilio.accountSid,
+          authToken: config.twilio.authToken,
+          httpClient,
+          logger,
+        }),
+      )
+    : chosen;
   const dispatcher = new OutboxDispatcher({ store: outbox, sender, clock, logger });
   const engine = new ConversationEngine({
     serializer,
@@ -88,6 +119,8 @@ export function composeService({
     logger,
     limits: config.limits,
     signupWords: config.signupKeywords,
+    renderer,
+    defaultLanguage: config.defaultLanguage,
     onOutbox: () => dispatcher.kick(),
   });
   const app = createApp({
@@ -118,7 +151,7 @@ export function composeService({
 
 function createProvider(
   config: Config,
-  codeSender: SmsSender,
+  localCodes: LocalVerificationProvider,
   httpClient: FetchHttpClient,
   logger: Logger,
 ): VerificationProvider {
@@ -127,6 +160,7 @@ function createProvider(
       return new AuthyVerificationProvider({
         apiKey: config.authy.apiKey ?? "",
         baseUrl: config.authy.apiUrl,
+        whatsapp: localCodes,
         timeoutMs: config.outboundTimeoutMs,
         deadlineMs: config.outboundDeadlineMs,
       });
@@ -140,7 +174,7 @@ function createProvider(
         logger,
       });
     default:
-      return new LocalVerificationProvider({ sender: codeSender, codeTtlMs: config.limits.codeTtlMs });
+      return localCodes;
   }
 }
 

@@ -1,15 +1,20 @@
 import { type AnyEventObject, createActor, fromPromise, type InspectionEvent, type StateValue, waitFor } from "xstate";
+import type { Channel } from "../../machines/channels.js";
 import { actorOutcome, plainEventName } from "../../machines/event-names.js";
-import { messages } from "../../machines/messages.js";
+import { type MessageRef, msg } from "../../machines/message-keys.js";
 import { createSignupMachine, SIGNUP_MACHINE_VERSION, type SignupMachine, stateName } from "../../machines/signup.js";
 import type { Limits, SignupContext, SignupEffect, SignupEvent } from "../../machines/types.js";
-import { classify, type Intent } from "./keywords.js";
+import type { MessageRenderer } from "../i18n/catalog.js";
+import { type Language, languageForCountry } from "../i18n/languages.js";
+import { classify, type Keyword } from "./keywords.js";
 import { maskCodes, maskPhone } from "./mask.js";
+import { splitPhone } from "./phone.js";
 import type {
   Clock,
   ConversationRecord,
   ConversationStore,
   ConversationUnitOfWork,
+  Delivery,
   ErasureCounts,
   Logger,
   PhoneSerializer,
@@ -27,6 +32,8 @@ export interface InboundSms {
   body: string;
   /** Twilio's Advanced Opt-Out verdict, when the number is in a Messaging Service that has it. */
   optOutType?: string | undefined;
+  /** The channel it came on (`From=whatsapp:+…` is WhatsApp); absent: SMS. */
+  channel?: Channel;
 }
 
 export interface TurnOutcome {
@@ -42,6 +49,9 @@ export interface EngineOptions {
   logger: Logger;
   limits: Limits;
   signupWords: readonly string[];
+  renderer: MessageRenderer;
+  /** The language of a phone whose country suggests none of ours and who chose none (DEFAULT_LANGUAGE). */
+  defaultLanguage: Language;
   /** The SMS a provider sent during a turn (the code SMS), taken into the turn's transcript. */
   sentDuringTurn?: { take(phone: string): SentRecord[] };
   /** Called after a turn queued outbound SMS, so the sender starts at once instead of at its next poll. */
@@ -73,6 +83,8 @@ interface TurnScope {
   /** The open unit of work before the commit that precedes a provider call; null after it. */
   uow: ConversationUnitOfWork | null;
   beforeCall(call: string): Promise<void>;
+  /** The language and channel of this turn, for the provider calls the machine invokes. */
+  delivery: Delivery;
 }
 
 /** The rest of a turn stopped at a provider call: the machine waiting at the call, and how to save the turn. */
@@ -110,7 +122,7 @@ export class ConversationEngine {
         ),
         sendCode: fromPromise(async ({ input }) => {
           await this.beforeCall(input.phone, "sendCode");
-          return provider.sendCode(input);
+          return provider.sendCode({ ...input, ...this.deliveryTo(input.phone) });
         }),
         checkCode: fromPromise(async ({ input }) => {
           await this.beforeCall(input.phone, "checkCode");
@@ -118,6 +130,20 @@ export class ConversationEngine {
         }),
       },
     });
+  }
+
+  /** The language a phone gets until its person chooses one: its country's, or DEFAULT_LANGUAGE. */
+  languageOf(phone: string): Language {
+    return languageForCountry(splitPhone(phone).country, this.options.defaultLanguage);
+  }
+
+  /** The apology for a turn that failed, in the phone's language (the store may be what failed: no lookup). */
+  apology(phone: string): string {
+    return this.options.renderer.render(msg("sorry"), this.languageOf(phone));
+  }
+
+  private deliveryTo(phone: string): Delivery {
+    return this.scopes.get(phone)?.delivery ?? { language: this.languageOf(phone), channel: "sms" };
   }
 
   /** Phones with a turn running or queued in this process. */
@@ -151,6 +177,8 @@ export class ConversationEngine {
             record,
             plan: run,
             inboundBody: null,
+            chosen: record?.language ?? null,
+            channel: record?.channel ?? "sms",
             describe: (machineRun: MachineRun) => {
               machineRun.transitions = [
                 { from: stateOf(record), event: `RESET by ${operator}`, to: machineRun.state, at: now },
@@ -185,7 +213,7 @@ export class ConversationEngine {
       phone: sms.from,
       messageSid: sms.messageSid,
       inboundBody: maskCodes(sms.body),
-      reply: messages.tooManyAtOnce,
+      reply: this.options.renderer.render(msg("tooManyAtOnce"), this.languageOf(sms.from)),
       at: this.options.clock.now(),
     });
     return { replies, duplicate: false };
@@ -197,6 +225,8 @@ export class ConversationEngine {
     let duplicate: string[] | null = null;
     let intent = "";
     let from = "";
+    const channel = sms.channel ?? "sms";
+    let language: Language = this.languageOf(sms.from);
     const run = await this.commitTurn(store, sms.from, sms.messageSid, now, waited, async (uow) => {
       const claim = await uow.findClaim(sms.messageSid);
       if (claim?.status === "done") {
@@ -211,11 +241,17 @@ export class ConversationEngine {
         );
       }
       from = stateOf(record);
-      const classified = classify(sms.body, sms.optOutType, { signupWords: this.options.signupWords });
-      intent = classified;
+      const keyword = classify(sms.body, sms.optOutType, { signupWords: this.options.signupWords });
+      intent = keyword.intent;
+      // A language asked for by name, or a sign-up word only one language has ("REGISTRO"), is kept for the phone.
+      let chosen = record?.language ?? null;
+      if ((keyword.intent === "language" || keyword.intent === "signup") && keyword.language) chosen = keyword.language;
+      language = chosen ?? language;
       return {
         record,
-        plan: this.plan(classified, sms, record, now),
+        chosen,
+        channel,
+        plan: this.plan(keyword, sms, record, now, language),
         // A code in an inbound message is as secret as the one we sent.
         inboundBody: from === "awaitingCode" ? maskCodes(sms.body) : sms.body,
       };
@@ -225,7 +261,7 @@ export class ConversationEngine {
       return { replies: duplicate, duplicate: true };
     }
     logger.info(
-      { phone: maskPhone(sms.from), messageSid: sms.messageSid, intent, from, to: run?.state },
+      { phone: maskPhone(sms.from), messageSid: sms.messageSid, intent, channel, language, from, to: run?.state },
       "message handled",
     );
     return { replies: run?.replies ?? [], duplicate: false };
@@ -245,20 +281,30 @@ export class ConversationEngine {
       record: ConversationRecord | null;
       plan: TurnPlan;
       inboundBody: string | null;
+      /** The language the person chose (kept), and the channel the turn answers on. */
+      chosen: Language | null;
+      channel: Channel;
       describe?: (run: MachineRun) => void;
     } | null>,
   ): Promise<MachineRun | null> {
     this.options.sentDuringTurn?.take(phone); // anything left belongs to a turn that was cut short
     // Set by the first unit of work when the machine stopped at a provider call.
     const calling: { next: CallInFlight | null } = { next: null };
-    const scope: TurnScope = { store, uow: null, beforeCall: () => Promise.resolve() };
+    const scope: TurnScope = {
+      store,
+      uow: null,
+      beforeCall: () => Promise.resolve(),
+      delivery: { language: this.languageOf(phone), channel: "sms" },
+    };
     this.scopes.set(phone, scope);
     try {
       const done = await store.unitOfWork(phone, async (uow) => {
         scope.uow = uow;
         const opened = await open(uow);
         if (opened === null) return null;
-        const { record, plan, inboundBody, describe } = opened;
+        const { record, plan, inboundBody, describe, chosen, channel } = opened;
+        const language = chosen ?? this.languageOf(phone);
+        scope.delivery = { language, channel };
         const save = (run: MachineRun, optedOut: boolean, machineVersion: number): Turn => ({
           phone,
           messageSid,
@@ -267,13 +313,19 @@ export class ConversationEngine {
           snapshot: run.snapshot,
           machineVersion,
           optedOut,
+          language: chosen,
+          channel,
           at: now,
           inboundBody,
           replies: run.replies,
           sent: this.options.sentDuringTurn?.take(phone) ?? [],
           transitions: run.transitions,
           effects: run.effects,
-          outbox: run.effects.flatMap((effect) => (effect.type === "verified" ? [messages.success(effect.email)] : [])),
+          outbox: run.effects.flatMap((effect) =>
+            effect.type === "verified"
+              ? [this.options.renderer.render(msg("success", { email: effect.email }), language)]
+              : [],
+          ),
         });
         if (plan.kind === "static") {
           await uow.saveTurn(save(plan.run, plan.optedOut, record?.machineVersion ?? SIGNUP_MACHINE_VERSION));
@@ -311,8 +363,16 @@ export class ConversationEngine {
   }
 
   /** Keywords first (they work in every state); everything else goes to the machine. */
-  private plan(intent: Intent, sms: InboundSms, record: ConversationRecord | null, now: number): TurnPlan {
+  private plan(
+    keyword: Keyword,
+    sms: InboundSms,
+    record: ConversationRecord | null,
+    now: number,
+    language: Language,
+  ): TurnPlan {
     const before = stateOf(record);
+    const intent = keyword.intent;
+    const say = (message: MessageRef) => this.options.renderer.render(message, language);
     let optedOut = record?.optedOut ?? false;
     const run: MachineRun = {
       state: before,
@@ -329,14 +389,17 @@ export class ConversationEngine {
         return { kind: "static", run, optedOut };
       case "optIn": {
         // YES is also an everyday word: only someone who had opted out is welcomed back; anyone else gets the prompt.
-        const prompt = promptFor(before, contextOf(record), this.signupWord);
+        const prompt = say(promptFor(before, contextOf(record), this.signupWord));
         if (optedOut) run.transitions.push({ from: before, event: "OPT_IN", to: before, at: now });
-        run.replies.push(optedOut ? `${messages.optedIn} ${prompt}` : prompt);
+        run.replies.push(optedOut ? `${say(msg("optedIn"))} ${prompt}` : prompt);
         return { kind: "static", run, optedOut: false };
       }
       case "help":
         // Opted out means nothing from us at all: Twilio answers HELP itself, and our reply would be blocked.
-        if (!optedOut) run.replies.push(messages.help(this.signupWord));
+        if (!optedOut) run.replies.push(say(msg("help", { signupWord: this.signupWord })));
+        return { kind: "static", run, optedOut };
+      case "language":
+        if (!optedOut) run.replies.push(say(msg(keyword.language ? "languageSet" : "languageMenu")));
         return { kind: "static", run, optedOut };
       default: {
         if (optedOut) return { kind: "static", run, optedOut }; // no SMS of any kind until they opt back in
@@ -368,7 +431,7 @@ export class ConversationEngine {
         { phone: maskPhone(phone), reason: restored.reason },
         "snapshot does not fit the machine; starting over",
       );
-      replies.push(messages.startedOver);
+      replies.push(this.options.renderer.render(msg("startedOver"), scope.delivery.language));
     }
     let callStarted!: (call: string) => void;
     const calling = new Promise<string>((resolve) => (callStarted = resolve));

@@ -3,29 +3,71 @@ import { classify } from "./keywords.js";
 import { maskCodes, maskPhone } from "./mask.js";
 
 const options = { signupWords: ["SIGNUP", "JOIN"] };
+const intent = (body: string, optOutType?: string) => classify(body, optOutType, options).intent;
 
 describe("keywords", () => {
-  it("match the whole trimmed body in any case", () => {
+  it("match the whole body in any case", () => {
     for (const word of ["STOP", "stopall", " Unsubscribe ", "cancel", "END", "quit", "revoke", "OptOut"]) {
-      expect(classify(word, undefined, options)).toBe("optOut");
+      expect(intent(word)).toBe("optOut");
     }
-    for (const word of ["START", "yes", "Unstop"]) expect(classify(word, undefined, options)).toBe("optIn");
-    for (const word of ["help", "INFO "]) expect(classify(word, undefined, options)).toBe("help");
-    expect(classify(" signup\n", undefined, options)).toBe("signup");
-    expect(classify("join", undefined, options)).toBe("signup");
-    expect(classify("resend", undefined, options)).toBe("resend");
+    for (const word of ["START", "yes", "Unstop"]) expect(intent(word)).toBe("optIn");
+    for (const word of ["help", "INFO "]) expect(intent(word)).toBe("help");
+    expect(intent(" signup\n")).toBe("signup");
+    expect(intent("join")).toBe("signup");
+    expect(intent("resend")).toBe("resend");
   });
 
-  it("do not match inside a sentence", () => {
-    expect(classify("STOP please", undefined, options)).toBe("text");
-    expect(classify("OPT OUT", undefined, options)).toBe("text");
-    expect(classify("stop@example.com", undefined, options)).toBe("text");
+  it("forgive case, spacing, punctuation and accents, as phones type them", () => {
+    for (const body of ["Sign up", "signup!", "Sign-up.", "SIGN UP "]) expect(intent(body)).toBe("signup");
+    for (const body of ["RESEND.", "Re-send", "resend!!"]) expect(intent(body)).toBe("resend");
+    expect(intent("Call me")).toBe("call");
+    expect(intent("Stop.")).toBe("optOut");
+    expect(intent("opt out")).toBe("optOut");
+    expect(classify("Yes!", undefined, options)).toEqual({ intent: "optIn", yes: true });
+    expect(classify("START", undefined, options)).toEqual({ intent: "optIn", yes: false });
+  });
+
+  it("know each language's words, and which language a word belongs to", () => {
+    expect(classify("Registro", undefined, options)).toEqual({ intent: "signup", language: "es" });
+    expect(classify("inscription", undefined, options)).toEqual({ intent: "signup", language: "fr" });
+    expect(classify("Anmelden!", undefined, options)).toEqual({ intent: "signup", language: "de" });
+    expect(classify("cadastro", undefined, options)).toEqual({ intent: "signup", language: "pt" });
+    // Spanish and Portuguese share REENVIAR: it resends, in whatever language the person already has.
+    expect(classify("reenviar", undefined, options)).toEqual({ intent: "resend" });
+    expect(classify("LLAMAR", undefined, options)).toEqual({ intent: "call", language: "es" });
+    expect(classify("Anruf", undefined, options)).toEqual({ intent: "call", language: "de" });
+    expect(classify("Sí", undefined, options)).toEqual({ intent: "yes", language: "es" });
+    expect(classify("oui", undefined, options)).toEqual({ intent: "yes", language: "fr" });
+  });
+
+  it("read a change of language: a language word with a code or a name, or a name alone", () => {
+    const language = (body: string) => classify(body, undefined, options);
+    expect(language("LANG ES")).toEqual({ intent: "language", language: "es" });
+    expect(language("lang: fr")).toEqual({ intent: "language", language: "fr" });
+    expect(language("Idioma português")).toEqual({ intent: "language", language: "pt" });
+    expect(language("Sprache EN")).toEqual({ intent: "language", language: "en" });
+    expect(language("LANGUE")).toEqual({ intent: "language", language: null });
+    expect(language("IDIOMA")).toEqual({ intent: "language", language: null });
+    expect(language("Español")).toEqual({ intent: "language", language: "es" });
+    expect(language("deutsch")).toEqual({ intent: "language", language: "de" });
+    expect(language("Français")).toEqual({ intent: "language", language: "fr" });
+    // A bare code is too easily something else; a language word with an unknown language is just text.
+    expect(language("ES")).toEqual({ intent: "text" });
+    expect(language("LANG klingon")).toEqual({ intent: "text" });
+  });
+
+  it("do not match inside a sentence, an email or a code", () => {
+    expect(intent("STOP please")).toBe("text");
+    expect(intent("stop@example.com")).toBe("text");
+    expect(intent("I want to sign up for this")).toBe("text");
+    expect(intent("123456")).toBe("text");
+    expect(intent("...")).toBe("text");
   });
 
   it("take Twilio's OptOutType over the body", () => {
-    expect(classify("arrêt", "STOP", options)).toBe("optOut");
-    expect(classify("please", "START", options)).toBe("optIn");
-    expect(classify("?", "HELP", options)).toBe("help");
+    expect(intent("arrêt", "STOP")).toBe("optOut");
+    expect(intent("please", "START")).toBe("optIn");
+    expect(intent("?", "HELP")).toBe("help");
   });
 });
 

@@ -1,4 +1,5 @@
 // What the conversation needs from the outside world. Adapters implement these; the composition root picks them.
+import type { Channel, CodeChannel, Medium } from "../../machines/channels.js";
 import type {
   CheckCodeInput,
   CheckCodeResult,
@@ -6,6 +7,7 @@ import type {
   SendCodeResult,
   SignupEffect,
 } from "../../machines/types.js";
+import type { Language } from "../i18n/languages.js";
 
 export interface Clock {
   now(): number;
@@ -20,15 +22,23 @@ export interface Logger {
   error(fields: object, message: string): void;
 }
 
+/** How a code goes out: in the person's language, on the channel of the conversation (or by a call). */
+export interface Delivery {
+  language: Language;
+  channel: CodeChannel;
+}
+
 export interface VerificationProvider {
   readonly name: "local" | "verify" | "authy";
-  sendCode(input: SendCodeInput): Promise<SendCodeResult>;
+  sendCode(input: SendCodeInput & Delivery): Promise<SendCodeResult>;
   checkCode(input: CheckCodeInput): Promise<CheckCodeResult>;
 }
 
 export interface OutboundSms {
   to: string;
   body: string;
+  /** WhatsApp goes from TWILIO_WHATSAPP_NUMBER to `whatsapp:+…`; absent: SMS. */
+  channel?: Channel;
   /** What the transcript shows instead of `body` when the body holds a secret (a one-time code). */
   transcriptBody?: string;
 }
@@ -54,6 +64,26 @@ export interface SmsSender {
   send(sms: OutboundSms): Promise<SentSms>;
 }
 
+/** A phone call that reads a text out, in a language (BCP 47, for the text-to-speech voice). */
+export interface OutboundCall {
+  to: string;
+  say: string;
+  language: Language;
+  /** What the transcript shows instead of `say` (the code masked). */
+  transcriptText: string;
+}
+
+export interface VoiceCaller {
+  call(call: OutboundCall): Promise<SentSms>;
+}
+
+/** What Twilio Lookup knows of a number's line; "unknown" when it could not tell (or was not asked). */
+export type LineType = "mobile" | "landline" | "voip" | "unknown";
+
+export interface LineTypeLookup {
+  lineType(phone: string): Promise<LineType>;
+}
+
 export interface ConversationRecord {
   phone: string;
   state: string;
@@ -63,6 +93,10 @@ export interface ConversationRecord {
   optedOut: boolean;
   /** A provider call a turn committed to make and never saved the outcome of (its process died). */
   pendingCall: PendingCall | null;
+  /** Chosen by the person; null: their phone's country decides. */
+  language: Language | null;
+  /** The channel they last wrote on. */
+  channel: Channel;
 }
 
 /** Written in the commit before a provider call, cleared by the commit after it. */
@@ -94,6 +128,9 @@ export interface Turn {
   snapshot: unknown;
   machineVersion: number;
   optedOut: boolean;
+  language: Language | null;
+  /** The channel of the message that caused the turn: its replies and outbox messages go on it too. */
+  channel: Channel;
   at: number;
   inboundBody: string | null;
   replies: string[];
@@ -109,6 +146,7 @@ export interface SentRecord {
   body: string;
   sent: SentSms;
   at: number;
+  medium: Medium;
 }
 
 export class StaleConversationError extends Error {
@@ -186,6 +224,7 @@ export interface OutboxMessage {
   id: number;
   phone: string;
   body: string;
+  channel: Channel;
   attempts: number;
 }
 

@@ -1,16 +1,16 @@
-import { messages } from "../../machines/messages.js";
+import { type MessageRef, msg } from "../../machines/message-keys.js";
 import type { SignupContext } from "../../machines/types.js";
 
 /** What a person is expected to send next, for replies that come back to the conversation (START, a reset). */
-export function promptFor(state: string, context: SignupContext | null, signupWord: string): string {
+export function promptFor(state: string, context: SignupContext | null, signupWord: string): MessageRef {
   switch (state) {
     case "awaitingEmail":
-      return messages.welcome;
+      return msg("welcome");
     case "awaitingCode":
-      return "Reply with the code we sent, or RESEND for a new one.";
+      return msg("promptCode");
     case "verified":
-      return messages.alreadyVerified(context?.email ?? "");
+      return msg("alreadyVerified", { email: context?.email ?? "" });
     default:
-      return messages.howToBegin(signupWord);
+      return msg("howToBegin", { signupWord });
   }
 }

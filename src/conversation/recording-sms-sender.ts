@@ -1,9 +1,9 @@
-import type { Clock, OutboundSms, SentRecord, SentSms, SmsSender } from "./ports.js";
+import type { Clock, OutboundCall, OutboundSms, SentRecord, SentSms, SmsSender, VoiceCaller } from "./ports.js";
 
 /**
- * Keeps every SMS a provider sends (the code SMS), with the code masked, until the turn that caused it takes it
- * into its own commit: the transcript line costs no commit of its own. Turns of one phone run one at a time, so
- * what is kept for a phone belongs to its running turn.
+ * Keeps every SMS a provider sends (the code SMS), and every call it places, with the code masked, until the turn
+ * that caused it takes it into its own commit: the transcript line costs no commit of its own. Turns of one phone
+ * run one at a time, so what is kept for a phone belongs to its running turn.
  */
 export class RecordingSmsSender implements SmsSender {
   private readonly kept = new Map<string, SentRecord[]>();
@@ -15,11 +15,24 @@ export class RecordingSmsSender implements SmsSender {
 
   async send(sms: OutboundSms): Promise<SentSms> {
     const sent = await this.inner.send(sms);
-    const record = { body: sms.transcriptBody ?? sms.body, sent, at: this.clock.now() };
-    const kept = this.kept.get(sms.to);
-    if (kept) kept.push(record);
-    else this.kept.set(sms.to, [record]);
+    this.keep(sms.to, {
+      body: sms.transcriptBody ?? sms.body,
+      sent,
+      at: this.clock.now(),
+      medium: sms.channel ?? "sms",
+    });
     return sent;
+  }
+
+  /** The same record for calls: a call that read a code out is a line of the transcript too (medium "call"). */
+  recordingCalls(caller: VoiceCaller): VoiceCaller {
+    return {
+      call: async (call: OutboundCall) => {
+        const placed = await caller.call(call);
+        this.keep(call.to, { body: call.transcriptText, sent: placed, at: this.clock.now(), medium: "call" });
+        return placed;
+      },
+    };
   }
 
   /** What was sent to the phone since the last take. */
@@ -27,5 +40,11 @@ export class RecordingSmsSender implements SmsSender {
     const kept = this.kept.get(phone) ?? [];
     this.kept.delete(phone);
     return kept;
+  }
+
+  private keep(phone: string, record: SentRecord): void {
+    const kept = this.kept.get(phone);
+    if (kept) kept.push(record);
+    else this.kept.set(phone, [record]);
   }
 }

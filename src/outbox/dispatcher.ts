@@ -1,5 +1,12 @@
 import { maskPhone } from "../conversation/mask.js";
-import { type Clock, type Logger, type OutboxStore, SmsSendError, type SmsSender } from "../conversation/ports.js";
+import {
+  type Clock,
+  type Logger,
+  type OutboxMessage,
+  type OutboxStore,
+  SmsSendError,
+  type SmsSender,
+} from "../conversation/ports.js";
 
 export interface OutboxDispatcherOptions {
   store: OutboxStore;
@@ -83,14 +90,14 @@ export class OutboxDispatcher {
     return sent;
   }
 
-  private async deliver(message: { id: number; phone: string; body: string; attempts: number }): Promise<boolean> {
+  private async deliver(message: OutboxMessage): Promise<boolean> {
     const { store, sender, clock, logger } = this.options;
     if (await store.isOptedOut(message.phone)) {
       await store.markFailed(message.id, "suppressed", "recipient opted out", null, clock.now());
       return false;
     }
     try {
-      const sent = await sender.send({ to: message.phone, body: message.body });
+      const sent = await sender.send({ to: message.phone, body: message.body, channel: message.channel });
       await store.markSent(message.id, sent, clock.now());
       logger.info({ phone: maskPhone(message.phone), sid: sent.sid, outbox: message.id }, "outbox message sent");
       return true;

@@ -11,5 +11,7 @@ export function toConversationRecord(row: ConversationRow): ConversationRecord {
     rowVersion: row.row_version,
     optedOut: row.opted_out === 1,
     pendingCall: row.pending_call === null ? null : (JSON.parse(row.pending_call) as PendingCall),
+    language: row.language,
+    channel: row.channel,
   };
 }

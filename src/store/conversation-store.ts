@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import type { Medium } from "../../machines/channels.js";
 import type { SignupEffect } from "../../machines/types.js";
 import { maskPhone } from "../conversation/mask.js";
 import { splitPhone } from "../conversation/phone.js";
@@ -150,6 +151,8 @@ class KyselyUnitOfWork implements ConversationUnitOfWork {
       machine_version: turn.machineVersion,
       opted_out: turn.optedOut ? 1 : 0,
       email,
+      language: turn.language,
+      channel: turn.channel,
       pending_call: null,
       updated_at: turn.at,
       last_activity_at: turn.at,
@@ -183,11 +186,12 @@ class KyselyUnitOfWork implements ConversationUnitOfWork {
           );
     if (saved === 0) throw new StaleConversationError(turn.phone);
 
-    const line = { phone: turn.phone, created_at: turn.at, updated_at: turn.at };
+    // Every line of the turn is on its channel, but a code read out in a call.
+    const line = { phone: turn.phone, created_at: turn.at, updated_at: turn.at, medium: turn.channel };
     const rows: NewMessage[] = [
       ...(turn.inboundBody === null ? [] : [inbound(line, turn.inboundBody, turn.messageSid)]),
-      ...turn.sent.map(({ body, sent, at }) => ({
-        ...outbound({ ...line, created_at: at, updated_at: at }),
+      ...turn.sent.map(({ body, sent, at, medium }) => ({
+        ...outbound({ ...line, created_at: at, updated_at: at, medium }),
         channel: "api" as const,
         body,
         twilio_sid: sent.sid,
@@ -246,7 +250,7 @@ async function upsertClaim(db: Kysely<Database>, messageSid: string, phone: stri
     .execute();
 }
 
-type Line = { phone: string; created_at: number; updated_at: number };
+type Line = { phone: string; created_at: number; updated_at: number; medium?: Medium };
 
 function inbound(line: Line, body: string, messageSid: string | null): NewMessage {
   return {

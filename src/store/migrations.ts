@@ -122,6 +122,25 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await db.schema.alterTable("conversations").addColumn("lease_until", millis).execute();
       },
     },
+    "0004_language_and_channel": {
+      async up(db) {
+        // Null: not chosen by the person, so the phone's country (or DEFAULT_LANGUAGE) decides at each turn.
+        await db.schema.alterTable("conversations").addColumn("language", "text").execute();
+        await db.schema
+          .alterTable("conversations")
+          .addColumn("channel", "text", (c) => c.notNull().defaultTo("sms"))
+          .execute();
+        await db.schema
+          .alterTable("messages")
+          .addColumn("medium", "text", (c) => c.notNull().defaultTo("sms"))
+          .execute();
+      },
+      async down(db) {
+        await db.schema.alterTable("messages").dropColumn("medium").execute();
+        await db.schema.alterTable("conversations").dropColumn("channel").execute();
+        await db.schema.alterTable("conversations").dropColumn("language").execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

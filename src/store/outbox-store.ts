@@ -11,7 +11,7 @@ export class KyselyOutboxStore implements OutboxStore {
     return this.db.transaction().execute(async (trx) => {
       const due = await trx
         .selectFrom("messages")
-        .select(["id", "phone", "body", "attempts"])
+        .select(["id", "phone", "body", "attempts", "medium"])
         .where("status", "=", "pending")
         .where("next_attempt_at", "<=", now)
         .orderBy("next_attempt_at")
@@ -27,7 +27,9 @@ export class KyselyOutboxStore implements OutboxStore {
           .where("status", "=", "pending")
           .where("next_attempt_at", "<=", now)
           .executeTakeFirst();
-        if (Number(taken.numUpdatedRows) > 0) claimed.push(message);
+        const { medium, ...rest } = message;
+        if (Number(taken.numUpdatedRows) > 0)
+          claimed.push({ ...rest, channel: medium === "whatsapp" ? "whatsapp" : "sms" });
       }
       return claimed;
     });

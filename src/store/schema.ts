@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+import type { Channel, Medium } from "../../machines/channels.js";
+import type { Language } from "../i18n/languages.js";
 
 // Times are milliseconds since the epoch in every table (bigint on Postgres, read back as numbers).
 type Millis = number;
@@ -17,6 +19,10 @@ export interface ConversationsTable {
   email: string | null;
   /** A provider call under way or cut short (PendingCall as JSON), written in the commit before the call. */
   pending_call: string | null;
+  /** The language the person chose (LANG, a language's keyword); null: their phone's country decides. */
+  language: ColumnType<Language | null, Language | null | undefined, Language | null>;
+  /** The channel they last wrote on: replies and sends outside a reply go there. */
+  channel: ColumnType<Channel, Channel | undefined, Channel>;
   created_at: Millis;
   updated_at: Millis;
   last_activity_at: Millis;
@@ -46,6 +52,8 @@ export interface MessagesTable {
   direction: "in" | "out";
   /** "webhook" (inbound), "twiml" (a reply to a webhook), "api" (sent through the Messages API). */
   channel: "webhook" | "twiml" | "api";
+  /** SMS, WhatsApp, or a voice call (the code read out): what operators see as the message's channel. */
+  medium: ColumnType<Medium, Medium | undefined, Medium>;
   body: string;
   twilio_sid: string | null;
   status: string;

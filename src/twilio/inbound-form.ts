@@ -2,6 +2,8 @@ import { z } from "zod";
 import { E164 } from "../conversation/phone.js";
 import type { WebhookParams } from "./signature.js";
 
+const WHATSAPP_OR_E164 = new RegExp(`^(whatsapp:)?${E164.source.slice(1)}`);
+
 const single = (params: WebhookParams, key: string) => {
   const value = params[key];
   return Array.isArray(value) ? value[0] : value;
@@ -15,7 +17,15 @@ export const inboundSmsSchema = z.object({
   MessageSid: z
     .string({ error: "MessageSid is required" })
     .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits"),
-  From: z.string({ error: "From is required" }).regex(E164, "From must be an E.164 phone number, like +15551234567"),
+  // WhatsApp arrives on the same webhook as `whatsapp:+…`: one person, one conversation, whichever they use.
+  From: z
+    .string({ error: "From is required" })
+    .regex(WHATSAPP_OR_E164, "From must be an E.164 phone number, like +15551234567, or whatsapp:+15551234567")
+    .transform((from) =>
+      from.startsWith("whatsapp:")
+        ? { phone: from.slice("whatsapp:".length), channel: "whatsapp" as const }
+        : { phone: from, channel: "sms" as const },
+    ),
   Body: z
     .string({ error: "Body is required" })
     .max(1600 * 4, "Body is longer than any SMS")

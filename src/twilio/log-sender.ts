@@ -1,10 +1,11 @@
-import type { Logger, OutboundSms, SentSms, SmsSender } from "../conversation/ports.js";
+import type { Logger, OutboundCall, OutboundSms, SentSms, SmsSender, VoiceCaller } from "../conversation/ports.js";
 
 /** One SMS local mode "sent", in full, for `npm run chat` to show as the phone would. */
 export interface LocalSms {
   id: number;
   to: string;
   body: string;
+  channel: "sms" | "whatsapp" | "call";
   sid: string;
   at: number;
 }
@@ -14,7 +15,7 @@ export interface LocalSms {
  * it is how a developer without a Twilio account completes a sign-up. The latest ones are also kept in memory
  * (bounded), so that a terminal "phone" can read what it was sent.
  */
-export class LogSmsSender implements SmsSender {
+export class LogSmsSender implements SmsSender, VoiceCaller {
   private sequence = 0;
   private readonly sent: LocalSms[] = [];
 
@@ -26,10 +27,21 @@ export class LogSmsSender implements SmsSender {
   async send(sms: OutboundSms): Promise<SentSms> {
     this.sequence += 1;
     const sid = `SMlocal${Date.now().toString(16)}${this.sequence.toString(16).padStart(8, "0")}`;
-    this.logger.info({ sms: { to: sms.to, body: sms.body, sid } }, "local mode: SMS not sent, logged instead");
-    this.sent.push({ id: this.sequence, to: sms.to, body: sms.body, sid, at: Date.now() });
+    const channel = sms.channel ?? "sms";
+    this.logger.info({ sms: { to: sms.to, channel, body: sms.body, sid } }, "local mode: SMS not sent, logged instead");
+    this.sent.push({ id: this.sequence, to: sms.to, body: sms.body, channel, sid, at: Date.now() });
     if (this.sent.length > this.keep) this.sent.splice(0, this.sent.length - this.keep);
     return { sid, status: "delivered" };
+  }
+
+  /** A call local mode "placed": what it would have said, logged and kept like an SMS (channel "call"). */
+  async call(call: OutboundCall): Promise<SentSms> {
+    this.sequence += 1;
+    const sid = `CAlocal${Date.now().toString(16)}${this.sequence.toString(16).padStart(8, "0")}`;
+    this.logger.info({ call: { to: call.to, say: call.say, sid } }, "local mode: call not placed, logged instead");
+    this.sent.push({ id: this.sequence, to: call.to, body: call.say, channel: "call", sid, at: Date.now() });
+    if (this.sent.length > this.keep) this.sent.splice(0, this.sent.length - this.keep);
+    return { sid, status: "completed" };
   }
 
   /** What was sent to `phone` after the SMS numbered `afterId`, oldest first. */

@@ -8,6 +8,8 @@ export interface TwilioSmsSenderOptions {
   /** The sender: a Twilio number, or a Messaging Service (which then picks the number). */
   from?: string | undefined;
   messagingServiceSid?: string | undefined;
+  /** The WhatsApp sender, `whatsapp:+…` (TWILIO_WHATSAPP_NUMBER); without it a WhatsApp send fails, named. */
+  whatsappFrom?: string | undefined;
   /** Where Twilio reports delivery (POST /sms/status). */
   statusCallback?: string | undefined;
   httpClient: FetchHttpClient;
@@ -47,13 +49,17 @@ export class TwilioSmsSender implements SmsSender {
   }
 
   async send(sms: OutboundSms): Promise<SentSms> {
+    if (sms.channel === "whatsapp" && !this.options.whatsappFrom) {
+      throw new SmsSendError("a WhatsApp message needs TWILIO_WHATSAPP_NUMBER", null, false);
+    }
     try {
       const message = await this.client.messages.create({
-        to: sms.to,
+        ...(sms.channel === "whatsapp"
+          ? { to: `whatsapp:${sms.to}`, from: this.options.whatsappFrom ?? "" }
+          : this.options.messagingServiceSid
+            ? { to: sms.to, messagingServiceSid: this.options.messagingServiceSid }
+            : { to: sms.to, from: this.options.from ?? "" }),
         body: sms.body,
-        ...(this.options.messagingServiceSid
-          ? { messagingServiceSid: this.options.messagingServiceSid }
-          : { from: this.options.from ?? "" }),
         ...(this.options.statusCallback ? { statusCallback: this.options.statusCallback } : {}),
       });
       if (typeof message.sid !== "string" || typeof message.status !== "string") {

@@ -1,6 +1,6 @@
 import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
 import { splitPhone } from "../conversation/phone.js";
-import type { VerificationProvider } from "../conversation/ports.js";
+import type { Delivery, VerificationProvider } from "../conversation/ports.js";
 import { AGAIN, type CallBudget, isJson, retryOptions, STOP, withRetries } from "../http/retry.js";
 
 /** The budget's deadline covers one sendCode or checkCode, all its calls and retries included. */
@@ -8,6 +8,11 @@ export interface AuthyProviderOptions extends CallBudget {
   apiKey: string;
   /** https://api.authy.com, or a fake in tests. */
   baseUrl: string;
+  /**
+   * Authy has no WhatsApp: a WhatsApp conversation gets a code of our own through the Messages API (the local
+   * provider), checked by its hash; an Authy token is checked by Authy.
+   */
+  whatsapp: VerificationProvider;
   fetch?: typeof fetch;
 }
 
@@ -42,7 +47,8 @@ export class AuthyVerificationProvider implements VerificationProvider {
     return Date.now() + retryOptions(this.options).deadlineMs;
   }
 
-  async sendCode(input: SendCodeInput): Promise<SendCodeResult> {
+  async sendCode(input: SendCodeInput & Delivery): Promise<SendCodeResult> {
+    if (input.channel === "whatsapp") return this.options.whatsapp.sendCode(input);
     const until = this.deadline();
     let authyId = input.providerId;
     if (!authyId) {
@@ -58,8 +64,13 @@ export class AuthyVerificationProvider implements VerificationProvider {
       if (created.status !== 200 || id === undefined || id === null) return sendError(created.status, created.body);
       authyId = String(id);
     }
-    // force=true: without it Authy skips the SMS for people who have its app, and answers "ignored".
-    const sms = await this.call("GET", `/protected/json/sms/${encodeURIComponent(authyId)}?force=true`, until);
+    // force=true: without it Authy skips the SMS for people who have its app, and answers "ignored". A call
+    // (/call/{id}) reads the token out in the person's language.
+    const path =
+      input.channel === "call"
+        ? `/protected/json/call/${encodeURIComponent(authyId)}?force=true&locale=${input.language}`
+        : `/protected/json/sms/${encodeURIComponent(authyId)}?force=true&locale=${input.language}`;
+    const sms = await this.call("GET", path, until);
     if (!sms.ok) return { status: "unavailable" };
     if (sms.status !== 200 || !isTrue(sms.body.success) || sms.body.ignored === true)
       return sendError(sms.status, sms.body);
@@ -67,6 +78,7 @@ export class AuthyVerificationProvider implements VerificationProvider {
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
+    if (input.ticket?.startsWith("sha256:")) return this.options.whatsapp.checkCode(input);
     if (!input.providerId) return { status: "expired" };
     if (!AUTHY_TOKEN.test(input.code)) return { status: "wrong" };
     const answer = await this.call(

@@ -1,6 +1,15 @@
+import { msg } from "../../machines/message-keys.js";
 import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
 import { maskCodes } from "../conversation/mask.js";
-import { SmsSendError, type SmsSender, type VerificationProvider } from "../conversation/ports.js";
+import {
+  type Delivery,
+  SmsSendError,
+  type SmsSender,
+  type VerificationProvider,
+  type VoiceCaller,
+} from "../conversation/ports.js";
+import type { MessageRenderer } from "../i18n/catalog.js";
+import { spokenDigits } from "../twilio/voice-caller.js";
 import { codeTicket, matchesTicket, randomCode } from "./code-hash.js";
 
 /** Failures of the SMS that carries a code, in the conversation's terms. */
@@ -15,6 +24,9 @@ export function sendFailure(error: unknown): SendCodeResult {
 
 export interface LocalProviderOptions {
   sender: SmsSender;
+  /** Reads a code out in a call (CALL, a landline). */
+  caller: VoiceCaller;
+  renderer: MessageRenderer;
   codeLength?: number;
   codeTtlMs: number;
 }
@@ -31,12 +43,28 @@ export class LocalVerificationProvider implements VerificationProvider {
     this.codeLength = options.codeLength ?? 6;
   }
 
-  async sendCode(input: SendCodeInput): Promise<SendCodeResult> {
+  async sendCode(input: SendCodeInput & Delivery): Promise<SendCodeResult> {
     const code = randomCode(this.codeLength);
-    const minutes = Math.round(this.options.codeTtlMs / 60_000);
-    const body = `Your sign-up code is ${code}. It expires in ${minutes} minutes. Don't share it with anyone.`;
+    const { renderer } = this.options;
     try {
-      await this.options.sender.send({ to: input.phone, body, transcriptBody: maskCodes(body) });
+      if (input.channel === "call") {
+        const say = renderer.render(msg("callScript", { digits: spokenDigits(code) }), input.language);
+        const masked = renderer.render(
+          msg("callScript", { digits: spokenDigits("•".repeat(code.length)) }),
+          input.language,
+        );
+        await this.options.caller.call({ to: input.phone, say, language: input.language, transcriptText: masked });
+      } else {
+        const minutes = Math.max(1, Math.round(this.options.codeTtlMs / 60_000));
+        // A string, not a number: a code is digits to copy, never "482.913".
+        const body = renderer.render(msg("codeMessage", { code, minutes }), input.language);
+        await this.options.sender.send({
+          to: input.phone,
+          body,
+          channel: input.channel,
+          transcriptBody: maskCodes(body),
+        });
+      }
     } catch (error) {
       return sendFailure(error);
     }

@@ -4,7 +4,14 @@ import { FetchHttpClient } from "../twilio/fetch-http-client.js";
 import { VerifyVerificationProvider } from "./verify.js";
 
 const SERVICE = `VA${"e".repeat(32)}`;
-const input = { phone: "+14155550123", email: "ana@example.com", ticket: null, providerId: null };
+const input = {
+  phone: "+14155550123",
+  email: "ana@example.com",
+  ticket: null,
+  providerId: null,
+  language: "en" as const,
+  channel: "sms" as const,
+};
 
 /** The provider over our real http client, with Twilio replaced by one canned answer per call. */
 function providerAnswering(...answers: Array<{ status: number; body: unknown }>) {
@@ -83,5 +90,18 @@ describe("what Verify answers, in the conversation's terms", () => {
       providerId: null,
     });
     expect(Object.fromEntries(requests[0]!)).toEqual({ To: input.phone, Channel: "sms", Locale: "en" });
+  });
+
+  it("a start asks for the person's language and channel: Brazilian Portuguese on WhatsApp, Spanish by call", async () => {
+    const { provider, requests } = providerAnswering({
+      status: 201,
+      body: { sid: `VE${"1".repeat(32)}`, status: "pending" },
+    });
+    await provider.sendCode({ ...input, reason: "start", language: "pt", channel: "whatsapp" });
+    await provider.sendCode({ ...input, reason: "resend", language: "es", channel: "call" });
+    expect(requests.map((form) => Object.fromEntries(form))).toEqual([
+      { To: input.phone, Channel: "whatsapp", Locale: "pt-BR" },
+      { To: input.phone, Channel: "call", Locale: "es" },
+    ]);
   });
 });

@@ -1,11 +1,10 @@
 import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
 import { maskPhone } from "../conversation/mask.js";
-import { splitPhone } from "../conversation/phone.js";
-import type { Logger, VerificationProvider } from "../conversation/ports.js";
+import type { Delivery, Logger, VerificationProvider } from "../conversation/ports.js";
 import { maskEmail } from "../email/ports.js";
+import { INTL_LOCALE } from "../i18n/languages.js";
 import type { FetchHttpClient } from "../twilio/fetch-http-client.js";
 import { createTwilioClient, type TwilioClient } from "../twilio/messages-sender.js";
-import { verifyLocale } from "./verify-locale.js";
 
 export interface VerifyProviderOptions {
   accountSid: string;
@@ -45,13 +44,13 @@ export class VerifyVerificationProvider implements VerificationProvider {
     return this.client.verify.v2.services(this.options.serviceSid);
   }
 
-  async sendCode(input: SendCodeInput): Promise<SendCodeResult> {
-    const locale = verifyLocale(splitPhone(input.phone).country);
+  async sendCode(input: SendCodeInput & Delivery): Promise<SendCodeResult> {
     try {
+      // The person's language, the one our replies speak; the channel of the conversation, or a call.
       const verification = await this.service.verifications.create({
         to: input.phone,
-        channel: "sms",
-        ...(locale ? { locale } : {}),
+        channel: input.channel,
+        locale: INTL_LOCALE[input.language],
       });
       // Anything but a pending verification is not a code on its way, whatever the HTTP status said.
       if (verification?.status !== "pending") {

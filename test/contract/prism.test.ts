@@ -127,7 +127,14 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
       verificationTtlMs: 600_000,
       logger: new MemoryLogger(),
     });
-    const input = { phone: PHONE, email: "ana@example.com", ticket: null, providerId: null };
+    const input = {
+      phone: PHONE,
+      email: "ana@example.com",
+      ticket: null,
+      providerId: null,
+      language: "es" as const,
+      channel: "whatsapp" as const,
+    };
     // Prism answers with the spec's examples: a pending verification, an approved check.
     expect(await provider.sendCode({ ...input, reason: "start" })).toEqual({
       status: "sent",

@@ -180,7 +180,7 @@ describe("sign-up with Twilio Verify v2", () => {
     expect(twilio.verifyRequests("Verifications", phone)).toHaveLength(1);
   });
 
-  it("sends the locale of the phone's country where Verify has it, and none where the country has several", async () => {
+  it("asks Verify for the language the bot speaks: the country's, or DEFAULT_LANGUAGE where it has several", async () => {
     const german = "+4915112345678";
     const swiss = "+41791234567";
     for (const phone of [german, swiss]) {
@@ -188,6 +188,6 @@ describe("sign-up with Twilio Verify v2", () => {
       await app.sms(phone, emailOf(phone));
     }
     expect(twilio.verifyRequests("Verifications", german)[0]?.form.get("Locale")).toBe("de");
-    expect(twilio.verifyRequests("Verifications", swiss)[0]?.form.has("Locale")).toBe(false);
+    expect(twilio.verifyRequests("Verifications", swiss)[0]?.form.get("Locale")).toBe("en");
   });
 });

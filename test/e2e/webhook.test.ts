@@ -123,7 +123,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     await app.sms(phone, "SIGNUP");
     const help = await app.sms(phone, "help");
     expect(help.replies).toEqual([
-      "sms-signup: text SIGNUP to create an account, then follow the steps. RESEND gets a new code. Reply STOP to stop all messages, START to resume.",
+      "sms-signup: text SIGNUP to create an account, then follow the steps. RESEND gets a new code, CALL reads it to you, LANG changes the language. Reply STOP to stop all messages, START to resume.",
     ]);
     expect((await app.state(phone))?.state).toBe("awaitingEmail");
   });
@@ -171,7 +171,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     [{ From: "+14155550999", Body: "hi" }, "MessageSid is required"],
     [{ MessageSid: "SM123", From: "+14155550999", Body: "hi" }, "MessageSid must be"],
     [{ MessageSid: newMessageSid(), Body: "hi" }, "From is required"],
-    [{ MessageSid: newMessageSid(), From: "whatsapp:+14155550999", Body: "hi" }, "From must be an E.164"],
+    [{ MessageSid: newMessageSid(), From: "whatsapp:14155550999", Body: "hi" }, "From must be an E.164"],
     [{ MessageSid: newMessageSid(), From: "+14155550999" }, "Body is required"],
     [{ MessageSid: newMessageSid(), From: "+14155550999", Body: "hi", OptOutType: "MAYBE" }, "OptOutType must be"],
   ])("a malformed form %j is refused with 400 naming the field", async (params, message) => {

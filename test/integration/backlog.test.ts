@@ -5,6 +5,7 @@ import { ConversationEngine } from "../../src/conversation/engine.js";
 import { KeyedLock } from "../../src/conversation/keyed-lock.js";
 import { InProcessPhoneSerializer, PHONE_BACKLOG } from "../../src/conversation/phone-serializer.js";
 import { systemClock, type VerificationProvider } from "../../src/conversation/ports.js";
+import { MessageRenderer } from "../../src/i18n/catalog.js";
 import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
@@ -36,6 +37,8 @@ describe("a phone that floods us", () => {
       logger: new MemoryLogger(),
       limits: DEFAULT_LIMITS,
       signupWords: ["SIGNUP"],
+      renderer: new MessageRenderer(),
+      defaultLanguage: "en",
     });
     await engine.handle({ messageSid: sid(1), from: PHONE, body: "SIGNUP" });
     const slow = engine.handle({ messageSid: sid(2), from: PHONE, body: "ana@example.com" });

@@ -10,6 +10,7 @@ import {
   type Turn,
   type VerificationProvider,
 } from "../../src/conversation/ports.js";
+import { MessageRenderer } from "../../src/i18n/catalog.js";
 import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
@@ -64,6 +65,8 @@ describe("an erasure and a turn of the same phone", () => {
       logger: new MemoryLogger(),
       limits: DEFAULT_LIMITS,
       signupWords: ["SIGNUP"],
+      renderer: new MessageRenderer(),
+      defaultLanguage: "en",
     });
 
     await engine.handle({ messageSid: "SM00000000000000000000000000000001", from: PHONE, body: "SIGNUP" });

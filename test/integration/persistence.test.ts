@@ -80,6 +80,8 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
       snapshot: null,
       machineVersion: SIGNUP_MACHINE_VERSION,
       optedOut: false,
+      language: null,
+      channel: "sms" as const,
       at: Date.now(),
       inboundBody: "lost update",
       replies: ["should not be stored"],

@@ -67,6 +67,8 @@ export const de: Catalog = {
   optedIn: "Willkommen zurück!",
   promptCode: "Antworte mit dem Code, den wir dir geschickt haben, oder mit NEU für einen neuen.",
   sorry: "Entschuldige, bei uns ist etwas schiefgelaufen. Schick das in einer Minute noch einmal.",
+  tooManyAtOnce:
+    "Du hast uns viele Nachrichten auf einmal geschickt, diese haben wir übersprungen. Schick sie gleich noch einmal.",
   languageSet: "Alles klar, ich schreibe dir ab jetzt auf Deutsch.",
   languageMenu:
     "Antworte SPRACHE und deine Sprache: DE Deutsch, EN Englisch, ES Spanisch, FR Französisch, PT Portugiesisch.",

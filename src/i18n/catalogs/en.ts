@@ -62,6 +62,7 @@ export const en: Catalog = {
   optedIn: "Welcome back!",
   promptCode: "Reply with the code we sent, or RESEND for a new one.",
   sorry: "Sorry, something went wrong on our side. Please send that again in a minute.",
+  tooManyAtOnce: "You sent us many messages at once, so we skipped this one. Please send it again in a moment.",
   languageSet: "OK, I'll write to you in English.",
   languageMenu: "Reply LANG and a language: EN English, ES Spanish, FR French, DE German, PT Portuguese.",
   codeMessage: {

@@ -60,6 +60,7 @@ export const es: Catalog = {
   optedIn: "¡Hola de nuevo!",
   promptCode: "Responde con el código que te enviamos o REENVIAR para otro.",
   sorry: "Perdón, algo falló de nuestro lado. Vuelve a enviarlo en un minuto.",
+  tooManyAtOnce: "Nos enviaste muchos mensajes a la vez y nos saltamos este. Vuelve a enviarlo en un momento.",
   languageSet: "Listo, te escribiré en español.",
   languageMenu: "Responde IDIOMA y tu idioma: ES español, EN inglés, FR francés, DE alemán, PT portugués.",
   codeMessage: {

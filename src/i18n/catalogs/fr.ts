@@ -60,6 +60,7 @@ export const fr: Catalog = {
   optedIn: "Bon retour parmi nous !",
   promptCode: "Répondez avec le code reçu, ou RENVOYER pour un nouveau.",
   sorry: "Désolé, un problème est survenu chez nous. Renvoyez ce message dans une minute.",
+  tooManyAtOnce: "Vous avez envoyé beaucoup de messages d'un coup, celui-ci est ignoré. Renvoyez-le dans un instant.",
   languageSet: "D'accord, je vous écris désormais en français.",
   languageMenu: "Répondez LANGUE et votre langue : FR français, EN anglais, ES espagnol, DE allemand, PT portugais.",
   codeMessage: {

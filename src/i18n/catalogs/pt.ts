@@ -60,6 +60,7 @@ export const pt: Catalog = {
   optedIn: "Que bom ter você de volta!",
   promptCode: "Responda com o código que enviamos ou REENVIAR para outro.",
   sorry: "Desculpe, algo deu errado do nosso lado. Envie isso de novo em um minuto.",
+  tooManyAtOnce: "Você enviou muitas mensagens de uma vez e pulamos esta. Envie-a de novo daqui a pouco.",
   languageSet: "Certo, vou escrever para você em português.",
   languageMenu: "Responda IDIOMA e seu idioma: PT português, EN inglês, ES espanhol, FR francês, DE alemão.",
   codeMessage: {
