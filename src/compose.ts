@@ -26,7 +26,7 @@ import { PostgresPhoneSerializer } from "./store/postgres-phone-serializer.js";
 import type { Database } from "./store/schema.js";
 import { FetchHttpClient } from "./twilio/fetch-http-client.js";
 import { TwilioLineTypeLookup } from "./twilio/line-type-lookup.js";
-import { LogSmsSender } from "./twilio/log-sender.js";
+import { type LocalSmsHistory, LogSmsSender } from "./twilio/log-sender.js";
 import { TwilioSmsSender } from "./twilio/messages-sender.js";
 import { mountStatusCallback } from "./twilio/status-callback.js";
 import { TwilioVoiceCaller } from "./twilio/voice-caller.js";
@@ -48,10 +48,17 @@ export interface ServiceParts {
   phoneQueue?: KeyedLock;
   /** Another runtime's per-phone serialization (a Durable Object per phone on Workers). */
   serializer?: PhoneSerializer;
+  /** Local mode's SMS "network"; by default kept in this process's memory (a Worker shares one across objects). */
+  localSms?: LocalSmsNetwork;
+  /** Wakes the outbox's sender after a turn queued an SMS; by default this process's own dispatcher. */
+  onOutbox?: () => void;
 }
 
+/** Local mode's sender (and caller), which also shows `npm run chat` what each phone was sent. */
+export type LocalSmsNetwork = SmsSender & VoiceCaller & LocalSmsHistory;
+
 /** The one place where adapters are chosen: from the configuration, for Node and Workers alike. */
-export function composeService({
+export function composeConversation({
   config,
   db,
   logger,
@@ -62,6 +69,8 @@ export function composeService({
   serializer = dialect === "postgres"
     ? new PostgresPhoneSerializer(db, phoneQueue)
     : new InProcessPhoneSerializer(new KyselyConversationStore(db), phoneQueue),
+  localSms,
+  onOutbox,
 }: ServiceParts) {
   const renderer = new MessageRenderer(catalogs);
   const outbox = new KyselyOutboxStore(db);
@@ -70,7 +79,7 @@ export function composeService({
     timeoutMs: config.outboundTimeoutMs,
     deadlineMs: config.outboundDeadlineMs,
   });
-  const localSender = config.localMode ? new LogSmsSender(logger) : null;
+  const localSender = config.localMode ? (localSms ?? new LogSmsSender(logger)) : null;
   const sender: SmsSender = localSender
     ? localSender
     : new TwilioSmsSender({
@@ -121,9 +130,24 @@ export function composeService({
     signupWords: config.signupKeywords,
     renderer,
     defaultLanguage: config.defaultLanguage,
-    onOutbox: () => dispatcher.kick(),
+    onOutbox: onOutbox ?? (() => dispatcher.kick()),
   });
-  const app = createApp({
+  return { engine, dispatcher, outbox, provider, sender, localSender, renderer };
+}
+
+export interface AppParts {
+  config: Config;
+  db: Kysely<Database>;
+  logger: Logger;
+  clock?: Clock;
+  /** Runs turns, resets and erasures: the engine itself, or (on Workers) the phone's Durable Object. */
+  engine: Pick<ConversationEngine, "handle" | "reset" | "erase">;
+  localSms: LocalSmsNetwork | null;
+}
+
+/** The HTTP side: webhooks, health, operators, and local mode's outbox. */
+export function composeApp({ config, db, logger, clock = systemClock, engine, localSms }: AppParts) {
+  return createApp({
     engine,
     logger,
     authToken: config.twilio.authToken,
@@ -143,10 +167,16 @@ export function composeService({
         clock,
         logger,
       });
-      if (localSender) mountLocalOutbox(routes, localSender);
+      if (localSms) mountLocalOutbox(routes, localSms);
     },
   });
-  return { app, engine, dispatcher, outbox, provider, sender, renderer };
+}
+
+/** The whole service in one process (Node). */
+export function composeService(parts: ServiceParts) {
+  const conversation = composeConversation(parts);
+  const app = composeApp({ ...parts, engine: conversation.engine, localSms: conversation.localSender });
+  return { app, ...conversation };
 }
 
 function createProvider(

@@ -216,6 +216,9 @@ function checkEmailTransport(
 
 export type Env = z.input<typeof envSchema>;
 
+/** Every setting's name: what `npm run dev:worker` passes on to the Worker as vars. */
+export const SETTING_NAMES = Object.keys(envSchema.shape);
+
 export function parseConfig(env: Record<string, string | undefined>) {
   const result = envSchema.safeParse(env);
   if (!result.success) {

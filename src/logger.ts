@@ -1,4 +1,5 @@
 import pino from "pino";
+import { SECRET_FIELDS } from "./console-logger.js";
 import type { Logger } from "./conversation/ports.js";
 
 /**
@@ -10,7 +11,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       redact: {
-        paths: ["authToken", "*.authToken", "password", "*.password", "headers.authorization", "code", "*.code"],
+        paths: SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
         censor: "[redacted]",
       },
     },

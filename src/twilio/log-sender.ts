@@ -10,12 +10,18 @@ export interface LocalSms {
   at: number;
 }
 
+/** What local mode "sent" each phone: in this process's memory on Node, in one Durable Object on Workers. */
+export interface LocalSmsHistory {
+  /** What was sent to `phone` after the SMS numbered `afterId`, oldest first. */
+  sentTo(phone: string, afterId: number): LocalSms[] | Promise<LocalSms[]>;
+}
+
 /**
  * Local mode's SMS "network": every outbound SMS goes to the log, in full. Showing the code is the point here:
  * it is how a developer without a Twilio account completes a sign-up. The latest ones are also kept in memory
  * (bounded), so that a terminal "phone" can read what it was sent.
  */
-export class LogSmsSender implements SmsSender, VoiceCaller {
+export class LogSmsSender implements SmsSender, VoiceCaller, LocalSmsHistory {
   private sequence = 0;
   private readonly sent: LocalSms[] = [];
 
