@@ -9,6 +9,9 @@ import type { Clock, Logger } from "../../src/conversation/ports.js";
 import { type ConnectionLimits, listen } from "../../src/http/node-server.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { type OpenDatabase, openDatabase } from "../../src/store/node-database.js";
+import { parseReplies } from "./twiml.js";
+
+export { parseReplies };
 
 export const TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef";
 export const TEST_ACCOUNT_SID = `AC${"a".repeat(32)}`;
@@ -183,16 +186,4 @@ export class RunningService {
     await this.service.dispatcher.stop();
     await this.database.db.destroy();
   }
-}
-
-/** The texts of a TwiML response's <Message> elements, unescaped. */
-export function parseReplies(twiml: string): string[] {
-  return [...twiml.matchAll(/<Message>([\s\S]*?)<\/Message>/g)].map((match) =>
-    (match[1] ?? "")
-      .replace(/&lt;/g, "<")
-      .replace(/&gt;/g, ">")
-      .replace(/&quot;/g, '"')
-      .replace(/&apos;/g, "'")
-      .replace(/&amp;/g, "&"),
-  );
 }
