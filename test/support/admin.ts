@@ -3,7 +3,7 @@ import type { RunningService } from "./service.js";
 export const ADMIN_TOKEN = "operator-token-0123456789abcdef";
 
 /** A call to the operator API, with the right token unless told otherwise. */
-export async function adminApi(app: RunningService, path: string, init: RequestInit & { token?: string | null } = {}) {
+export async function adminApi(app: { url: string }, path: string, init: RequestInit & { token?: string | null } = {}) {
   const { token = ADMIN_TOKEN, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (token !== null) headers.set("Authorization", `Bearer ${token}`);

@@ -99,47 +99,12 @@ export function productionEnv(twilioUrl: string): Record<string, string> {
   };
 }
 
-/** The whole service on real HTTP (127.0.0.1, random port) over a real SQLite file (or Postgres). */
-export class RunningService {
-  private constructor(
+/** Twilio's side of a service on real HTTP, whichever runtime serves it (Node here, Workers in worker-process.ts). */
+export class WebhookClient {
+  constructor(
     readonly url: string,
     readonly config: Config,
-    readonly database: OpenDatabase,
-    readonly service: Service,
-    readonly logger: MemoryLogger,
-    private readonly server: ServerType,
   ) {}
-
-  static async start(options: StartOptions = {}): Promise<RunningService> {
-    const databaseUrl = options.databaseUrl ?? (await defaultDatabaseUrl());
-    const config = parseConfig({ PUBLIC_URL, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...options.env });
-    const logger = new MemoryLogger();
-    const database = openDatabase(config.databaseUrl, {
-      onConnectionError: (error) => logger.warn({ err: error }, "database connection lost"),
-      onQuery: options.onQuery,
-    });
-    await migrateToLatest(database.db, database.dialect);
-    const service = composeService({
-      config,
-      db: database.db,
-      logger,
-      clock: options.clock,
-      dialect: database.dialect,
-      phoneQueue: database.phoneQueue,
-    });
-    const { server, address } = await listen({
-      fetch: service.app.fetch,
-      port: 0,
-      hostname: "127.0.0.1",
-      limits: options.limits,
-    });
-    const { port } = address;
-    return new RunningService(`http://127.0.0.1:${port}`, config, database, service, logger, server);
-  }
-
-  get db() {
-    return this.database.db;
-  }
 
   /** Texts the service as Twilio would deliver it: form-encoded, signed with the twilio SDK's own signer. */
   async sms(from: string, body: string, extra: Record<string, string> = {}): Promise<SmsResult> {
@@ -175,6 +140,51 @@ export class RunningService {
       replies: parseReplies(text),
       messageSid: params.MessageSid ?? "",
     };
+  }
+}
+
+/** The whole service on real HTTP (127.0.0.1, random port) over a real SQLite file (or Postgres). */
+export class RunningService extends WebhookClient {
+  private constructor(
+    url: string,
+    config: Config,
+    readonly database: OpenDatabase,
+    readonly service: Service,
+    readonly logger: MemoryLogger,
+    private readonly server: ServerType,
+  ) {
+    super(url, config);
+  }
+
+  static async start(options: StartOptions = {}): Promise<RunningService> {
+    const databaseUrl = options.databaseUrl ?? (await defaultDatabaseUrl());
+    const config = parseConfig({ PUBLIC_URL, DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...options.env });
+    const logger = new MemoryLogger();
+    const database = openDatabase(config.databaseUrl, {
+      onConnectionError: (error) => logger.warn({ err: error }, "database connection lost"),
+      onQuery: options.onQuery,
+    });
+    await migrateToLatest(database.db, database.dialect);
+    const service = composeService({
+      config,
+      db: database.db,
+      logger,
+      clock: options.clock,
+      dialect: database.dialect,
+      phoneQueue: database.phoneQueue,
+    });
+    const { server, address } = await listen({
+      fetch: service.app.fetch,
+      port: 0,
+      hostname: "127.0.0.1",
+      limits: options.limits,
+    });
+    const { port } = address;
+    return new RunningService(`http://127.0.0.1:${port}`, config, database, service, logger, server);
+  }
+
+  get db() {
+    return this.database.db;
   }
 
   async state(phone: string) {
