@@ -8,6 +8,7 @@ import { InProcessPhoneSerializer, PHONE_BACKLOG } from "./conversation/phone-se
 import {
   type Clock,
   type Logger,
+  type OutboxStore,
   type PhoneSerializer,
   type SmsSender,
   systemClock,
@@ -48,6 +49,8 @@ export interface ServiceParts {
   phoneQueue?: KeyedLock;
   /** Another runtime's per-phone serialization (a Durable Object per phone on Workers). */
   serializer?: PhoneSerializer;
+  /** The outbox's storage; Workers give one without transactions (D1 has none). */
+  outbox?: OutboxStore;
   /** Local mode's SMS "network"; by default kept in this process's memory (a Worker shares one across objects). */
   localSms?: LocalSmsNetwork;
   /** Wakes the outbox's sender after a turn queued an SMS; by default this process's own dispatcher. */
@@ -69,11 +72,11 @@ export function composeConversation({
   serializer = dialect === "postgres"
     ? new PostgresPhoneSerializer(db, phoneQueue)
     : new InProcessPhoneSerializer(new KyselyConversationStore(db), phoneQueue),
+  outbox = new KyselyOutboxStore(db),
   localSms,
   onOutbox,
 }: ServiceParts) {
   const renderer = new MessageRenderer(catalogs);
-  const outbox = new KyselyOutboxStore(db);
   const httpClient = new FetchHttpClient({
     baseUrl: config.twilio.apiBaseUrl,
     timeoutMs: config.outboundTimeoutMs,

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import type { CompiledQuery, InsertResult, Kysely, Transaction, UpdateResult } from "kysely";
 import type { Medium } from "../../machines/channels.js";
 import type { SignupEffect } from "../../machines/types.js";
 import { maskPhone } from "../conversation/mask.js";
@@ -46,15 +46,7 @@ export class KyselyConversationStore implements ConversationStore {
     return this.db.transaction().execute(async (trx) => {
       const claim = await findClaim(trx, refusal.messageSid);
       if (claim) return claim.status === "done" ? claim.replies : [refusal.reply];
-      await upsertClaim(trx, refusal.messageSid, refusal.phone, [refusal.reply], refusal.at);
-      const line = { phone: refusal.phone, created_at: refusal.at, updated_at: refusal.at };
-      await trx
-        .insertInto("messages")
-        .values([
-          inbound(line, refusal.inboundBody, refusal.messageSid),
-          { ...outbound(line), channel: "twiml", body: refusal.reply, status: "replied" },
-        ])
-        .execute();
+      for (const write of refusalWrites(trx, refusal)) await write.execute();
       return [refusal.reply];
     });
   }
@@ -80,23 +72,24 @@ export class KyselyConversationStore implements ConversationStore {
   }
 }
 
-class KyselyUnitOfWork implements ConversationUnitOfWork {
-  constructor(
-    private readonly trx: Transaction<Database>,
-    private readonly phoneLock: DatabasePhoneLock | null,
-  ) {}
+/** The reads of a unit of work: in its transaction, or (D1, which has none) straight on the database. */
+export abstract class UnitOfWorkReads implements ConversationUnitOfWork {
+  constructor(protected readonly reader: Kysely<Database>) {}
+
+  abstract beginCall(phone: string, call: PendingCall, now: number): Promise<void>;
+  abstract saveTurn(turn: Turn): Promise<void>;
 
   findClaim(messageSid: string): Promise<StoredClaim | null> {
-    return findClaim(this.trx, messageSid);
+    return findClaim(this.reader, messageSid);
   }
 
   async load(phone: string): Promise<ConversationRecord | null> {
-    const row = await this.trx.selectFrom("conversations").selectAll().where("phone", "=", phone).executeTakeFirst();
+    const row = await this.reader.selectFrom("conversations").selectAll().where("phone", "=", phone).executeTakeFirst();
     return row ? toConversationRecord(row) : null;
   }
 
   async isEmailTaken(email: string, exceptPhone: string): Promise<boolean> {
-    const row = await this.trx
+    const row = await this.reader
       .selectFrom("users")
       .select("id")
       .where("email", "=", email)
@@ -105,11 +98,44 @@ class KyselyUnitOfWork implements ConversationUnitOfWork {
       .executeTakeFirst();
     return row !== undefined;
   }
+}
+
+class KyselyUnitOfWork extends UnitOfWorkReads {
+  constructor(
+    private readonly trx: Transaction<Database>,
+    private readonly phoneLock: DatabasePhoneLock | null,
+  ) {
+    super(trx);
+  }
 
   async beginCall(phone: string, call: PendingCall, now: number): Promise<void> {
     await this.phoneLock?.holdPastCommit(this.trx, phone);
-    if (call.messageSid !== null) {
-      await this.trx
+    for (const write of callWrites(this.trx, phone, call, now)) await write.execute();
+  }
+
+  async saveTurn(turn: Turn): Promise<void> {
+    const { save, then } = turnWrites(this.trx, turn);
+    if (changedRows(await save.executeTakeFirst()) === 0) throw new StaleConversationError(turn.phone);
+    for (const write of then) await write.execute();
+  }
+}
+
+/** A statement that runs in a transaction, or is compiled into a D1 batch (src/worker/d1-conversation-store.ts). */
+export interface Write {
+  compile(): CompiledQuery;
+  execute(): Promise<unknown>;
+}
+
+function changedRows(result: InsertResult | UpdateResult): number {
+  return Number("numUpdatedRows" in result ? result.numUpdatedRows : (result.numInsertedOrUpdatedRows ?? 0));
+}
+
+/** What a unit of work writes before a provider call: the MessageSid taken, and the call it is about to make. */
+export function callWrites(db: Kysely<Database>, phone: string, call: PendingCall, now: number): Write[] {
+  const writes: Write[] = [];
+  if (call.messageSid !== null) {
+    writes.push(
+      db
         .insertInto("webhook_claims")
         .values({
           message_sid: call.messageSid,
@@ -119,11 +145,12 @@ class KyselyUnitOfWork implements ConversationUnitOfWork {
           claimed_at: now,
           completed_at: null,
         })
-        .onConflict((oc) => oc.column("message_sid").doUpdateSet({ status: "processing", claimed_at: now }))
-        .execute();
-    }
-    const pending = JSON.stringify(call);
-    await this.trx
+        .onConflict((oc) => oc.column("message_sid").doUpdateSet({ status: "processing", claimed_at: now })),
+    );
+  }
+  const pending = JSON.stringify(call);
+  writes.push(
+    db
       .insertInto("conversations")
       .values({
         phone,
@@ -138,94 +165,104 @@ class KyselyUnitOfWork implements ConversationUnitOfWork {
         updated_at: now,
         last_activity_at: now,
       })
-      .onConflict((oc) => oc.column("phone").doUpdateSet({ pending_call: pending }))
-      .execute();
-  }
+      .onConflict((oc) => oc.column("phone").doUpdateSet({ pending_call: pending })),
+  );
+  return writes;
+}
 
-  async saveTurn(turn: Turn): Promise<void> {
-    const { trx } = this;
-    const email = (turn.snapshot as { context?: { email?: string | null } } | null)?.context?.email ?? null;
-    const values = {
-      state: turn.state,
-      snapshot: turn.snapshot === null ? null : JSON.stringify(turn.snapshot),
-      machine_version: turn.machineVersion,
-      opted_out: turn.optedOut ? 1 : 0,
-      email,
-      language: turn.language,
-      channel: turn.channel,
-      pending_call: null,
-      updated_at: turn.at,
-      last_activity_at: turn.at,
-    };
-    const saved =
-      turn.expectedRowVersion === null
-        ? // A new phone; a row with version 0 is one a pending call created for it.
-          Number(
-            (
-              await trx
-                .insertInto("conversations")
-                .values({ phone: turn.phone, ...values, row_version: 1, created_at: turn.at })
-                .onConflict((oc) =>
-                  oc
-                    .column("phone")
-                    .doUpdateSet({ ...values, row_version: 1 })
-                    .where("conversations.row_version", "=", 0),
-                )
-                .executeTakeFirst()
-            ).numInsertedOrUpdatedRows ?? 0,
+/**
+ * What a turn writes: `save`, the conversation, which changes no row when another writer saved since the turn
+ * loaded it (then nothing of the turn may be written), then the transcript, timeline, effects and the claim.
+ */
+export function turnWrites(db: Kysely<Database>, turn: Turn) {
+  const email = (turn.snapshot as { context?: { email?: string | null } } | null)?.context?.email ?? null;
+  const values = {
+    state: turn.state,
+    snapshot: turn.snapshot === null ? null : JSON.stringify(turn.snapshot),
+    machine_version: turn.machineVersion,
+    opted_out: turn.optedOut ? 1 : 0,
+    email,
+    language: turn.language,
+    channel: turn.channel,
+    pending_call: null,
+    updated_at: turn.at,
+    last_activity_at: turn.at,
+  };
+  const save =
+    turn.expectedRowVersion === null
+      ? // A new phone; a row with version 0 is one a pending call created for it.
+        db
+          .insertInto("conversations")
+          .values({ phone: turn.phone, ...values, row_version: 1, created_at: turn.at })
+          .onConflict((oc) =>
+            oc
+              .column("phone")
+              .doUpdateSet({ ...values, row_version: 1 })
+              .where("conversations.row_version", "=", 0),
           )
-        : Number(
-            (
-              await trx
-                .updateTable("conversations")
-                .set((eb) => ({ ...values, row_version: eb("row_version", "+", 1) }))
-                .where("phone", "=", turn.phone)
-                .where("row_version", "=", turn.expectedRowVersion)
-                .executeTakeFirst()
-            ).numUpdatedRows,
-          );
-    if (saved === 0) throw new StaleConversationError(turn.phone);
+      : db
+          .updateTable("conversations")
+          .set((eb) => ({ ...values, row_version: eb("row_version", "+", 1) }))
+          .where("phone", "=", turn.phone)
+          .where("row_version", "=", turn.expectedRowVersion);
 
-    // Every line of the turn is on its channel, but a code read out in a call.
-    const line = { phone: turn.phone, created_at: turn.at, updated_at: turn.at, medium: turn.channel };
-    const rows: NewMessage[] = [
-      ...(turn.inboundBody === null ? [] : [inbound(line, turn.inboundBody, turn.messageSid)]),
-      ...turn.sent.map(({ body, sent, at, medium }) => ({
-        ...outbound({ ...line, created_at: at, updated_at: at, medium }),
-        channel: "api" as const,
-        body,
-        twilio_sid: sent.sid,
-        status: sent.status,
-        attempts: 1,
-      })),
-      ...turn.replies.map((body) => ({ ...outbound(line), channel: "twiml" as const, body, status: "replied" })),
-      // The outbox: sent after the commit, retried until Twilio takes it.
-      ...turn.outbox.map((body) => ({
-        ...outbound(line),
-        channel: "api" as const,
-        body,
-        status: "pending",
-        next_attempt_at: turn.at,
-      })),
-    ];
-    if (rows.length > 0) await trx.insertInto("messages").values(rows).execute();
-    if (turn.transitions.length > 0) {
-      await trx
+  // Every line of the turn is on its channel, but a code read out in a call.
+  const line = { phone: turn.phone, created_at: turn.at, updated_at: turn.at, medium: turn.channel };
+  const rows: NewMessage[] = [
+    ...(turn.inboundBody === null ? [] : [inbound(line, turn.inboundBody, turn.messageSid)]),
+    ...turn.sent.map(({ body, sent, at, medium }) => ({
+      ...outbound({ ...line, created_at: at, updated_at: at, medium }),
+      channel: "api" as const,
+      body,
+      twilio_sid: sent.sid,
+      status: sent.status,
+      attempts: 1,
+    })),
+    ...turn.replies.map((body) => ({ ...outbound(line), channel: "twiml" as const, body, status: "replied" })),
+    // The outbox: sent after the commit, retried until Twilio takes it.
+    ...turn.outbox.map((body) => ({
+      ...outbound(line),
+      channel: "api" as const,
+      body,
+      status: "pending",
+      next_attempt_at: turn.at,
+    })),
+  ];
+  const then: Write[] = [];
+  // Rows go in small groups: D1 binds at most 100 parameters per statement.
+  for (const group of groupsOf(rows, 6)) then.push(db.insertInto("messages").values(group));
+  for (const group of groupsOf(turn.transitions, 12)) {
+    then.push(
+      db
         .insertInto("transitions")
         .values(
-          turn.transitions.map((t) => ({
-            phone: turn.phone,
-            from_state: t.from,
-            event: t.event,
-            to_state: t.to,
-            at: t.at,
-          })),
-        )
-        .execute();
-    }
-    for (const effect of turn.effects) await applyEffect(trx, effect, turn.at);
-    if (turn.messageSid !== null) await upsertClaim(trx, turn.messageSid, turn.phone, turn.replies, turn.at);
+          group.map((t) => ({ phone: turn.phone, from_state: t.from, event: t.event, to_state: t.to, at: t.at })),
+        ),
+    );
   }
+  for (const effect of turn.effects) then.push(effectWrite(db, effect, turn.at));
+  if (turn.messageSid !== null) then.push(claimAnswered(db, turn.messageSid, turn.phone, turn.replies, turn.at));
+  return { save, then };
+}
+
+/** A message answered without a turn: its MessageSid answered, its lines in the transcript. */
+export function refusalWrites(db: Kysely<Database>, refusal: Refusal): Write[] {
+  const line = { phone: refusal.phone, created_at: refusal.at, updated_at: refusal.at };
+  return [
+    claimAnswered(db, refusal.messageSid, refusal.phone, [refusal.reply], refusal.at),
+    db
+      .insertInto("messages")
+      .values([
+        inbound(line, refusal.inboundBody, refusal.messageSid),
+        { ...outbound(line), channel: "twiml", body: refusal.reply, status: "replied" },
+      ]),
+  ];
+}
+
+function groupsOf<T>(items: T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  return groups;
 }
 
 async function findClaim(db: Kysely<Database>, messageSid: string): Promise<StoredClaim | null> {
@@ -241,13 +278,12 @@ async function findClaim(db: Kysely<Database>, messageSid: string): Promise<Stor
 }
 
 /** The MessageSid answered, with the replies a redelivery gets; over a claim a cut-short turn left processing. */
-async function upsertClaim(db: Kysely<Database>, messageSid: string, phone: string, replies: string[], at: number) {
+function claimAnswered(db: Kysely<Database>, messageSid: string, phone: string, replies: string[], at: number): Write {
   const done = { status: "done" as const, replies: JSON.stringify(replies), completed_at: at };
-  await db
+  return db
     .insertInto("webhook_claims")
     .values({ message_sid: messageSid, phone, claimed_at: at, ...done })
-    .onConflict((oc) => oc.column("message_sid").doUpdateSet(done))
-    .execute();
+    .onConflict((oc) => oc.column("message_sid").doUpdateSet(done));
 }
 
 type Line = { phone: string; created_at: number; updated_at: number; medium?: Medium };
@@ -275,7 +311,7 @@ function outbound(line: Line) {
   };
 }
 
-async function applyEffect(trx: Transaction<Database>, effect: SignupEffect, at: number): Promise<void> {
+function effectWrite(db: Kysely<Database>, effect: SignupEffect, at: number): Write {
   switch (effect.type) {
     case "userRegistered": {
       const { countryCode, nationalNumber } = splitPhone(effect.phone);
@@ -287,19 +323,12 @@ async function applyEffect(trx: Transaction<Database>, effect: SignupEffect, at:
         verified_at: null,
         updated_at: at,
       };
-      await trx
+      return db
         .insertInto("users")
         .values({ phone: effect.phone, ...values, created_at: at })
-        .onConflict((oc) => oc.column("phone").doUpdateSet(values))
-        .execute();
-      return;
+        .onConflict((oc) => oc.column("phone").doUpdateSet(values));
     }
     case "verified":
-      await trx
-        .updateTable("users")
-        .set({ verified_at: effect.at, updated_at: at })
-        .where("phone", "=", effect.phone)
-        .execute();
-      return;
+      return db.updateTable("users").set({ verified_at: effect.at, updated_at: at }).where("phone", "=", effect.phone);
   }
 }

@@ -4,7 +4,7 @@ import type { Database } from "./schema.js";
 
 /** The outbox (pending outbound rows of the transcript) and the opt-out flag its sender respects. */
 export class KyselyOutboxStore implements OutboxStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(protected readonly db: Kysely<Database>) {}
 
   /** One transaction: the due rows and their leases are read and written together. */
   claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {

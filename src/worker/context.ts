@@ -5,13 +5,15 @@ import { type Config, parseConfig } from "../config.js";
 import { createConsoleLogger } from "../console-logger.js";
 import type { Logger } from "../conversation/ports.js";
 import type { Database } from "../store/schema.js";
-import { D1Store } from "./d1-store.js";
+import { D1ConversationStore } from "./d1-conversation-store.js";
+import { D1OutboxStore } from "./d1-outbox-store.js";
 
 export interface WorkerContext {
   config: Config;
   logger: Logger;
   db: Kysely<Database>;
-  store: D1Store;
+  store: D1ConversationStore;
+  outbox: D1OutboxStore;
 }
 
 const contexts = new WeakMap<object, WorkerContext>();
@@ -25,7 +27,13 @@ export function workerContext(env: Env): WorkerContext {
   if (!context) {
     const config = parseConfig(settingsOf(env));
     const db = new Kysely<Database>({ dialect: new D1Dialect({ database: env.DB }) });
-    context = { config, logger: createConsoleLogger(config.logLevel), db, store: new D1Store(db, env.DB) };
+    context = {
+      config,
+      logger: createConsoleLogger(config.logLevel),
+      db,
+      store: new D1ConversationStore(db, env.DB),
+      outbox: new D1OutboxStore(db),
+    };
     contexts.set(env, context);
   }
   return context;

@@ -13,8 +13,8 @@ const MIN_ALARM_DELAY_MS = 1_000;
 export class OutboxSender extends DurableObject<Env> {
   private readonly parts = (() => {
     const context = workerContext(this.env);
-    const { dispatcher, store } = composeConversation({ ...context, localSms: localSmsNetwork(this.env) });
-    return { dispatcher, store };
+    const { dispatcher, outbox } = composeConversation({ ...context, localSms: localSmsNetwork(this.env) });
+    return { dispatcher, outbox };
   })();
 
   /** Drain now (the alarm runs at once): called after every turn that queued an SMS. */
@@ -28,7 +28,7 @@ export class OutboxSender extends DurableObject<Env> {
     try {
       await this.parts.dispatcher.drain();
     } finally {
-      const next = await this.parts.store.nextDueAt();
+      const next = await this.parts.outbox.nextDueAt();
       if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + MIN_ALARM_DELAY_MS));
     }
   }

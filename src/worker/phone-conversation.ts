@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { composeConversation } from "../compose.js";
 import type { InboundSms, TurnOutcome } from "../conversation/engine.js";
+import { KeyedLock } from "../conversation/keyed-lock.js";
+import { InProcessPhoneSerializer, PHONE_BACKLOG } from "../conversation/phone-serializer.js";
 import type { ErasureCounts } from "../conversation/ports.js";
 import { workerContext } from "./context.js";
 import { localSmsNetwork } from "./local-sms-log.js";
@@ -14,6 +16,8 @@ export class PhoneConversation extends DurableObject<Env> {
   private readonly wakeUps: Promise<void>[] = [];
   private readonly engine = composeConversation({
     ...workerContext(this.env),
+    // This object is the only place the phone's turns run: a queue in its memory serializes them all.
+    serializer: new InProcessPhoneSerializer(workerContext(this.env).store, new KeyedLock(PHONE_BACKLOG)),
     localSms: localSmsNetwork(this.env),
     onOutbox: () => this.wakeUps.push(wakeOutbox(this.env)),
   }).engine;

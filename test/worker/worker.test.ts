@@ -1,6 +1,11 @@
 // The Worker inside workerd: D1 through kysely-d1, a Durable Object per phone, the outbox's sender object.
 import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { Kysely } from "kysely";
+import { D1Dialect } from "kysely-d1";
 import { describe, expect, it } from "vitest";
+import { StaleConversationError } from "../../src/conversation/ports.js";
+import type { Database } from "../../src/store/schema.js";
+import { D1ConversationStore } from "../../src/worker/d1-conversation-store.js";
 import { bodiesTo, conversation, eventually, messageSid, PUBLIC_URL, post, rows, sms, twilioState } from "./support.js";
 
 let phoneCounter = 0;
@@ -138,6 +143,44 @@ describe("the Worker (local provider, SMS through the fake Messages API)", () =>
       "select removed, operator from erasures order by id desc limit 1",
     );
     expect(JSON.parse(record?.removed ?? "{}")).toEqual(counts);
+  });
+
+  it("saves a turn as one D1 batch: a stale row version writes nothing of it", async () => {
+    const phone = newPhone();
+    await sms(phone, "hello");
+    const store = new D1ConversationStore(
+      new Kysely<Database>({ dialect: new D1Dialect({ database: env.DB }) }),
+      env.DB,
+    );
+    const turn = {
+      phone,
+      messageSid: messageSid(),
+      expectedRowVersion: 0,
+      state: "awaitingEmail",
+      snapshot: null,
+      machineVersion: 1,
+      optedOut: false,
+      at: Date.now(),
+      inboundBody: "stale",
+      replies: ["never stored"],
+      sent: [],
+      transitions: [{ from: "new", event: "SIGNUP", to: "awaitingEmail", at: Date.now() }],
+      effects: [],
+      outbox: ["never sent"],
+    };
+    await expect(store.unitOfWork(phone, (uow) => uow.saveTurn(turn))).rejects.toBeInstanceOf(StaleConversationError);
+    expect(await conversation(phone)).toMatchObject({ state: "new", row_version: 1 });
+    expect(
+      await rows("select id from messages where phone = ? and body in ('stale', 'never stored', 'never sent')", phone),
+    ).toEqual([]);
+    expect(await rows("select id from transitions where phone = ?", phone)).toEqual([]);
+    expect(await rows("select message_sid from webhook_claims where message_sid = ?", turn.messageSid)).toEqual([]);
+
+    await store.unitOfWork(phone, (uow) => uow.saveTurn({ ...turn, expectedRowVersion: 1 }));
+    expect(await conversation(phone)).toMatchObject({ state: "awaitingEmail", row_version: 2 });
+    expect(
+      await rows("select id from messages where phone = ? and body in ('stale', 'never stored', 'never sent')", phone),
+    ).toHaveLength(3);
   });
 
   it("answers health from D1", async () => {

@@ -1,0 +1,102 @@
+import { type Kysely, sql } from "kysely";
+import { maskPhone } from "../conversation/mask.js";
+import {
+  type ConversationStore,
+  type ConversationUnitOfWork,
+  type ErasureCounts,
+  type PendingCall,
+  type Refusal,
+  StaleConversationError,
+  type Turn,
+} from "../conversation/ports.js";
+import { callWrites, refusalWrites, turnWrites, UnitOfWorkReads, type Write } from "../store/conversation-store.js";
+import type { Database } from "../store/schema.js";
+
+// SQLite cannot raise an error from a plain statement, but json() of something that is not JSON fails: placed right
+// after the conversation's save, this fails the batch (and so rolls all of it back) when the save changed no row.
+const STALE = "malformed JSON";
+const staleGuard = sql`select json(case when changes() = 0 then 'stale' else '[]' end)`;
+
+const ERASED_TABLES = ["messages", "transitions", "users", "webhook_claims", "conversations"] as const;
+
+/**
+ * The conversation's storage on D1, which has no interactive transactions: a unit of work reads as it goes and
+ * sends its writes as one batch at its end (a batch is atomic). No other writer races the reads: the phone's
+ * Durable Object runs its units of work one at a time.
+ */
+export class D1ConversationStore implements ConversationStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly d1: D1Database,
+  ) {}
+
+  async unitOfWork<T>(_phone: string, work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
+    const unit = new D1UnitOfWork(this.db);
+    const result = await work(unit);
+    try {
+      await this.batch(unit.writes);
+    } catch (error) {
+      if (unit.stalePhone !== null && String(error).includes(STALE)) throw new StaleConversationError(unit.stalePhone);
+      throw error;
+    }
+    return result;
+  }
+
+  async recordRefused(refusal: Refusal): Promise<string[]> {
+    const claim = await new D1UnitOfWork(this.db).findClaim(refusal.messageSid);
+    if (claim) return claim.status === "done" ? claim.replies : [refusal.reply];
+    await this.batch(refusalWrites(this.db, refusal));
+    return [refusal.reply];
+  }
+
+  async erase(phone: string, operator: string, at: number): Promise<ErasureCounts> {
+    // The record of the erasure counts the rows in the batch that removes them, just before it does.
+    const counted = (table: (typeof ERASED_TABLES)[number]) =>
+      sql`(select count(*) from ${sql.table(table)} where phone = ${phone})`;
+    const record = this.db.insertInto("erasures").values({
+      phone_hint: maskPhone(phone),
+      operator,
+      erased_at: at,
+      removed: sql<string>`json_object('messages', ${counted("messages")}, 'transitions', ${counted("transitions")},
+        'users', ${counted("users")}, 'webhookClaims', ${counted("webhook_claims")},
+        'conversations', ${counted("conversations")})`,
+    });
+    const results = await this.batch([
+      record,
+      ...ERASED_TABLES.map((table) => this.db.deleteFrom(table).where("phone", "=", phone)),
+    ]);
+    const removed = (i: number) => results[i + 1]?.meta.changes ?? 0;
+    return {
+      messages: removed(0),
+      transitions: removed(1),
+      users: removed(2),
+      webhookClaims: removed(3),
+      conversations: removed(4),
+    };
+  }
+
+  private batch(writes: Pick<Write, "compile">[]) {
+    if (writes.length === 0) return Promise.resolve([]);
+    return this.d1.batch(
+      writes.map((write) => {
+        const query = write.compile();
+        return this.d1.prepare(query.sql).bind(...query.parameters);
+      }),
+    );
+  }
+}
+
+class D1UnitOfWork extends UnitOfWorkReads {
+  readonly writes: Pick<Write, "compile">[] = [];
+  stalePhone: string | null = null;
+
+  async beginCall(phone: string, call: PendingCall, now: number): Promise<void> {
+    this.writes.push(...callWrites(this.reader, phone, call, now));
+  }
+
+  async saveTurn(turn: Turn): Promise<void> {
+    const { save, then } = turnWrites(this.reader, turn);
+    this.stalePhone = turn.phone;
+    this.writes.push(save, { compile: () => staleGuard.compile(this.reader) }, ...then);
+  }
+}
