@@ -118,6 +118,29 @@ describe(`one behaviour on ${ON_WORKER ? "Workers (npm run dev:worker)" : "Node"
       expect((await adminApi(app, `/conversations/${enc(phone)}`)).status).toBe(404);
     });
 
+    it("serves the operator pages: sign in, then one conversation", async () => {
+      const phone = newPhone();
+      await app.sms(phone, "SIGNUP");
+      const anonymous = await fetch(`${app.url}/admin`, { redirect: "manual" });
+      expect(anonymous.status).toBe(303);
+      expect(anonymous.headers.get("location")).toBe("/admin/login");
+      const signIn = await fetch(`${app.url}/admin/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { Origin: app.url, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: ADMIN_TOKEN }),
+      });
+      expect(signIn.status).toBe(303);
+      const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      expect(cookie).not.toContain(ADMIN_TOKEN);
+      const page = await fetch(`${app.url}/admin/conversations/${enc(phone)}`, { headers: { Cookie: cookie } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      const html = await page.text();
+      expect(html).toContain(phone);
+      expect(html).toContain("awaitingEmail");
+    });
+
     it("serves the operator API: list, reset, erase", async () => {
       const phone = newPhone();
       await app.sms(phone, "SIGNUP");
