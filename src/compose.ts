@@ -144,7 +144,7 @@ export interface AppParts {
   logger: Logger;
   clock?: Clock;
   /** Runs turns, resets and erasures: the engine itself, or (on Workers) the phone's Durable Object. */
-  engine: Pick<ConversationEngine, "handle" | "reset" | "erase">;
+  engine: Pick<ConversationEngine, "handle" | "reset" | "erase" | "apology">;
   localSms: LocalSmsNetwork | null;
 }
 

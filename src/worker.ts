@@ -1,5 +1,5 @@
 // The Workers entry: the same app, engine and machine as src/node.ts, composed for Workers (D1, Durable Objects).
-import { composeApp } from "./compose.js";
+import { composeApp, composeConversation } from "./compose.js";
 import { ConfigError } from "./config.js";
 import { workerContext } from "./worker/context.js";
 import { localSmsNetwork } from "./worker/local-sms-log.js";
@@ -16,10 +16,13 @@ function appFor(env: Env) {
   let app = apps.get(env);
   if (!app) {
     const context = workerContext(env);
+    const localSms = context.config.localMode ? localSmsNetwork(env) : null;
+    // Turns run in the phones' objects; this isolate's own engine only words the apology when one fails.
+    const { engine } = composeConversation({ ...context, ...(localSms ? { localSms } : {}) });
     app = composeApp({
       ...context,
-      engine: phoneEngines(env),
-      localSms: context.config.localMode ? localSmsNetwork(env) : null,
+      engine: { ...phoneEngines(env), apology: (phone) => engine.apology(phone) },
+      localSms,
     });
     apps.set(env, app);
   }

@@ -1,6 +1,13 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { OutboxMessage, OutboxStore, SentSms } from "../conversation/ports.js";
-import type { Database } from "./schema.js";
+import type { Database, MessagesTable } from "./schema.js";
+
+/** An outbox row as its sender sees it: on WhatsApp, or else by SMS (a call is never queued). */
+export function toOutboxMessage({ medium, ...rest }: OutboxRow): OutboxMessage {
+  return { ...rest, channel: medium === "whatsapp" ? "whatsapp" : "sms" };
+}
+
+type OutboxRow = Pick<Selectable<MessagesTable>, "id" | "phone" | "body" | "attempts" | "medium">;
 
 /** The outbox (pending outbound rows of the transcript) and the opt-out flag its sender respects. */
 export class KyselyOutboxStore implements OutboxStore {
@@ -27,9 +34,7 @@ export class KyselyOutboxStore implements OutboxStore {
           .where("status", "=", "pending")
           .where("next_attempt_at", "<=", now)
           .executeTakeFirst();
-        const { medium, ...rest } = message;
-        if (Number(taken.numUpdatedRows) > 0)
-          claimed.push({ ...rest, channel: medium === "whatsapp" ? "whatsapp" : "sms" });
+        if (Number(taken.numUpdatedRows) > 0) claimed.push(toOutboxMessage(message));
       }
       return claimed;
     });

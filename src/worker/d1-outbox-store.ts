@@ -1,11 +1,11 @@
 import type { OutboxMessage } from "../conversation/ports.js";
-import { KyselyOutboxStore } from "../store/outbox-store.js";
+import { KyselyOutboxStore, toOutboxMessage } from "../store/outbox-store.js";
 
 /** The outbox on D1: claiming due messages is one statement there, since D1 has no interactive transactions. */
 export class D1OutboxStore extends KyselyOutboxStore {
-  override claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+  override async claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
     // Pushing the due time forward is the lease, taken by the statement that finds the due rows.
-    return this.db
+    const claimed = await this.db
       .updateTable("messages")
       .set({ next_attempt_at: now + leaseMs })
       .where("id", "in", (eb) =>
@@ -17,7 +17,8 @@ export class D1OutboxStore extends KyselyOutboxStore {
           .orderBy("next_attempt_at")
           .limit(limit),
       )
-      .returning(["id", "phone", "body", "attempts"])
+      .returning(["id", "phone", "body", "attempts", "medium"])
       .execute();
+    return claimed.map(toOutboxMessage);
   }
 }
