@@ -1,11 +1,19 @@
 // The Worker inside workerd: D1 through kysely-d1, a Durable Object per phone, the outbox's sender object.
-import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  runDurableObjectAlarm,
+  SELF,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { Kysely } from "kysely";
 import { D1Dialect } from "kysely-d1";
 import { describe, expect, it } from "vitest";
 import { StaleConversationError } from "../../src/conversation/ports.js";
 import type { Database } from "../../src/store/schema.js";
 import { D1ConversationStore } from "../../src/worker/d1-conversation-store.js";
+import worker from "../../src/worker.js";
 import { bodiesTo, conversation, eventually, messageSid, PUBLIC_URL, post, rows, sms, twilioState } from "./support.js";
 
 let phoneCounter = 0;
@@ -181,6 +189,46 @@ describe("the Worker (local provider, SMS through the fake Messages API)", () =>
     expect(
       await rows("select id from messages where phone = ? and body in ('stale', 'never stored', 'never sent')", phone),
     ).toHaveLength(3);
+  });
+
+  it("the Cron Trigger wakes the outbox sender, which sends what is due once", async () => {
+    const phone = newPhone();
+    const body = "A message a lost wake-up left in the outbox.";
+    const now = Date.now();
+    await env.DB.prepare(
+      `insert into messages (phone, direction, channel, body, status, attempts, next_attempt_at, created_at, updated_at)
+       values (?, 'out', 'api', ?, 'pending', 0, ?, ?, ?)`,
+    )
+      .bind(phone, body, now, now, now)
+      .run();
+    expect(await bodiesTo(phone)).toEqual([]);
+    for (let i = 0; i < 2; i += 1) {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), env, ctx);
+      await waitOnExecutionContext(ctx);
+    }
+    expect(
+      await eventually(
+        () => bodiesTo(phone),
+        (bodies) => bodies.length > 0,
+      ),
+    ).toEqual([body]);
+    await runDurableObjectAlarm(outboxSender());
+    expect(await bodiesTo(phone)).toEqual([body]);
+  });
+
+  it("answers every request with the configuration error, naming the setting and not its value", async () => {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request(`${PUBLIC_URL}/healthz`) as Request<unknown, IncomingRequestCfProperties>,
+      { ...env, TWILIO_ACCOUNT_SID: "ACnot-a-sid" },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(text).toContain("TWILIO_ACCOUNT_SID: must be AC followed by 32 hex digits");
+    expect(text).not.toContain("ACnot-a-sid");
   });
 
   it("answers health from D1", async () => {
