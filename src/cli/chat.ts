@@ -1,7 +1,7 @@
 // A phone in the terminal: texts the running service as Twilio would deliver it (signed webhooks) and shows every
 // SMS the phone receives: the TwiML replies, and in local mode the SMS sent outside them (the code, the success).
 //   npm run chat -- +15551234567 [--url http://127.0.0.1:3000]
-import { createInterface } from "node:readline";
+import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
 import twilio from "twilio";
 import { ConfigError, parseConfig } from "../config.js";
 import { E164 } from "../conversation/phone.js";
@@ -140,8 +140,18 @@ class TerminalPhone {
 const errorText = (error: unknown) =>
   error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
 
+/** Set while a person types at a terminal: lines printed meanwhile go above the prompt, which keeps what they typed. */
+let prompt: Interface | undefined;
+
 function print(line: string): void {
+  if (!prompt) {
+    process.stdout.write(`${line}\n`);
+    return;
+  }
+  clearLine(process.stdout, 0);
+  cursorTo(process.stdout, 0);
   process.stdout.write(`${line}\n`);
+  prompt.prompt(true);
 }
 
 async function main(): Promise<void> {
@@ -160,19 +170,27 @@ async function main(): Promise<void> {
   await phone.poll(false);
 
   const timer = setInterval(() => void phone.poll(), POLL_MS);
-  const lines = createInterface({ input: process.stdin, terminal: interactive });
+  // At a terminal: a prompt, echo, line editing and history (the arrow keys); piped: plain lines in, plain out.
+  const lines = interactive
+    ? createInterface({ input: process.stdin, output: process.stdout, terminal: true, prompt: "→ ", historySize: 100 })
+    : createInterface({ input: process.stdin, terminal: false });
   if (interactive) {
-    lines.setPrompt("→ ");
     lines.prompt();
+    prompt = lines;
   }
   // One message at a time, in order, as a person types them.
   for await (const line of lines) {
     const body = line.trim();
-    if (body === "") continue;
+    if (body === "") {
+      if (interactive) lines.prompt();
+      continue;
+    }
     if (!interactive) print(`→ ${body}`);
     await phone.text(body);
     if (interactive) lines.prompt();
   }
+  prompt = undefined;
+  if (interactive) process.stdout.write("\n");
   clearInterval(timer);
   await phone.poll();
 }

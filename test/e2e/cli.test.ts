@@ -5,6 +5,24 @@ import { PUBLIC_URL, productionEnv, RunningService } from "../support/service.js
 const PHONE = "+14155550123";
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
+const CSI = "\\u001b\\[";
+
+/** The lines a terminal would show at the end: each line's last redraw, escape sequences applied roughly. */
+function terminalLines(output: string): string[] {
+  return output
+    .split(/\r?\n/)
+    .map((line) => {
+      // A redraw (cursor to column 1, clear) starts the visible line over; the rest only moves the cursor.
+      const last = line.split(new RegExp(`${CSI}1G|\r(?!$)`)).at(-1) ?? "";
+      return last
+        .replace(new RegExp(`${CSI}\\d*[JK]`, "g"), "")
+        .replace(new RegExp(`${CSI}\\d*[A-DG]`, "g"), "")
+        .replace(/\r$/, "")
+        .trimEnd();
+    })
+    .filter((line) => line !== "");
+}
+
 describe("npm run chat and npm run inspect against a running service", () => {
   let app: RunningService;
   let env: Record<string, string | undefined>;
@@ -48,6 +66,29 @@ describe("npm run chat and npm run inspect against a running service", () => {
       "← We sent a code to this phone. Reply with it, or RESEND for a new one.",
       "← You did it! Signup complete :) Your account is ana@example.com.",
     ]);
+  });
+
+  it("at a terminal (a pseudo-terminal), shows the prompt and echoes what is typed, like the README", async () => {
+    // script(1) runs the phone on a pseudo-terminal: stdin is a TTY, as for a person at a terminal.
+    const command = [npm, "run", "--silent", "chat", "--", "+14155550124", "--url", app.url].join(" ");
+    const chat = RunningProcess.start("script", ["-q", "-e", "-c", command, "/dev/null"], env);
+    running.push(chat);
+    // The prompt is drawn once the phone reads the keyboard (raw mode): typing before it would be echoed twice.
+    await chat.waitFor(/Type a message[\s\S]*→ /);
+    chat.type("SIGNUP\r");
+    await chat.waitFor(/← Welcome! What's your email address\?/);
+    // Typed, edited with the arrow keys and backspace, as a person would: "bo@example.com".
+    chat.type("bo@example.comm\x1b[D\x7f\r");
+    const sent = await chat.waitFor(/← We sent a code to this phone/);
+    await chat.waitFor(/→ /, sent.index + sent[0].length);
+    chat.type("\x04");
+    expect(await chat.exited).toBe(0);
+    expect(await app.state("+14155550124")).toMatchObject({ state: "awaitingCode" });
+    const screen = terminalLines(chat.stdout);
+    expect(screen).toContain("→ SIGNUP");
+    expect(screen).toContain("← Welcome! What's your email address?");
+    expect(screen).toContain("→ bo@example.com");
+    expect(screen.filter((line) => line.startsWith("← Your sign-up code is"))).toHaveLength(1);
   });
 
   it("works with piped input, and names what went wrong when the signature does not fit", async () => {

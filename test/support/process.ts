@@ -29,20 +29,39 @@ export class RunningProcess {
     );
   }
 
-  /** Resolves when stdout (after the position `from`) matches; fails if the process ends first. */
-  waitFor(pattern: RegExp, from = 0): Promise<RegExpExecArray> {
+  /** Resolves when stdout (after the position `from`) matches; fails if the process ends first or time runs out. */
+  waitFor(pattern: RegExp, from = 0, timeoutMs = 20_000): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
-      this.waiters.push({ pattern, from, resolve });
+      const fail = (why: string) => {
+        this.waiters = this.waiters.filter((w) => w.pattern !== pattern);
+        reject(new Error(`${why} ${pattern}:\n${JSON.stringify(this.stdout)}\n${this.stderr}`));
+      };
+      const timer = setTimeout(() => fail(`no match in ${timeoutMs} ms for`), timeoutMs);
+      this.waiters.push({
+        pattern,
+        from,
+        resolve: (match) => {
+          clearTimeout(timer);
+          resolve(match);
+        },
+      });
       this.check();
       void this.exited.then(() => {
-        if (this.waiters.some((w) => w.pattern === pattern))
-          reject(new Error(`process ended before ${pattern}:\n${this.stdout}\n${this.stderr}`));
+        if (this.waiters.some((w) => w.pattern === pattern)) {
+          clearTimeout(timer);
+          fail("process ended before");
+        }
       });
     });
   }
 
   write(line: string): void {
     this.child.stdin.write(`${line}\n`);
+  }
+
+  /** Keys as typed at a terminal: no newline added ("\r" is Enter). */
+  type(keys: string): void {
+    this.child.stdin.write(keys);
   }
 
   end(): void {
