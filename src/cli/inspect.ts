@@ -2,6 +2,10 @@
 //   npm run inspect                      the latest conversations
 //   npm run inspect -- --state awaitingCode --q example.com
 //   npm run inspect -- +15551234567      one conversation: state, transcript, timeline
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { STATE_NAMES } from "../admin/machine-graph.js";
 import { AdminQueries } from "../admin/queries.js";
 import { listQuery, phoneParam } from "../admin/schemas.js";
 import { revealBidi } from "../admin/visible-text.js";
@@ -86,29 +90,76 @@ function printDetail(detail: Detail): void {
     );
 }
 
-function parseArgs(argv: string[]) {
-  const flags: Record<string, string> = {};
-  let phone: string | undefined;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] ?? "";
-    const flag = /^--(\w+)(?:=(.*))?$/.exec(arg);
-    if (!flag) {
-      phone = arg;
-      continue;
-    }
-    let value = flag[2];
-    if (value === undefined) {
-      i += 1;
-      value = argv[i] ?? "";
-    }
-    flags[flag[1] ?? ""] = value;
+const OPTIONS = {
+  state: { type: "string" },
+  q: { type: "string" },
+  optedOut: { type: "boolean" },
+  optedIn: { type: "boolean" },
+  limit: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const USAGE = `Usage:
+  npm run inspect [-- options]         the latest conversations, newest activity first
+  npm run inspect -- +15551234567      one conversation: state, transcript, timeline
+
+Options:
+  --state NAME     only conversations in this state (${STATE_NAMES.join(", ")})
+  --q TEXT         a fragment of the phone or the email
+  --optedOut       only people who opted out (STOP)
+  --optedIn        only people who did not opt out
+  --limit N        at most N conversations (1 to 100; default 50)
+  -h, --help       this help
+
+Reads the database the service uses: DATABASE_URL (default file:./data/sms-signup.sqlite).`;
+
+class UsageError extends Error {}
+
+/** The command line, read with node's own parser: unknown flags and stray words are refused, not guessed at. */
+export function parseInspectArgs(argv: string[]) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const known = Object.entries(OPTIONS)
+      .map(([name, option]) => `--${name}${"short" in option ? ` (-${option.short})` : ""}`)
+      .join(", ");
+    // node's message goes on about positionals after "--": its first sentence is what a person needs.
+    const reason = (error instanceof Error ? error.message : String(error)).split(/(?<=\.) /)[0];
+    throw new UsageError(`${reason}\nKnown options: ${known}. See npm run inspect -- --help.`);
   }
-  return { phone, flags };
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`One phone at a time, not ${positionals.join(" ")}.`);
+  if (values.optedOut && values.optedIn) throw new UsageError("--optedOut and --optedIn exclude each other.");
+  const optedOut = values.optedOut ? "true" : values.optedIn ? "false" : undefined;
+  return {
+    help: values.help === true,
+    phone: positionals[0],
+    filters: { state: values.state, q: values.q, optedOut, limit: values.limit ?? "50" },
+  };
+}
+
+/** SQLite would make an empty file where none is: a mistyped DATABASE_URL must not look like "no conversations". */
+function refuseMissingDatabase(databaseUrl: string): string | null {
+  if (!databaseUrl.startsWith("file:")) return null;
+  const path = resolve(databaseUrl.slice("file:".length));
+  return existsSync(path)
+    ? null
+    : `There is no database at ${path} (DATABASE_URL=${databaseUrl}). Start the service once (npm start), or set DATABASE_URL to the one it uses.`;
 }
 
 async function main(): Promise<number> {
   const config = parseConfig({ ...process.env, LOG_LEVEL: "silent" });
-  const { phone, flags } = parseArgs(process.argv.slice(2));
+  const { help, phone, filters } = parseInspectArgs(process.argv.slice(2));
+  if (help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const missing = refuseMissingDatabase(config.databaseUrl);
+  if (missing) {
+    console.error(missing);
+    return 1;
+  }
   const { db } = openDatabase(config.databaseUrl);
   try {
     const queries = new AdminQueries(db);
@@ -126,7 +177,7 @@ async function main(): Promise<number> {
       printDetail(detail);
       return 0;
     }
-    const query = listQuery.safeParse({ limit: "50", ...flags });
+    const query = listQuery.safeParse(filters);
     if (!query.success) {
       console.error(query.error.issues.map((issue) => `--${issue.path.join(".")}: ${issue.message}`).join("\n"));
       return 2;
@@ -134,7 +185,11 @@ async function main(): Promise<number> {
     printList(await queries.listConversations(query.data));
     return 0;
   } catch (error) {
-    if (/no such table|does not exist/.test(String(error))) {
+    if ((error as { code?: string }).code === "3D000") {
+      console.error(`No such database (${(error as Error).message}): check DATABASE_URL; nothing was created.`);
+      return 1;
+    }
+    if (/no such table|relation .* does not exist/.test(String(error))) {
       console.error(
         `The database at ${config.databaseUrl} has no conversations yet: start the service once (npm start).`,
       );
@@ -150,10 +205,10 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     console.error(
-      error instanceof ConfigError
+      error instanceof ConfigError || error instanceof UsageError
         ? error.message
         : `inspect failed: ${error instanceof Error ? error.message : String(error)}`,
     );
-    process.exit(1);
+    process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localModeEnv, RunningProcess } from "../support/process.js";
 import { PUBLIC_URL, productionEnv, RunningService } from "../support/service.js";
@@ -145,6 +148,56 @@ describe("npm run chat and npm run inspect against a running service", () => {
 
     expect(await missing.exited).toBe(1);
     expect(missing.stderr).toContain("No conversation with +15550000000.");
+  });
+});
+
+describe("npm run inspect's command line", () => {
+  const inspect = (args: string[], databaseUrl: string) =>
+    RunningProcess.start(
+      npm,
+      ["run", "--silent", "inspect", "--", ...args],
+      localModeEnv({ DATABASE_URL: databaseUrl }),
+    );
+
+  it("explains itself, refuses unknown flags with the known ones, reads --optedOut alone as true", async () => {
+    const app = await RunningService.start();
+    try {
+      await app.sms("+14155550301", "SIGNUP");
+      await app.sms("+14155550302", "SIGNUP");
+      await app.sms("+14155550302", "STOP");
+      const db = app.config.databaseUrl;
+      const [help, unknown, optedOut, optedIn, stray] = [
+        inspect(["--help"], db),
+        inspect(["--sate", "new"], db),
+        inspect(["--optedOut"], db),
+        inspect(["--optedIn"], db),
+        inspect(["+14155550301", "+14155550302"], db),
+      ];
+      expect(await help.exited).toBe(0);
+      expect(help.stdout).toMatch(/^Usage:/);
+      expect(help.stdout).toContain("--optedOut");
+      expect(await unknown.exited).toBe(2);
+      expect(unknown.stderr).toContain("Unknown option '--sate'.");
+      expect(unknown.stderr).toContain("Known options: --state, --q, --optedOut, --optedIn, --limit, --help (-h).");
+      expect(await optedOut.exited).toBe(0);
+      expect(optedOut.stdout).toContain("+14155550302");
+      expect(optedOut.stdout).not.toContain("+14155550301");
+      expect(await optedIn.exited).toBe(0);
+      expect(optedIn.stdout).toContain("+14155550301");
+      expect(optedIn.stdout).not.toContain("+14155550302");
+      expect(await stray.exited).toBe(2);
+      expect(stray.stderr).toContain("One phone at a time");
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it("refuses a DATABASE_URL that names no database instead of creating one", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "inspect-")), "missing.sqlite");
+    const missing = inspect([], `file:${path}`);
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr).toContain(`There is no database at ${path}`);
+    expect(existsSync(path)).toBe(false);
   });
 });
 
