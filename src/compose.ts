@@ -16,6 +16,7 @@ import {
   type VoiceCaller,
 } from "./conversation/ports.js";
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
+import { mountHome } from "./home/home-page.js";
 import { BUILT_IN_CATALOGS, type Catalogs, MessageRenderer } from "./i18n/catalog.js";
 import { mountLocalOutbox } from "./local/outbox-route.js";
 import { OutboxDispatcher } from "./outbox/dispatcher.js";
@@ -146,10 +147,12 @@ export interface AppParts {
   /** Runs turns, resets and erasures: the engine itself, or (on Workers) the phone's Durable Object. */
   engine: Pick<ConversationEngine, "handle" | "reset" | "erase" | "apology">;
   localSms: LocalSmsNetwork | null;
+  /** The project's README, for GET /readme (the Node entry reads it from disk; elsewhere it may be absent). */
+  readme?: string | undefined;
 }
 
 /** The HTTP side: webhooks, health, operators, and local mode's outbox. */
-export function composeApp({ config, db, logger, clock = systemClock, engine, localSms }: AppParts) {
+export function composeApp({ config, db, logger, clock = systemClock, engine, localSms, readme }: AppParts) {
   return createApp({
     engine,
     logger,
@@ -162,6 +165,7 @@ export function composeApp({ config, db, logger, clock = systemClock, engine, lo
       return true;
     },
     mount: (routes) => {
+      mountHome(routes, { readme, localMode: config.localMode });
       mountAdmin(routes, {
         queries: new AdminQueries(db),
         engine,
@@ -176,7 +180,7 @@ export function composeApp({ config, db, logger, clock = systemClock, engine, lo
 }
 
 /** The whole service in one process (Node). */
-export function composeService(parts: ServiceParts) {
+export function composeService(parts: ServiceParts & Pick<AppParts, "readme">) {
   const conversation = composeConversation(parts);
   const app = composeApp({ ...parts, engine: conversation.engine, localSms: conversation.localSender });
   return { app, ...conversation };

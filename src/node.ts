@@ -1,36 +1,63 @@
 // The Node entry: configuration from the environment, the database from DATABASE_URL, then the HTTP server.
+import { readFileSync } from "node:fs";
 import { composeService } from "./compose.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { listen } from "./http/node-server.js";
 import { loadCatalogs } from "./i18n/messages-file.js";
 import { createLogger } from "./logger.js";
+import { startBanner } from "./start-banner.js";
 import { migrateToLatest } from "./store/migrations.js";
 import { openDatabase } from "./store/node-database.js";
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const catalogs = loadCatalogs(config.messagesFile);
-  const logger = createLogger(config.logLevel);
+  // A person at a terminal reads; anything else (a supervisor, a file, a pipe) parses JSON.
+  const atTerminal = process.stdout.isTTY === true;
+  const logger = createLogger(config.logLevel, { pretty: atTerminal });
   const { db, dialect, phoneQueue } = openDatabase(config.databaseUrl, {
     onConnectionError: (error) =>
       logger.warn({ err: error }, "database connection lost; the next query opens a new one"),
   });
   const applied = await migrateToLatest(db, dialect);
-  const service = composeService({ config, db, dialect, phoneQueue, logger, catalogs });
+  const service = composeService({ config, db, dialect, phoneQueue, logger, catalogs, readme: readReadme() });
   service.dispatcher.start();
 
-  const { server, address } = await listen({ fetch: service.app.fetch, port: config.port, hostname: config.host });
-  logger.info(
-    {
-      url: `http://${address.address}:${address.port}`,
-      publicUrl: config.publicUrl,
-      mode: config.localMode ? "local (no Twilio account: SMS go to this log)" : "production",
-      provider: config.provider,
-      database: dialect,
-      migrationsApplied: applied,
-    },
-    "sms-signup listening",
-  );
+  let listening: Awaited<ReturnType<typeof listen>>;
+  try {
+    listening = await listen({ fetch: service.app.fetch, port: config.port, hostname: config.host });
+  } catch (error) {
+    // The usual first-day failure: another npm start still runs. One line says what to do, not a stack trace.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES") {
+      const why = code === "EADDRINUSE" ? "is already in use (another npm start?)" : "may not be used by this user";
+      console.error(
+        `Port ${config.port} on ${config.host} ${why}. Stop what uses it, or start on another port: PORT=${config.port + 1} npm start`,
+      );
+    } else {
+      console.error("sms-signup could not listen:", error instanceof Error ? error.message : error);
+    }
+    await service.dispatcher.stop();
+    await db.destroy();
+    process.exit(1);
+  }
+  const { server, address } = listening;
+  const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+  if (atTerminal) {
+    process.stdout.write(`${startBanner(config, { url, dialect, migrationsApplied: applied })}\n`);
+  } else {
+    logger.info(
+      {
+        url,
+        publicUrl: config.publicUrl,
+        mode: config.localMode ? "local (no Twilio account: SMS go to this log)" : "production",
+        provider: config.provider,
+        database: dialect,
+        migrationsApplied: applied,
+      },
+      "sms-signup listening",
+    );
+  }
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -47,6 +74,15 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+/** The README, for GET /readme: beside the sources in a clone; absent in a bundle, and then not linked. */
+function readReadme(): string | undefined {
+  try {
+    return readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 main().catch((error) => {

@@ -22,9 +22,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** `npm start`'s command, as its own process, with only the environment a newcomer has. */
-function startProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/node.ts"], {
+const START = [process.execPath, "--import", "tsx", "src/node.ts"];
+
+/**
+ * `npm start`'s command, as its own process, with only the environment a newcomer has; `atTerminal` runs it on a
+ * pseudo-terminal (script(1)), as in a person's terminal.
+ */
+function startProcess(env: Record<string, string>, { atTerminal = false } = {}) {
+  const [command, ...args] = atTerminal ? ["script", "-q", "-e", "-c", START.join(" "), "/dev/null"] : START;
+  const child = spawn(command!, args, {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -82,6 +88,62 @@ describe("the Node entry (npm start)", () => {
     const [exitCode] = await once(proc.child, "exit");
     expect(exitCode).toBe(1);
     expect(proc.output()).toContain(`MESSAGES_FILE ${file}: es.codeMessage: missing placeholder {code}`);
+  });
+
+  it("at a terminal, greets a person with where it runs, how it is set up and what to try next", async () => {
+    const port = await freePort();
+    const databaseUrl = tempDatabaseUrl();
+    const proc = startProcess({ PORT: String(port), DATABASE_URL: databaseUrl, TERM: "dumb" }, { atTerminal: true });
+    await proc.waitFor("Ctrl-C stops it.");
+    const banner = proc.output();
+    expect(banner).toContain(`sms-signup is running at http://127.0.0.1:${port}`);
+    expect(banner).toMatch(/mode\s+local: no Twilio account/);
+    expect(banner).toMatch(/provider\s+local/);
+    expect(banner).toContain(`SQLite, ${databaseUrl.slice("file:".length)}`);
+    expect(banner).toMatch(/operators\s+off: export ADMIN_TOKEN=\$\(openssl rand -hex 24\), restart/);
+    expect(banner).toContain("npm run chat -- +15551234567");
+    expect(banner).not.toContain('{"level"');
+
+    // Logs at a terminal are lines for a person, not JSON.
+    const params = { MessageSid: newMessageSid(), From: "+14155550100", To: "+15005550006", Body: "hello" };
+    await fetch(`http://127.0.0.1:${port}/sms`, {
+      method: "POST",
+      headers: { "X-Twilio-Signature": "forged", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(params),
+    });
+    await proc.waitFor("webhook rejected");
+    expect(proc.output()).toMatch(/WARN.*webhook rejected/);
+    expect(proc.output()).not.toContain('"msg":"webhook rejected"');
+  });
+
+  it("says in one line that the port is in use, and stops", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const { port } = holder.address() as { port: number };
+    try {
+      const proc = startProcess({ PORT: String(port), DATABASE_URL: tempDatabaseUrl() });
+      const [exitCode] = await once(proc.child, "exit");
+      expect(exitCode).toBe(1);
+      expect(proc.output().trim()).toBe(
+        `Port ${port} on 127.0.0.1 is already in use (another npm start?). Stop what uses it, or start on another port: PORT=${port + 1} npm start`,
+      );
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it("answers GET / with what this service is and links on, and serves the README it links", async () => {
+    const port = await freePort();
+    const proc = startProcess({ PORT: String(port), DATABASE_URL: tempDatabaseUrl() });
+    await proc.waitFor("sms-signup listening");
+    const home = await fetch(`http://127.0.0.1:${port}/`);
+    expect(home.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await home.text();
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain("sign up for a service by text message");
+    for (const href of ["/admin", "/healthz", "/readme"]) expect(html).toContain(`href="${href}"`);
+    const readme = await fetch(`http://127.0.0.1:${port}/readme`);
+    expect(await readme.text()).toMatch(/^# sms-signup/);
   });
 
   it("refuses to start on a bad setting, naming it", async () => {
