@@ -1,14 +1,14 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, signUp } from "../support/admin.js";
-import { launchChromium } from "../support/browser.js";
+import { launchChromium, skipBrowserTests } from "../support/browser.js";
 import { RunningService } from "../support/service.js";
 
 const ANA = "+14155550101";
 const BEN = "+14155550102";
 const MARKUP = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold</b>`;
 
-describe("operator pages in a real browser", () => {
+describe.skipIf(skipBrowserTests)("operator pages in a real browser", () => {
   let app: RunningService;
   let browser: Browser;
   let context: BrowserContext;
