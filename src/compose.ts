@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { AdminQueries, mountAdmin } from "./admin/index.js";
+import type { ApiReferenceAssets } from "./admin/pages/api-reference.js";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { ConversationEngine } from "./conversation/engine.js";
@@ -149,10 +150,21 @@ export interface AppParts {
   localSms: LocalSmsNetwork | null;
   /** The project's README, for GET /readme (the Node entry reads it from disk; elsewhere it may be absent). */
   readme?: string | undefined;
+  /** Swagger UI's files for the operators' API reference page (the Node entry reads them from node_modules). */
+  apiReference?: ApiReferenceAssets | undefined;
 }
 
 /** The HTTP side: webhooks, health, operators, and local mode's outbox. */
-export function composeApp({ config, db, logger, clock = systemClock, engine, localSms, readme }: AppParts) {
+export function composeApp({
+  config,
+  db,
+  logger,
+  clock = systemClock,
+  engine,
+  localSms,
+  readme,
+  apiReference,
+}: AppParts) {
   return createApp({
     engine,
     logger,
@@ -173,6 +185,7 @@ export function composeApp({ config, db, logger, clock = systemClock, engine, lo
         publicUrl: config.publicUrl,
         clock,
         logger,
+        apiReference,
       });
       if (localSms) mountLocalOutbox(routes, localSms);
     },
@@ -180,7 +193,7 @@ export function composeApp({ config, db, logger, clock = systemClock, engine, lo
 }
 
 /** The whole service in one process (Node). */
-export function composeService(parts: ServiceParts & Pick<AppParts, "readme">) {
+export function composeService(parts: ServiceParts & Pick<AppParts, "readme" | "apiReference">) {
   const conversation = composeConversation(parts);
   const app = composeApp({ ...parts, engine: conversation.engine, localSms: conversation.localSender });
   return { app, ...conversation };

@@ -1,5 +1,6 @@
 // The Node entry: configuration from the environment, the database from DATABASE_URL, then the HTTP server.
 import { readFileSync } from "node:fs";
+import { readApiReferenceAssets } from "./admin/pages/api-reference-assets.js";
 import { composeService } from "./compose.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { listen } from "./http/node-server.js";
@@ -20,7 +21,16 @@ async function main(): Promise<void> {
       logger.warn({ err: error }, "database connection lost; the next query opens a new one"),
   });
   const applied = await migrateToLatest(db, dialect);
-  const service = composeService({ config, db, dialect, phoneQueue, logger, catalogs, readme: readReadme() });
+  const service = composeService({
+    config,
+    db,
+    dialect,
+    phoneQueue,
+    logger,
+    catalogs,
+    readme: readReadme(),
+    apiReference: readApiReferenceAssets(),
+  });
   service.dispatcher.start();
 
   let listening: Awaited<ReturnType<typeof listen>>;

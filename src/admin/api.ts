@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { ConversationEngine } from "../conversation/engine.js";
 import type { Clock, Logger } from "../conversation/ports.js";
 import { bearerAuth } from "./auth.js";
+import type { ApiReferenceAssets } from "./pages/api-reference.js";
 import { type AdminQueries, InvalidCursorError } from "./queries.js";
 import {
   conversationDetail,
@@ -25,19 +26,29 @@ export interface AdminParts {
   publicUrl: string;
   clock: Clock;
   logger: Logger;
+  /** Swagger UI's files for the API reference page, where the entry could read them. */
+  apiReference?: ApiReferenceAssets | undefined;
 }
 
 export const API_OPERATOR = "operator (API)";
 const WEEK_MS = 7 * 24 * 60 * 60_000;
 
 /** The JSON API under /admin/api: what Studio offers for executions, for our conversations. */
-export function createAdminApi(parts: AdminParts): Hono {
+export function createAdminApi(
+  parts: AdminParts,
+  { signedIn }: { signedIn?: (c: Context) => Promise<boolean> } = {},
+): Hono {
   const api = new Hono();
   // Conversations are personal data: no cache keeps them, and no browser reads a JSON answer as anything else.
   api.use("*", async (c, next) => {
     await next();
     c.header("Cache-Control", "no-store");
     c.header("X-Content-Type-Options", "nosniff");
+  });
+  // The description also opens in the browser of a signed-in operator (the API reference page reads it from here).
+  api.get("/openapi.json", async (c, next) => {
+    if (signedIn && (await signedIn(c))) return c.json(openApiDocument(parts.publicUrl));
+    await next();
   });
   api.use("*", bearerAuth(parts.adminToken));
 

@@ -239,8 +239,21 @@ export function openApiDocument(serverUrl: string) {
     info: {
       title: "sms-signup operator API",
       version: "1",
-      description:
-        "What Twilio Studio offers for executions (list, fetch, context, steps, end), for the sign-up conversations.",
+      description: [
+        "Everything the operator pages show and do, as JSON: find people's sign-up conversations, read one (where it",
+        "stands, what was texted, each step it took), send one back to the start, or erase a person's data for a",
+        "privacy request. The figures behind the sign-up funnel are here too.",
+        "",
+        "**Authentication**: send `Authorization: Bearer <ADMIN_TOKEN>`, the token the service was started with",
+        "(`openssl rand -hex 24` makes one; see the README). In the API reference page, press **Authorize** and",
+        "paste it. Without ADMIN_TOKEN set, every route answers 403.",
+        "",
+        "**Phones** are E.164 (`+15551234567`); in a path, URL-encode the `+` as `%2B`. **Times** are ISO 8601 in",
+        "UTC; query times also take milliseconds since the epoch. **Lists** come newest activity first, a page at a",
+        "time: pass `nextCursor` back as `cursor` for the next page.",
+        "",
+        "Codes are never shown: the transcript masks them, and the context leaves out the code handle.",
+      ].join("\n"),
     },
     servers: [{ url: `${serverUrl}/admin/api` }],
     security: [{ bearer: [] }],
@@ -309,7 +322,9 @@ export function openApiDocument(serverUrl: string) {
       },
     },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "the service's ADMIN_TOKEN, as a bearer token" },
+      },
       // Each schema's own $schema/$id are redundant inside an OpenAPI document.
       schemas: Object.fromEntries(
         Object.entries(components.schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]),

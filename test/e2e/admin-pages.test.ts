@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, signUp } from "../support/admin.js";
@@ -6,6 +8,14 @@ import { RunningService } from "../support/service.js";
 
 const ANA = "+14155550101";
 const BEN = "+14155550102";
+const SHOTS = process.env.SCREENSHOT_DIR ?? tmpdir();
+/** Every operator page a signed-in operator can open (the conversation is BEN's). */
+const PAGES = [
+  "/admin",
+  `/admin/conversations/${encodeURIComponent("+14155550102")}`,
+  "/admin/erasures",
+  "/admin/api-reference",
+];
 const MARKUP = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold</b>`;
 
 describe.skipIf(skipBrowserTests)("operator pages in a real browser", () => {
@@ -60,19 +70,38 @@ describe.skipIf(skipBrowserTests)("operator pages in a real browser", () => {
     expect(rows.join("\n")).toContain(ANA);
     expect(rows.join("\n")).toContain(BEN);
     // The funnel: ANA went all the way, BEN texted SIGNUP but no email yet.
-    const bars = await page.locator("svg[aria-label='Sign-up funnel'] text").allTextContents();
+    const bars = await page.locator("svg[aria-label^='Sign-up funnel'] text").allTextContents();
     expect(bars).toEqual([
       "Texted SIGNUP",
       "2",
       "Gave an email",
-      "1 · 50%",
+      "1",
+      "50% of the step before · 50% of all",
       "Got a code",
-      "1 · 100%",
+      "1",
+      "100% of the step before · 50% of all",
       "Verified",
-      "1 · 100%",
+      "1",
+      "100% of the step before · 50% of all",
     ]);
+    // States in words, the machine's name beside them; no internal state in the counts while nobody is in one.
+    const counts = await page.locator("[data-region=counts] tbody th").allInnerTexts();
+    expect(counts).toEqual([
+      "not signed up yet new",
+      "waiting for the email awaitingEmail",
+      "waiting for the code awaitingCode",
+      "verified verified",
+      "opted out",
+    ]);
+    expect(await page.locator("select[name=state] option").allInnerTexts()).not.toContainEqual(
+      expect.stringContaining("checkingCode"),
+    );
+    // Times in the operator's zone (the browser's), with UTC on hover.
+    const time = page.locator("#conversations time").first();
+    expect(await time.getAttribute("title")).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    expect(await time.textContent()).not.toContain("UTC");
     await page.click("#funnel-window a:has-text('30d')");
-    expect(await page.textContent("h2")).toBe("Sign-up funnel, last 30d");
+    expect(await page.textContent("#funnel-title")).toBe("Sign-up funnel, last 30d");
   });
 
   it("finds a conversation and opens it; an SMS of markup shows as text and never runs", async () => {
@@ -84,7 +113,7 @@ describe.skipIf(skipBrowserTests)("operator pages in a real browser", () => {
 
     await page.click(`a:has-text("${BEN}")`);
     expect(decodeURIComponent(new URL(page.url()).pathname)).toBe(`/admin/conversations/${BEN}`);
-    expect(await page.textContent("#state")).toBe("awaitingEmail");
+    expect(await page.textContent("#state")).toBe("waiting for the email");
     expect(await page.locator("g[data-state=awaitingEmail].current").count()).toBe(1);
     expect(await page.locator("g.current").count()).toBe(1);
 
@@ -93,36 +122,174 @@ describe.skipIf(skipBrowserTests)("operator pages in a real browser", () => {
     expect(await page.locator("#transcript script, #transcript img, #transcript b").count()).toBe(0);
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator("#timeline li").allInnerTexts()).toEqual([
-      expect.stringMatching(/new\s*→\s*awaitingEmail\s*SIGNUP/),
+      expect.stringMatching(/not signed up yet\s*→\s*waiting for the email\s*SIGNUP[\s\S]*new → awaitingEmail/),
     ]);
     await page.screenshot({ path: process.env.SCREENSHOT_PATH ?? "/tmp/sms-signup-conversation.png", fullPage: true });
   });
 
-  it("resets the conversation after a confirmation", async () => {
+  it("resets the conversation after a confirmation that can be cancelled", async () => {
+    await page.click("details.confirm summary:has-text('Reset')");
+    await page.click("details.confirm[open] button:has-text('Cancel')");
+    expect(await page.locator("details.confirm[open]").count()).toBe(0);
+    expect((await app.state(BEN))?.state).toBe("awaitingEmail");
     await page.click("details.confirm summary:has-text('Reset')");
     await page.click("button:has-text('Yes, reset')");
-    expect(new URL(page.url()).searchParams.get("done")).toBe("reset");
-    expect(await page.textContent("#state")).toBe("new");
+    expect(await page.textContent("main")).toContain("The conversation was reset to the start.");
+    // The notice is for this moment only: it leaves the address, so a reload does not show it again.
+    await page.waitForFunction(() => !location.search.includes("done="));
+    expect(await page.textContent("#state")).toBe("not signed up yet");
     expect((await page.locator("#timeline li").allInnerTexts()).at(-1)).toMatch(
-      /awaitingEmail\s*→\s*new\s*RESET by operator \(pages\)/,
+      /waiting for the email\s*→\s*not signed up yet\s*RESET by operator \(pages\)/,
     );
     expect((await app.state(BEN))?.state).toBe("new");
   });
 
-  it("refreshes by itself while open, but not while a confirmation is open", async () => {
-    // Playwright's fake clock moves the page's timers: no waiting on the real 10 seconds.
-    await page.clock.install();
-    await page.goto(`${app.url}/admin/conversations/${encodeURIComponent(BEN)}`);
-    await app.sms(BEN, "SIGNUP");
+  it("tells what Reset does to a verified person's account", async () => {
+    await page.goto(`${app.url}/admin/conversations/${encodeURIComponent(ANA)}`);
     await page.click("details.confirm summary:has-text('Reset')");
-    await page.clock.runFor(11_000);
-    expect(await page.textContent("#state")).toBe("new");
-    await page.click("details.confirm summary:has-text('Reset')");
-    await Promise.all([page.waitForURL(/\/admin\/conversations\//, { waitUntil: "load" }), page.clock.runFor(11_000)]);
-    await page.waitForFunction(() => document.querySelector("#state")?.textContent === "awaitingEmail");
-    expect((await page.locator("#transcript .bubble").allInnerTexts()).at(-1)).toContain(
-      "Welcome! What's your email address?",
+    expect(await page.textContent("details.confirm[open] .confirm-box")).toContain(
+      "This person is verified as ana@example.com. Reset only starts the conversation over: their account",
     );
+    await page.click("details.confirm[open] button:has-text('Cancel')");
+  });
+
+  it("updates an open conversation live, without a reload, keeping the reader's scroll and focus", async () => {
+    for (let i = 1; i <= 12; i += 1) await app.sms(BEN, `line ${i}`);
+    await page.goto(`${app.url}/admin/conversations/${encodeURIComponent(BEN)}`);
+    await page.evaluate(() => {
+      (window as { __sameDocument?: boolean }).__sameDocument = true;
+    });
+    const transcript = page.locator("#transcript");
+    // Newest messages in view at first.
+    await page.waitForFunction(() => {
+      const el = document.getElementById("transcript")!;
+      return el.scrollHeight > el.clientHeight && el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+    });
+    // The reader scrolls up to read, and focuses a link in a part of the page that is about to change.
+    await transcript.evaluate((el) => {
+      el.scrollTop = 40;
+    });
+    await page.focus("a:has-text('All conversations')");
+    const lastBefore = await page.locator("#transcript .bubble").count();
+
+    await app.sms(BEN, "a new message while the operator reads");
+    await page.waitForFunction((count) => document.querySelectorAll("#transcript .bubble").length > count, lastBefore, {
+      timeout: 15_000,
+    });
+    expect(await page.locator("#transcript .bubble.in").last().textContent()).toContain(
+      "a new message while the operator reads",
+    );
+    expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await transcript.evaluate((el) => el.scrollTop)).toBe(40);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain("All conversations");
+
+    // Scrolled to the newest again, the next message comes into view by itself.
+    await transcript.evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await app.sms(BEN, "and one more");
+    await page.waitForFunction(
+      () => [...document.querySelectorAll("#transcript .bubble")].some((b) => b.textContent?.includes("and one more")),
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await transcript.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(24);
+  });
+
+  it("keeps the list still under a reader who scrolled and focused a row, and pauses on request", async () => {
+    await page.setViewportSize({ width: 1280, height: 480 });
+    await page.goto(`${app.url}/admin`);
+    await page.evaluate(() => {
+      (window as { __sameDocument?: boolean }).__sameDocument = true;
+    });
+    const benLink = page.locator(`#conversations a[href="/admin/conversations/${encodeURIComponent(BEN)}"]`);
+    await benLink.scrollIntoViewIfNeeded();
+    await page.evaluate(() => window.scrollBy(0, 120));
+    await benLink.focus();
+    const topBefore = await benLink.evaluate((el) => el.getBoundingClientRect().top);
+
+    const NEWCOMER = "+14155550177";
+    await app.sms(NEWCOMER, "SIGNUP");
+    await page.waitForSelector(`#conversations a:has-text("${NEWCOMER}")`, { timeout: 15_000 });
+    expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(BEN);
+    const topAfter = await page
+      .locator(`#conversations a[href="/admin/conversations/${encodeURIComponent(BEN)}"]`)
+      .evaluate((el) => el.getBoundingClientRect().top);
+    expect(Math.abs(topAfter - topBefore)).toBeLessThan(2);
+
+    // Paused: news waits, and says so; resumed: it arrives.
+    await page.click("#live-pause");
+    expect(await page.getAttribute("#live-pause", "aria-pressed")).toBe("true");
+    const LATECOMER = "+14155550178";
+    await app.sms(LATECOMER, "SIGNUP");
+    await page.waitForFunction(
+      () => /new activity is waiting/.test(document.getElementById("live-status")?.textContent ?? ""),
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await page.locator(`#conversations a:has-text("${LATECOMER}")`).count()).toBe(0);
+    await page.click("#live-pause");
+    await page.waitForSelector(`#conversations a:has-text("${LATECOMER}")`, { timeout: 5_000 });
+    await page.setViewportSize({ width: 1280, height: 720 });
+  });
+
+  it("fits a 390 px phone screen on every page: no sideways scrolling, the list as cards", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of PAGES) {
+      await page.goto(`${app.url}${path}`);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow, path).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: `${SHOTS}/390${path.replace(/\W+/g, "-")}.png`, fullPage: true });
+    }
+    await page.goto(`${app.url}/admin`);
+    expect(await page.locator("#conversations thead").evaluate((el) => el.getBoundingClientRect().height)).toBeLessThan(
+      2,
+    );
+    await page.setViewportSize({ width: 1280, height: 720 });
+    for (const path of PAGES) {
+      await page.goto(`${app.url}${path}`);
+      await page.screenshot({ path: `${SHOTS}/1280${path.replace(/\W+/g, "-")}.png`, fullPage: true });
+    }
+  });
+
+  it("passes axe on every page in standards mode, with nothing serious or critical", async () => {
+    for (const path of ["/", "/admin/login", ...PAGES]) {
+      await page.goto(`${app.url}${path}`);
+      expect(await page.evaluate(() => document.compatMode), path).toBe("CSS1Compat");
+      const results = await new AxeBuilder({ page })
+        .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+        .analyze();
+      const serious = results.violations
+        .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+        .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
+      expect(serious, path).toEqual([]);
+    }
+  });
+
+  it("opens the API reference and the OpenAPI document for a signed-in operator, from this server only", async () => {
+    const outside: string[] = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(app.url)) outside.push(request.url());
+    });
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    const document = await page.goto(`${app.url}/admin/api/openapi.json`);
+    expect(document?.status()).toBe(200);
+    expect((await document!.json()).info.description).toContain("Authorization: Bearer <ADMIN_TOKEN>");
+    await page.goto(`${app.url}/admin/api-reference`);
+    await page.waitForSelector("#swagger-ui .opblock", { timeout: 15_000 });
+    const operations = await page.locator("#swagger-ui .opblock-summary-path").allInnerTexts();
+    expect(operations.map((text) => text.replace(/\s/g, ""))).toContain("/conversations/{phone}/reset");
+    expect(outside).toEqual([]);
+    expect(violations).toEqual([]);
+    // Signed out, neither opens.
+    const anonymous = await fetch(`${app.url}/admin/api/openapi.json`);
+    expect(anonymous.status).toBe(401);
   });
 
   it("refuses a change whose form token is not this session's", async () => {
@@ -150,6 +317,10 @@ describe.skipIf(skipBrowserTests)("operator pages in a real browser", () => {
     await page.click("button:has-text('Yes, erase everything')");
     expect(new URL(page.url()).pathname).toBe("/admin");
     expect(await page.textContent("main")).toContain("Erased the conversation of +14•••••0101.");
+    await page.click("nav a:has-text('Erasures')");
+    expect(await page.locator("#erasures tbody tr").allInnerTexts()).toEqual([
+      expect.stringMatching(/\+14•••••0101\s+operator \(pages\)/),
+    ]);
     expect((await page.locator("#conversations tbody tr").allInnerTexts()).join("\n")).not.toContain(ANA);
     expect(await app.state(ANA)).toBeUndefined();
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServerType } from "@hono/node-server";
 import twilio from "twilio";
+import { readApiReferenceAssets } from "../../src/admin/pages/api-reference-assets.js";
 import { composeService, type Service } from "../../src/compose.js";
 import { type Config, parseConfig } from "../../src/config.js";
 import type { Clock, Logger } from "../../src/conversation/ports.js";
@@ -172,6 +173,7 @@ export class RunningService extends WebhookClient {
       clock: options.clock,
       dialect: database.dialect,
       phoneQueue: database.phoneQueue,
+      apiReference: readApiReferenceAssets(),
     });
     const { server, address } = await listen({
       fetch: service.app.fetch,

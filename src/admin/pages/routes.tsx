@@ -8,12 +8,22 @@ import type { AdminParts } from "../api.js";
 import { constantTimeEquals, Sessions } from "../auth.js";
 import { DEFAULT_DETAIL_LIMIT, InvalidCursorError } from "../queries.js";
 import { listQuery, phoneParam } from "../schemas.js";
+import { ApiReferenceHead, ApiReferenceView, ASSET_PATHS } from "./api-reference.js";
 import { conversationHref, Layout } from "./layout.js";
-import { ConversationView, type ListFilters, ListView, LoginView, SINCE_CHOICES } from "./views.js";
+import { fingerprint, html, liveHref, liveStream, type Regions } from "./live.js";
+import {
+  ConversationView,
+  conversationRegions,
+  ErasuresView,
+  type ListFilters,
+  ListView,
+  LoginView,
+  listRegions,
+  SINCE_CHOICES,
+} from "./views.js";
 
 const COOKIE = "sms_signup_admin";
 const SESSION_MS = 8 * 60 * 60_000;
-const REFRESH_SECONDS = 10;
 export const PAGES_OPERATOR = "operator (pages)";
 
 type Env = { Variables: SecureHeadersVariables & { session: string } };
@@ -37,7 +47,10 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
         scriptSrc: [NONCE],
         styleSrc: [NONCE],
         // The diagram's and chart's inline SVG attributes are presentation attributes, not style: nothing more is needed.
-        imgSrc: ["'self'"],
+        // data: for the icons inside Swagger UI's stylesheet (API reference); images cannot run script.
+        imgSrc: ["'self'", "data:"],
+        // Live updates (EventSource) come from our own origin.
+        connectSrc: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
@@ -56,13 +69,14 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     c: Context<Env>,
     title: string,
     body: unknown,
-    options: { refresh?: boolean; csrf?: string; status?: 200 | 401 | 403 | 404 } = {},
+    options: { liveUrl?: string; csrf?: string; status?: 200 | 401 | 403 | 404; head?: unknown } = {},
   ) =>
     c.html(
       <Layout
         title={title}
         nonce={c.get("secureHeadersNonce") ?? ""}
-        refreshSeconds={options.refresh ? REFRESH_SECONDS : undefined}
+        liveUrl={options.liveUrl}
+        head={options.head as never}
         signedIn={options.csrf ? { csrf: options.csrf } : undefined}
       >
         {body as never}
@@ -121,7 +135,12 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     return c.redirect("/admin/login", 303);
   });
 
-  pages.get("/", async (c) => {
+  /** Renders a page's regions to HTML, so the page and its live stream send the same bytes. */
+  const renderRegions = async (nodes: Record<string, unknown>): Promise<Regions> =>
+    Object.fromEntries(await Promise.all(Object.entries(nodes).map(async ([name, node]) => [name, await html(node)])));
+
+  /** The list page's filters, funnel window and regions, from its query string: one reading for the page and its stream. */
+  const listPage = async (c: Context<Env>) => {
     const raw = c.req.query();
     const filters: ListFilters = {
       state: raw.state || undefined,
@@ -129,6 +148,7 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
       q: raw.q?.trim() || undefined,
       since: raw.since || undefined,
     };
+    const now = parts.clock.now();
     // Own keys only: `constructor` is in every object, and is no window.
     const sinceMs =
       filters.since && Object.hasOwn(SINCE_CHOICES, filters.since) ? SINCE_CHOICES[filters.since] : undefined;
@@ -136,52 +156,130 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
       state: filters.state,
       optedOut: filters.optedOut,
       q: filters.q,
-      activeAfter: sinceMs === undefined ? undefined : String(parts.clock.now() - sinceMs),
+      activeAfter: sinceMs === undefined ? undefined : String(now - sinceMs),
       cursor: raw.cursor || undefined,
       limit: "50",
     });
-    const csrfToken = await sessions.csrfToken(c.get("session"));
-    const now = parts.clock.now();
     const window = raw.window && Object.hasOwn(SINCE_CHOICES, raw.window) ? raw.window : "7d";
     const stats = await parts.queries.stats(now - (SINCE_CHOICES[window] ?? 0), now + 1);
-    if (!query.success) {
+    if (!query.success) return { ok: false as const };
+    const page = await parts.queries.listConversations(query.data).catch(() => ({ items: [], nextCursor: null }));
+    return {
+      ok: true as const,
+      filters,
+      window,
+      stats,
+      regions: await renderRegions(listRegions(page, filters, stats)),
+    };
+  };
+
+  /** The query string a page's stream needs to render the same regions: everything but one-time notices. */
+  const liveQuery = (c: Context<Env>) => {
+    const query = new URLSearchParams(new URL(c.req.url).search);
+    for (const once of ["done", "erased", "v"]) query.delete(once);
+    return query;
+  };
+  const signedIn = (c: Context<Env>) => () => sessions.isValid(c.get("session"), parts.clock.now());
+
+  pages.get("/", async (c) => {
+    const csrfToken = await sessions.csrfToken(c.get("session"));
+    const list = await listPage(c);
+    if (!list.ok) {
       return render(c, "Conversations", <p class="notice error">Those filters are not valid.</p>, {
         csrf: csrfToken,
         status: 200,
       });
     }
-    const page = await parts.queries.listConversations(query.data).catch(() => ({ items: [], nextCursor: null }));
-    const notice = raw.erased ? `Erased the conversation of ${raw.erased}.` : undefined;
+    const erased = c.req.query("erased");
+    const notice = erased ? `Erased the conversation of ${erased}.` : undefined;
     return render(
       c,
       "Conversations",
-      <ListView page={page} filters={filters} stats={stats} window={window} notice={notice} />,
-      { refresh: true, csrf: csrfToken },
+      <ListView
+        regions={list.regions}
+        filters={list.filters}
+        stats={list.stats}
+        window={list.window}
+        notice={notice}
+      />,
+      { liveUrl: liveHref("/admin/live", liveQuery(c), await fingerprint(list.regions)), csrf: csrfToken },
     );
   });
 
+  pages.get("/live", (c) =>
+    liveStream(c, {
+      signedIn: signedIn(c),
+      regions: async () => {
+        const list = await listPage(c);
+        return list.ok ? { regions: list.regions } : { gone: "Those filters are not valid." };
+      },
+    }),
+  );
+
+  pages.get("/api-reference", async (c) => {
+    const csrfToken = await sessions.csrfToken(c.get("session"));
+    const available = parts.apiReference !== undefined;
+    return render(c, "API reference", <ApiReferenceView available={available} />, {
+      csrf: csrfToken,
+      head: available ? <ApiReferenceHead nonce={c.get("secureHeadersNonce") ?? ""} /> : undefined,
+    });
+  });
+  const asset = (kind: "css" | "js", type: string) => (c: Context<Env>) => {
+    const body = parts.apiReference?.[kind];
+    if (body === undefined) return c.text("Not found", 404);
+    return c.body(body, 200, { "Content-Type": type, "Cache-Control": "private, max-age=86400" });
+  };
+  pages.get(ASSET_PATHS.css.slice("/admin".length), asset("css", "text/css; charset=utf-8"));
+  pages.get(ASSET_PATHS.js.slice("/admin".length), asset("js", "text/javascript; charset=utf-8"));
+
+  pages.get("/erasures", async (c) => {
+    const csrfToken = await sessions.csrfToken(c.get("session"));
+    return render(c, "Erasures", <ErasuresView erasures={await parts.queries.listErasures()} />, { csrf: csrfToken });
+  });
+
   const phoneOf = (c: Context<Env>) => phoneParam.safeParse(c.req.param("phone"));
+  /** The conversation of the path's phone, its newest page or the one before `?before=`; null if there is none. */
+  const detailOf = async (c: Context<Env>) => {
+    const phone = phoneOf(c);
+    if (!phone.success) return null;
+    const before = c.req.query("before") || undefined;
+    return parts.queries.getConversation(phone.data, { limit: DEFAULT_DETAIL_LIMIT, before }).catch((error) => {
+      if (error instanceof InvalidCursorError) return null;
+      throw error;
+    });
+  };
 
   pages.get("/conversations/:phone", async (c) => {
-    const phone = phoneOf(c);
     const csrfToken = await sessions.csrfToken(c.get("session"));
     const before = c.req.query("before") || undefined;
-    const detail = phone.success
-      ? await parts.queries.getConversation(phone.data, { limit: DEFAULT_DETAIL_LIMIT, before }).catch((error) => {
-          if (error instanceof InvalidCursorError) return null;
-          throw error;
-        })
-      : null;
+    const detail = await detailOf(c);
     if (!detail)
       return render(c, "Not found", <p class="notice error">No conversation with this phone.</p>, {
         csrf: csrfToken,
         status: 404,
       });
     const notice = c.req.query("done") === "reset" ? "The conversation was reset to the start." : undefined;
-    return render(c, detail.phone, <ConversationView detail={detail} csrf={csrfToken} notice={notice} />, {
+    const regions = await renderRegions(conversationRegions(detail, csrfToken));
+    return render(c, detail.phone, <ConversationView phone={detail.phone} regions={regions} notice={notice} />, {
       // An older page stays still while it is read; the newest one follows the conversation.
-      refresh: before === undefined,
+      liveUrl:
+        before === undefined
+          ? liveHref(`${conversationHref(detail.phone)}/live`, liveQuery(c), await fingerprint(regions))
+          : undefined,
       csrf: csrfToken,
+    });
+  });
+
+  pages.get("/conversations/:phone/live", async (c) => {
+    const csrfToken = await sessions.csrfToken(c.get("session"));
+    return liveStream(c, {
+      signedIn: signedIn(c),
+      regions: async () => {
+        const detail = await detailOf(c);
+        return detail
+          ? { regions: await renderRegions(conversationRegions(detail, csrfToken)) }
+          : { gone: "This conversation no longer exists (it was erased)." };
+      },
     });
   });
 
@@ -202,4 +300,12 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
   });
 
   return pages;
+}
+
+/** Whether a request carries a valid page session: the API lets a signed-in operator's browser read its description. */
+export function pageSessionReader(parts: AdminParts): (c: Context) => Promise<boolean> {
+  const adminToken = parts.adminToken;
+  if (adminToken === undefined) return async () => false;
+  const sessions = new Sessions(adminToken, SESSION_MS);
+  return (c) => sessions.isValid(getCookie(c, COOKIE), parts.clock.now());
 }

@@ -1,12 +1,15 @@
+import { raw } from "hono/html";
 import { MachineDiagram } from "../machine-diagram.js";
-import { STATE_NAMES } from "../machine-graph.js";
 import type { AdminQueries } from "../queries.js";
 import { revealBidi } from "../visible-text.js";
-import { conversationHref, formatTime } from "./layout.js";
+import { conversationHref } from "./layout.js";
+import { LiveBar, Region, type Regions } from "./live.js";
+import { StateLabel, statesToShow, stateWords, Time } from "./words.js";
 
 type ConversationPage = Awaited<ReturnType<AdminQueries["listConversations"]>>;
 type Detail = NonNullable<Awaited<ReturnType<AdminQueries["getConversation"]>>>;
 type Stats = Awaited<ReturnType<AdminQueries["stats"]>>;
+type Erasures = Awaited<ReturnType<AdminQueries["listErasures"]>>;
 
 export function LoginView({ error, disabled }: { error?: string; disabled?: boolean }) {
   return (
@@ -46,36 +49,111 @@ export const SINCE_CHOICES: Record<string, number> = {
   "30d": 30 * 86_400_000,
 };
 
+/** The list page's live parts: funnel, counts by state, the rows and the pager. */
+export function listRegions(page: ConversationPage, filters: ListFilters, stats: Stats): Record<string, unknown> {
+  const nextHref = page.nextCursor
+    ? `/admin?${new URLSearchParams({ ...definedOnly(filters), cursor: page.nextCursor }).toString()}`
+    : null;
+  return {
+    funnel: <FunnelChart stats={stats} />,
+    counts: <StateCounts stats={stats} />,
+    rows:
+      page.items.length === 0 ? (
+        <tr>
+          <td colspan={4} class="muted">
+            No conversation matches.
+          </td>
+        </tr>
+      ) : (
+        page.items.map((item) => (
+          <tr data-key={item.phone}>
+            <td data-label="Phone">
+              <a href={conversationHref(item.phone)}>{item.phone}</a>
+            </td>
+            <td data-label="State">
+              <StateLabel state={item.state} /> {item.optedOut ? <span class="badge out">opted out</span> : null}
+            </td>
+            <td data-label="Email">{item.email ?? "—"}</td>
+            <td data-label="Last activity">
+              <Time iso={item.lastActivityAt} />
+            </td>
+          </tr>
+        ))
+      ),
+    pager: (
+      <div class="pager">
+        <span class="muted">{`${page.items.length} shown, newest activity first`}</span>
+        {nextHref ? <a href={nextHref}>Older conversations →</a> : null}
+      </div>
+    ),
+  };
+}
+
+function StateCounts({ stats }: { stats: Stats }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">State</th>
+          <th scope="col" class="num">
+            Conversations
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {statesToShow(stats.byState).map((state) => (
+          <tr>
+            <th scope="row">
+              <a href={`/admin?state=${encodeURIComponent(state)}`}>{stateWords(state)}</a>{" "}
+              <code class="machine-name">{state}</code>
+            </th>
+            <td class="num">{String(stats.byState[state] ?? 0)}</td>
+          </tr>
+        ))}
+        <tr>
+          <th scope="row">
+            <a href="/admin?optedOut=true">opted out</a>
+          </th>
+          <td class="num">{String(stats.optedOut)}</td>
+        </tr>
+      </tbody>
+    </table>
+  );
+}
+
 export function ListView({
-  page,
+  regions,
   filters,
   stats,
   window,
   notice,
 }: {
-  page: ConversationPage;
+  regions: Regions;
   filters: ListFilters;
   stats: Stats;
   /** The funnel's window, one of SINCE_CHOICES. */
   window: string;
   notice?: string | undefined;
 }) {
-  const nextHref = page.nextCursor
-    ? `/admin?${new URLSearchParams({ ...definedOnly(filters), cursor: page.nextCursor }).toString()}`
-    : null;
   return (
     <>
-      {notice ? <p class="notice">{notice}</p> : null}
+      <h1>Conversations</h1>
+      {notice ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <LiveBar />
       <div class="grid">
-        <div class="card">
-          <h2>{`Sign-up funnel, last ${window}`}</h2>
+        <section class="card" aria-labelledby="funnel-title">
+          <h2 id="funnel-title">{`Sign-up funnel, last ${window}`}</h2>
           <p class="muted" id="funnel-window">
             {"Window: "}
             {Object.keys(SINCE_CHOICES).map((choice, i) => (
               <>
                 {i > 0 ? " · " : null}
                 {choice === window ? (
-                  <strong>{choice}</strong>
+                  <strong aria-current="true">{choice}</strong>
                 ) : (
                   <a href={`/admin?${new URLSearchParams({ ...definedOnly(filters), window: choice }).toString()}`}>
                     {choice}
@@ -84,32 +162,15 @@ export function ListView({
               </>
             ))}
           </p>
-          <FunnelChart stats={stats} />
-        </div>
-        <div class="card">
-          <h2>Conversations by state</h2>
-          <table>
-            <tbody>
-              {STATE_NAMES.map((state) => (
-                <tr>
-                  <td>
-                    <a href={`/admin?state=${encodeURIComponent(state)}`}>{state}</a>
-                  </td>
-                  <td>{String(stats.byState[state] ?? 0)}</td>
-                </tr>
-              ))}
-              <tr>
-                <td>
-                  <a href="/admin?optedOut=true">opted out</a>
-                </td>
-                <td>{String(stats.optedOut)}</td>
-              </tr>
-            </tbody>
-          </table>
-        </div>
+          <Region name="funnel" html={regions.funnel ?? ""} />
+        </section>
+        <section class="card" aria-labelledby="counts-title">
+          <h2 id="counts-title">Conversations by state</h2>
+          <Region name="counts" html={regions.counts ?? ""} />
+        </section>
       </div>
-      <div class="card">
-        <h1>Conversations</h1>
+      <section class="card" aria-labelledby="list-title">
+        <h2 id="list-title">Find a conversation</h2>
         <form class="filters" method="get" action="/admin">
           <label>
             Phone or email contains
@@ -119,9 +180,9 @@ export function ListView({
             State
             <select name="state">
               <option value="">any</option>
-              {STATE_NAMES.map((state) => (
+              {statesToShow(stats.byState).map((state) => (
                 <option value={state} selected={filters.state === state}>
-                  {state}
+                  {`${stateWords(state)} (${state})`}
                 </option>
               ))}
             </select>
@@ -150,48 +211,22 @@ export function ListView({
             </select>
           </label>
           <button type="submit">Filter</button>
-          <a href="/admin">clear</a>
+          <a href="/admin">Clear filters</a>
         </form>
-        <table class="spaced" id="conversations">
+        <table class="spaced cards" id="conversations">
+          <caption class="visually-hidden">Conversations, newest activity first</caption>
           <thead>
             <tr>
-              <th>Phone</th>
-              <th>State</th>
-              <th>Email</th>
-              <th>Last activity</th>
-              <th>Started</th>
+              <th scope="col">Phone</th>
+              <th scope="col">State</th>
+              <th scope="col">Email</th>
+              <th scope="col">Last activity</th>
             </tr>
           </thead>
-          <tbody>
-            {page.items.length === 0 ? (
-              <tr>
-                <td colspan={5} class="muted">
-                  No conversation matches.
-                </td>
-              </tr>
-            ) : (
-              page.items.map((item) => (
-                <tr>
-                  <td>
-                    <a href={conversationHref(item.phone)}>{item.phone}</a>
-                  </td>
-                  <td>
-                    <span class={`badge ${item.state}`}>{item.state}</span>{" "}
-                    {item.optedOut ? <span class="badge out">opted out</span> : null}
-                  </td>
-                  <td>{item.email ?? "—"}</td>
-                  <td>{formatTime(item.lastActivityAt)}</td>
-                  <td>{formatTime(item.createdAt)}</td>
-                </tr>
-              ))
-            )}
-          </tbody>
+          <Region as="tbody" name="rows" html={regions.rows ?? ""} />
         </table>
-        <div class="pager">
-          <span class="muted">{`${page.items.length} shown, newest activity first`}</span>
-          {nextHref ? <a href={nextHref}>Older →</a> : null}
-        </div>
-      </div>
+        <Region name="pager" html={regions.pager ?? ""} />
+      </section>
     </>
   );
 }
@@ -211,34 +246,49 @@ const STEP_NAMES = {
   verified: "Verified",
 } as const;
 
+const percent = (rate: number | null) => (rate === null ? "—" : `${Math.round(rate * 100)}%`);
+
 export function FunnelChart({ stats }: { stats: Stats }) {
   const top = Math.max(1, stats.funnel[0]?.count ?? 0);
-  const rowH = 34;
-  const percent = (rate: number | null) => (rate === null ? "" : ` · ${Math.round(rate * 100)}%`);
+  // Two lines a step (the bar, then its percentages), narrow enough to read unscaled on a phone.
+  const rowH = 48;
+  const rates = (step: Stats["funnel"][number], i: number) =>
+    i === 0 ? "" : `${percent(step.rateFromPrevious)} of the step before · ${percent(step.rateFromStart)} of all`;
+  const bar = (count: number) => Math.max(2, (count / top) * 190);
   return (
-    <div>
-      <svg viewBox={`0 0 560 ${stats.funnel.length * rowH + 6}`} width="100%" role="img" aria-label="Sign-up funnel">
+    <div class="funnel">
+      <svg
+        viewBox={`0 0 360 ${stats.funnel.length * rowH}`}
+        width="100%"
+        role="img"
+        aria-label={`Sign-up funnel: ${stats.funnel.map((step, i) => `${STEP_NAMES[step.step]} ${step.count}${i === 0 ? "" : `, ${rates(step, i)}`}`).join("; ")}`}
+      >
         {stats.funnel.map((step, i) => (
           <g>
-            <text x="0" y={i * rowH + 21} font-size="12" fill="#33405a">
+            <text x="0" y={i * rowH + 17} font-size="12" fill="#2b3650">
               {STEP_NAMES[step.step]}
             </text>
             <rect
-              x="120"
-              y={i * rowH + 6}
-              width={Math.max(2, (step.count / top) * 330)}
-              height={rowH - 10}
+              x="100"
+              y={i * rowH + 4}
+              width={bar(step.count)}
+              height="18"
               rx="4"
-              fill={i === 3 ? "#2e9d5b" : "#2f5bd3"}
+              fill={i === 3 ? "#1e7d45" : "#1f4bb8"}
             />
-            <text x={128 + Math.max(2, (step.count / top) * 330)} y={i * rowH + 21} font-size="12" fill="#1d2433">
-              {`${step.count}${percent(step.rateFromPrevious)}`}
+            <text x={106 + bar(step.count)} y={i * rowH + 17} font-size="12" fill="#1d2433">
+              {String(step.count)}
             </text>
+            {i === 0 ? null : (
+              <text x="100" y={i * rowH + 36} font-size="11" fill="#3f4960">
+                {rates(step, i)}
+              </text>
+            )}
           </g>
         ))}
       </svg>
       <p class="muted">
-        {`Overall conversion ${stats.funnel[3]?.rateFromStart === null || stats.funnel[3] === undefined ? "—" : `${Math.round((stats.funnel[3].rateFromStart ?? 0) * 100)}%`}`}
+        {`Verified ${percent(stats.funnel[3]?.rateFromStart ?? null)} of all who texted SIGNUP`}
         {` · median time from SIGNUP to verified: ${stats.medianSignupToVerifiedMs === null ? "—" : formatDuration(stats.medianSignupToVerifiedMs)}`}
         {` (${stats.verifiedSamples} verified)`}
       </p>
@@ -254,143 +304,277 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/** The email an operator knows this person by, the same in the list and on the conversation's page. */
+export const emailOf = (detail: Detail) => detail.context?.email ?? detail.user?.email ?? null;
+
+/** The conversation page's live parts. */
+export function conversationRegions(detail: Detail, csrf: string): Record<string, unknown> {
+  return {
+    summary: (
+      <p>
+        <StateLabel state={detail.state} id="state" />{" "}
+        {detail.optedOut ? <span class="badge out">opted out</span> : null}
+        {" · email "}
+        <strong>{emailOf(detail) ?? "—"}</strong>
+        {" · last activity "}
+        <Time iso={detail.lastActivityAt} />
+      </p>
+    ),
+    actions: <Actions detail={detail} csrf={csrf} />,
+    diagram: <MachineDiagram current={detail.state} />,
+    transcript: (
+      <>
+        {detail.older ? (
+          <p>
+            <a href={`${conversationHref(detail.phone)}?before=${encodeURIComponent(detail.older)}`}>
+              ← older messages
+            </a>
+          </p>
+        ) : null}
+        {detail.transcript.length === 0 ? <p class="muted">No messages.</p> : null}
+        {detail.transcript.map((message) => (
+          <div class={`bubble ${message.direction}`} data-direction={message.direction}>
+            <span class="visually-hidden">{message.direction === "in" ? "They texted: " : "We sent: "}</span>
+            {revealBidi(message.body)}
+            <span class="meta">
+              <Time iso={message.at} />
+              {` · ${message.channel} · ${message.status}`}
+              {message.errorCode !== null || message.errorMessage !== null
+                ? ` · error ${message.errorCode ?? ""} ${message.errorMessage ?? ""}`
+                : ""}
+            </span>
+          </div>
+        ))}
+      </>
+    ),
+    timeline: (
+      <>
+        {detail.timeline.length === 0 ? <li class="muted">No transitions yet.</li> : null}
+        {detail.timeline.map((step) => (
+          <li class={step.event.startsWith("RESET by") ? "operator" : undefined}>
+            {stateWords(step.from)} → <strong>{stateWords(step.to)}</strong> <span class="event">{step.event}</span>
+            <span class="when">
+              <Time iso={step.at} />
+              {` · ${step.from} → ${step.to}`}
+            </span>
+          </li>
+        ))}
+      </>
+    ),
+    context: detail.context ? (
+      <dl class="kv">
+        {Object.entries(detail.context).map(([key, value]) => (
+          <>
+            <dt>{key}</dt>
+            <dd>
+              {value === null ? (
+                "—"
+              ) : Array.isArray(value) ? (
+                value.length === 0 ? (
+                  "—"
+                ) : (
+                  value.map((item, i) => (
+                    <>
+                      {i > 0 ? ", " : null}
+                      {isInstant(item) ? <Time iso={item} /> : String(item)}
+                    </>
+                  ))
+                )
+              ) : isInstant(value) ? (
+                <Time iso={value} />
+              ) : (
+                String(value)
+              )}
+            </dd>
+          </>
+        ))}
+      </dl>
+    ) : (
+      <p class="muted">The machine has not run for this phone yet.</p>
+    ),
+    user: detail.user ? (
+      <dl class="kv">
+        <dt>email</dt>
+        <dd>{detail.user.email}</dd>
+        <dt>country code</dt>
+        <dd>{detail.user.countryCode}</dd>
+        <dt>national number</dt>
+        <dd>{detail.user.nationalNumber}</dd>
+        <dt>provider id</dt>
+        <dd>{detail.user.providerId ?? "—"}</dd>
+        <dt>verified</dt>
+        <dd>
+          <Time iso={detail.user.verifiedAt} />
+        </dd>
+        <dt>created</dt>
+        <dd>
+          <Time iso={detail.user.createdAt} />
+        </dd>
+      </dl>
+    ) : (
+      <p class="muted">No user record yet (it is made when a code is sent).</p>
+    ),
+  };
+}
+
+const isInstant = (value: unknown): value is string =>
+  typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value);
+
+function Actions({ detail, csrf }: { detail: Detail; csrf: string }) {
+  const href = conversationHref(detail.phone);
+  const verified = detail.user?.verifiedAt ? detail.user : null;
+  return (
+    <div class="actions">
+      <details class="confirm">
+        <summary class="button plain">Reset…</summary>
+        <div class="confirm-box">
+          {verified ? (
+            <p>
+              {`This person is verified as ${verified.email}. Reset only starts the conversation over: their account `}
+              {`(${verified.email}, verified) stays as it is and the product is not told. Their next SIGNUP starts a `}
+              {"new sign-up. To remove the account too, use Erase."}
+            </p>
+          ) : (
+            <p>Send this conversation back to the start? The person will need to text SIGNUP again.</p>
+          )}
+          <form method="post" action={`${href}/reset`}>
+            <input type="hidden" name="_csrf" value={csrf} />
+            <button type="submit">Yes, reset</button>
+            <button type="button" class="plain" data-cancel="">
+              Cancel
+            </button>
+          </form>
+        </div>
+      </details>
+      <details class="confirm">
+        <summary class="button danger">Erase…</summary>
+        <div class="confirm-box">
+          <p>
+            Erase the conversation, transcript and user of this phone for good? Only a record that an erasure happened
+            stays.
+          </p>
+          <form method="post" action={`${href}/erase`}>
+            <input type="hidden" name="_csrf" value={csrf} />
+            <button type="submit" class="danger">
+              Yes, erase everything
+            </button>
+            <button type="button" class="plain" data-cancel="">
+              Cancel
+            </button>
+          </form>
+        </div>
+      </details>
+    </div>
+  );
+}
+
 export function ConversationView({
-  detail,
-  csrf,
+  phone,
+  regions,
   notice,
 }: {
-  detail: Detail;
-  csrf: string;
+  phone: string;
+  regions: Regions;
   notice?: string | undefined;
 }) {
-  const href = conversationHref(detail.phone);
   return (
     <>
       <p>
-        <a href="/admin">← all conversations</a>
+        <a href="/admin">← All conversations</a>
       </p>
-      {notice ? <p class="notice">{notice}</p> : null}
+      {notice ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
       <div class="card">
-        <h1>
-          {detail.phone}{" "}
-          <span class={`badge ${detail.state}`} id="state">
-            {detail.state}
-          </span>{" "}
-          {detail.optedOut ? <span class="badge out">opted out</span> : null}
-        </h1>
-        <MachineDiagram current={detail.state} />
-        <div class="spaced">
-          <details class="confirm">
-            <summary>
-              <span class="badge">Reset…</span>
-            </summary>
-            <div class="confirm-box">
-              <p>Send this conversation back to the start? The person will need to text SIGNUP again.</p>
-              <form method="post" action={`${href}/reset`}>
-                <input type="hidden" name="_csrf" value={csrf} />
-                <button type="submit">Yes, reset</button>
-              </form>
-            </div>
-          </details>
-          <details class="confirm">
-            <summary>
-              <span class="badge out">Erase…</span>
-            </summary>
-            <div class="confirm-box">
-              <p>
-                Erase the conversation, transcript and user of this phone for good? Only a record that an erasure
-                happened stays.
-              </p>
-              <form method="post" action={`${href}/erase`}>
-                <input type="hidden" name="_csrf" value={csrf} />
-                <button type="submit" class="danger">
-                  Yes, erase everything
-                </button>
-              </form>
-            </div>
-          </details>
-        </div>
+        <h1>{phone}</h1>
+        <LiveBar />
+        <Region name="summary" html={regions.summary ?? ""} />
+        <Region name="actions" html={regions.actions ?? ""} />
       </div>
       <div class="grid">
-        <div class="card">
-          <h2>Transcript</h2>
-          {detail.older ? (
-            <p>
-              <a href={`${href}?before=${encodeURIComponent(detail.older)}`}>← older messages</a>
-            </p>
-          ) : null}
-          <div class="chat" id="transcript">
-            {detail.transcript.length === 0 ? <p class="muted">No messages.</p> : null}
-            {detail.transcript.map((message) => (
-              <div class={`bubble ${message.direction}`} data-direction={message.direction}>
-                {revealBidi(message.body)}
-                <span class="meta">
-                  {`${formatTime(message.at)} · ${message.channel} · ${message.status}`}
-                  {message.errorCode !== null || message.errorMessage !== null
-                    ? ` · error ${message.errorCode ?? ""} ${message.errorMessage ?? ""}`
-                    : ""}
-                </span>
-              </div>
-            ))}
-          </div>
-        </div>
+        <section class="card" aria-labelledby="transcript-title">
+          <h2 id="transcript-title">Transcript</h2>
+          <Region
+            name="transcript"
+            html={regions.transcript ?? ""}
+            class="chat"
+            id="transcript"
+            data-newest-last=""
+            tabindex={0}
+            aria-label="Transcript, oldest first"
+          />
+        </section>
         <div>
-          <div class="card">
-            <h2>Timeline</h2>
-            <ol class="timeline" id="timeline">
-              {detail.timeline.length === 0 ? <li class="muted">No transitions yet.</li> : null}
-              {detail.timeline.map((step) => (
-                <li class={step.event.startsWith("RESET by") ? "operator" : undefined}>
-                  {step.from} <span class="arrow">→</span> <strong>{step.to}</strong>{" "}
-                  <span class="event">{step.event}</span>
-                  <time datetime={step.at}>{formatTime(step.at)}</time>
-                </li>
-              ))}
+          <section class="card" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">Timeline</h2>
+            <ol class="timeline" id="timeline" data-region="timeline">
+              {raw(regions.timeline ?? "")}
             </ol>
-          </div>
-          <div class="card">
-            <h2>Context</h2>
-            {detail.context ? (
-              <dl class="kv">
-                {Object.entries(detail.context).map(([key, value]) => (
-                  <>
-                    <dt>{key}</dt>
-                    <dd>
-                      {value === null
-                        ? "—"
-                        : Array.isArray(value)
-                          ? value.map(String).join(", ") || "—"
-                          : String(value)}
-                    </dd>
-                  </>
-                ))}
-              </dl>
-            ) : (
-              <p class="muted">The machine has not run for this phone yet.</p>
-            )}
-          </div>
-          <div class="card">
-            <h2>User</h2>
-            {detail.user ? (
-              <dl class="kv">
-                <dt>email</dt>
-                <dd>{detail.user.email}</dd>
-                <dt>country code</dt>
-                <dd>{detail.user.countryCode}</dd>
-                <dt>national number</dt>
-                <dd>{detail.user.nationalNumber}</dd>
-                <dt>provider id</dt>
-                <dd>{detail.user.providerId ?? "—"}</dd>
-                <dt>verified</dt>
-                <dd>{formatTime(detail.user.verifiedAt)}</dd>
-                <dt>created</dt>
-                <dd>{formatTime(detail.user.createdAt)}</dd>
-              </dl>
-            ) : (
-              <p class="muted">No user record yet (it is made when a code is sent).</p>
-            )}
-          </div>
+          </section>
+          <section class="card" aria-labelledby="context-title">
+            <h2 id="context-title">Context</h2>
+            <Region name="context" html={regions.context ?? ""} />
+          </section>
+          <section class="card" aria-labelledby="user-title">
+            <h2 id="user-title">User</h2>
+            <Region name="user" html={regions.user ?? ""} />
+          </section>
         </div>
+      </div>
+      <section class="card" aria-labelledby="machine-title">
+        <h2 id="machine-title">Where this conversation is in the sign-up machine</h2>
+        <Region name="diagram" html={regions.diagram ?? ""} class="diagram" tabindex={0} />
+      </section>
+    </>
+  );
+}
+
+export function ErasuresView({ erasures }: { erasures: Erasures }) {
+  return (
+    <>
+      <h1>Erasures</h1>
+      <p class="muted">
+        Each erasure removed a person's conversation, transcript, timeline and user for a privacy request. Only this
+        record stays: a masked phone, who erased it, when, and how many rows went.
+      </p>
+      <div class="card">
+        <table class="cards" id="erasures">
+          <caption class="visually-hidden">Erasures, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Phone</th>
+              <th scope="col">Erased by</th>
+              <th scope="col">When</th>
+              <th scope="col">Removed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {erasures.items.length === 0 ? (
+              <tr>
+                <td colspan={4} class="muted">
+                  Nothing has been erased.
+                </td>
+              </tr>
+            ) : (
+              erasures.items.map((erasure) => (
+                <tr>
+                  <td data-label="Phone">{erasure.phoneHint}</td>
+                  <td data-label="Erased by">{erasure.operator}</td>
+                  <td data-label="When">
+                    <Time iso={erasure.erasedAt} />
+                  </td>
+                  <td data-label="Removed">
+                    {Object.entries(erasure.removed)
+                      .map(([what, count]) => `${count} ${what}`)
+                      .join(", ")}
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
       </div>
     </>
   );
