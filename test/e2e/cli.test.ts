@@ -26,7 +26,8 @@ function terminalLines(output: string): string[] {
     .filter((line) => line !== "");
 }
 
-describe("npm run chat and npm run inspect against a running service", () => {
+// Each test starts several `npm run` processes (tsx compiles on start): on a busy machine that takes its time.
+describe("npm run chat and npm run inspect against a running service", { timeout: 120_000 }, () => {
   let app: RunningService;
   let env: Record<string, string | undefined>;
   const running: RunningProcess[] = [];
@@ -151,7 +152,7 @@ describe("npm run chat and npm run inspect against a running service", () => {
   });
 });
 
-describe("npm run inspect's command line", () => {
+describe("npm run inspect's command line", { timeout: 120_000 }, () => {
   const inspect = (args: string[], databaseUrl: string) =>
     RunningProcess.start(
       npm,

@@ -420,50 +420,63 @@ export function conversationRegions(detail: Detail, csrf: string): Record<string
 const isInstant = (value: unknown): value is string =>
   typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value);
 
+/** An operator action behind a confirmation: a button that opens what it will do, a submit and a Cancel. */
+function Confirm({
+  label,
+  danger = false,
+  action,
+  csrf,
+  submit,
+  children,
+}: {
+  label: string;
+  danger?: boolean;
+  action: string;
+  csrf: string;
+  submit: string;
+  children?: unknown;
+}) {
+  return (
+    <details class="confirm">
+      <summary class={`button ${danger ? "danger" : "plain"}`}>{label}</summary>
+      <div class="confirm-box">
+        {children as never}
+        <form method="post" action={action}>
+          <input type="hidden" name="_csrf" value={csrf} />
+          <button type="submit" class={danger ? "danger" : undefined}>
+            {submit}
+          </button>
+          <button type="button" class="plain" data-cancel="">
+            Cancel
+          </button>
+        </form>
+      </div>
+    </details>
+  );
+}
+
 function Actions({ detail, csrf }: { detail: Detail; csrf: string }) {
   const href = conversationHref(detail.phone);
   const verified = detail.user?.verifiedAt ? detail.user : null;
   return (
     <div class="actions">
-      <details class="confirm">
-        <summary class="button plain">Reset…</summary>
-        <div class="confirm-box">
-          {verified ? (
-            <p>
-              {`This person is verified as ${verified.email}. Reset only starts the conversation over: their account `}
-              {`(${verified.email}, verified) stays as it is and the product is not told. Their next SIGNUP starts a `}
-              {"new sign-up. To remove the account too, use Erase."}
-            </p>
-          ) : (
-            <p>Send this conversation back to the start? The person will need to text SIGNUP again.</p>
-          )}
-          <form method="post" action={`${href}/reset`}>
-            <input type="hidden" name="_csrf" value={csrf} />
-            <button type="submit">Yes, reset</button>
-            <button type="button" class="plain" data-cancel="">
-              Cancel
-            </button>
-          </form>
-        </div>
-      </details>
-      <details class="confirm">
-        <summary class="button danger">Erase…</summary>
-        <div class="confirm-box">
+      <Confirm label="Reset…" action={`${href}/reset`} csrf={csrf} submit="Yes, reset">
+        {verified ? (
           <p>
-            Erase the conversation, transcript and user of this phone for good? Only a record that an erasure happened
-            stays.
+            {`This person is verified as ${verified.email}. Reset only starts the conversation over: their account `}
+            {`(${verified.email}, verified) stays as it is, and their next SIGNUP starts a new sign-up. To remove `}
+            {"the account too, use Erase."}
           </p>
-          <form method="post" action={`${href}/erase`}>
-            <input type="hidden" name="_csrf" value={csrf} />
-            <button type="submit" class="danger">
-              Yes, erase everything
-            </button>
-            <button type="button" class="plain" data-cancel="">
-              Cancel
-            </button>
-          </form>
-        </div>
-      </details>
+        ) : (
+          <p>Send this conversation back to the start? The person will need to text SIGNUP again.</p>
+        )}
+      </Confirm>
+      <Confirm label="Erase…" danger action={`${href}/erase`} csrf={csrf} submit="Yes, erase everything">
+        <p>
+          Erase the conversation, transcript and user of this phone for good? Only a record that an erasure happened
+          stays.
+        </p>
+      </Confirm>
     </div>
   );
 }
