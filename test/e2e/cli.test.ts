@@ -72,7 +72,7 @@ describe("npm run chat and npm run inspect against a running service", { timeout
     ]);
   });
 
-  it("at a terminal (a pseudo-terminal), shows the prompt and echoes what is typed, like the README", async () => {
+  it("at a terminal (a pseudo-terminal), shows the prompt, echoes and edits what is typed, keeps a history", async () => {
     // script(1) runs the phone on a pseudo-terminal: stdin is a TTY, as for a person at a terminal.
     const command = [npm, "run", "--silent", "chat", "--", "+14155550124", "--url", app.url].join(" ");
     const chat = RunningProcess.start("script", ["-q", "-e", "-c", command, "/dev/null"], env);
@@ -85,7 +85,13 @@ describe("npm run chat and npm run inspect against a running service", { timeout
     chat.type("bo@example.comm\x1b[D\x7f\r");
     const sent = await chat.waitFor(/← We sent a code to this phone/);
     await chat.waitFor(/→ /, sent.index + sent[0].length);
-    chat.type("\x04");
+    // History: the up arrow brings back what was sent before, newest first; Ctrl-U clears the line unsent.
+    const beforeHistory = chat.stdout.length;
+    chat.type("\x1b[A");
+    await chat.waitFor(new RegExp(`→ (${CSI}\\d+G)?bo@example\\.com`), beforeHistory);
+    chat.type("\x1b[A");
+    await chat.waitFor(new RegExp(`→ (${CSI}\\d+G)?SIGNUP`), beforeHistory);
+    chat.type("\x15\x04");
     expect(await chat.exited).toBe(0);
     expect(await app.state("+14155550124")).toMatchObject({ state: "awaitingCode" });
     const screen = terminalLines(chat.stdout);
