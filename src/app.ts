@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { ConversationEngine } from "./conversation/engine.js";
 import type { Logger } from "./conversation/ports.js";
+import { answerErrors } from "./http/error-handler.js";
 import { inboundSmsSchema, parseForm } from "./twilio/inbound-form.js";
 import { messagingResponse } from "./twilio/twiml.js";
 import { twilioWebhook, type WebhookVariables } from "./twilio/webhook.js";
@@ -61,9 +62,6 @@ export function createApp(parts: AppParts): Hono {
   parts.mount?.(app);
 
   app.notFound((c) => c.text("Not found", 404));
-  app.onError((error, c) => {
-    parts.logger.error({ err: error, path: c.req.path }, "request failed");
-    return c.text("Bad request", 400);
-  });
+  app.onError(answerErrors(parts.logger, "request failed", (c) => c.text("Internal server error", 500)));
   return app;
 }

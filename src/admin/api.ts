@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import type { z } from "zod";
 import type { ConversationEngine } from "../conversation/engine.js";
 import type { Clock, Logger } from "../conversation/ports.js";
+import { answerErrors } from "../http/error-handler.js";
 import { bearerAuth } from "./auth.js";
 import type { ApiReferenceAssets } from "./pages/api-reference.js";
 import { type AdminQueries, InvalidCursorError } from "./queries.js";
@@ -128,9 +129,8 @@ export function createAdminApi(
   });
 
   api.notFound((c) => c.json({ error: "not found" }, 404));
-  api.onError((error, c) => {
-    parts.logger.error({ err: error, path: c.req.path }, "operator API request failed");
-    return c.json({ error: "internal error" }, 500);
-  });
+  api.onError(
+    answerErrors(parts.logger, "operator API request failed", (c) => c.json({ error: "internal error" }, 500)),
+  );
   return api;
 }

@@ -1,9 +1,9 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
-import { HTTPException } from "hono/http-exception";
 import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
 import { maskPhone } from "../../conversation/mask.js";
+import { answerErrors } from "../../http/error-handler.js";
 import type { AdminParts } from "../api.js";
 import { constantTimeEquals, Sessions } from "../auth.js";
 import { DEFAULT_DETAIL_LIMIT, InvalidCursorError } from "../queries.js";
@@ -32,12 +32,8 @@ type Env = { Variables: SecureHeadersVariables & { session: string } };
 export function createAdminPages(parts: AdminParts): Hono<Env> {
   const pages = new Hono<Env>();
   const publicOrigin = new URL(parts.publicUrl).origin;
-  pages.onError((error, c) => {
-    // The Origin check refuses with an HTTPException (403); anything else is ours to log.
-    if (error instanceof HTTPException) return error.getResponse();
-    parts.logger.error({ err: error, path: c.req.path }, "operator page failed");
-    return c.text("Something went wrong.", 500);
-  });
+  // The Origin check refuses with an HTTPException (403), which answers itself.
+  pages.onError(answerErrors(parts.logger, "operator page failed", (c) => c.text("Something went wrong.", 500)));
 
   pages.use(
     "*",
