@@ -5,7 +5,7 @@ import { isKnownStatus } from "./delivery-status.js";
 import { parseForm } from "./inbound-form.js";
 import type { WebhookVariables } from "./webhook.js";
 
-/** The fields we read from Twilio's status callback for an outbound message (reference/twilio.md §4). */
+/** The fields we read from Twilio's status callback for an outbound message (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status). */
 export const statusCallbackSchema = z.object({
   MessageSid: z
     .string({ error: "MessageSid is required" })

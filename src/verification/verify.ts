@@ -29,7 +29,7 @@ interface TwilioFailure {
 }
 
 /**
- * Twilio Verify v2 (reference/twilio.md §3) through the twilio SDK: Verify makes, sends and checks the code; we
+ * Twilio Verify v2 (https://www.twilio.com/docs/verify/api) through the twilio SDK: Verify makes, sends and checks the code; we
  * never see it. RESEND starts a verification again, which re-sends the same code while one is pending.
  */
 export class VerifyVerificationProvider implements VerificationProvider {
