@@ -27,28 +27,7 @@ export const DEFAULT_LIMITS: Limits = {
   idleTimeoutMs: 24 * 60 * 60_000,
 };
 
-export interface SignupContext {
-  phone: string;
-  email: string | null;
-  emailAttempts: number;
-  /** Wrong guesses against the live code; RESEND does not reset it, only a fresh code after exhaustion or expiry. */
-  wrongCodes: number;
-  codeExpiresAt: number | null;
-  lastSentAt: number | null;
-  /** Send times inside the current window: the per-phone send cap survives restarts of the conversation. */
-  sendTimes: number[];
-  /** Whether the pending send is the first one for this email or a RESEND. */
-  sendReason: "start" | "resend";
-  /** The provider's opaque handle for the live code (e.g. the local provider's salted hash). Never shown. */
-  ticket: string | null;
-  /** The provider's id for this person (Authy's authy_id). */
-  providerId: string | null;
-  startedAt: number | null;
-  /** The time of the event being handled; deadlines are computed from it, never from timers. */
-  now: number;
-  lastActivityAt: number;
-  verifiedAt: number | null;
-}
+export type { SignupContext } from "./context.js";
 
 export type SendCodeResult =
   /** `channel`: how the code actually went, when not as asked (a landline gets a call instead of an SMS). */

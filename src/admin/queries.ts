@@ -1,10 +1,14 @@
 // The operators' read model: plain Kysely queries over the tables the conversation writes. Nothing here writes.
 import { type Kysely, sql } from "kysely";
 import { E164 } from "../conversation/phone.js";
-import { restoreSnapshot, visibleContext } from "../conversation/restore.js";
+import { restoreSnapshot } from "../conversation/restore.js";
+import { base64url, fromBase64url } from "../security/base64.js";
 import { toConversationRecord } from "../store/conversation-record.js";
-import type { Database } from "../store/schema.js";
-import { isInstant, type ListQuery, toIso, toIsoOrNull } from "./schemas.js";
+import { type Database, fromFlag, toFlag } from "../store/schema.js";
+import { isInstant, type ListQuery, toIso, toIsoOrNull, toOperatorContext } from "./schemas.js";
+
+const textToBase64url = (text: string) => base64url(new TextEncoder().encode(text));
+const textFromBase64url = (text: string) => new TextDecoder().decode(fromBase64url(text));
 
 export interface Cursor {
   at: number;
@@ -12,11 +16,11 @@ export interface Cursor {
 }
 
 /** Opaque to clients: base64url of the last row's sort key. */
-export const encodeCursor = (cursor: Cursor) => base64url(JSON.stringify([cursor.at, cursor.phone]));
+export const encodeCursor = (cursor: Cursor) => textToBase64url(JSON.stringify([cursor.at, cursor.phone]));
 
 export function decodeCursor(text: string): Cursor | null {
   try {
-    const value: unknown = JSON.parse(fromBase64url(text));
+    const value: unknown = JSON.parse(textFromBase64url(text));
     // Only what we could have made: a whole-millisecond instant and an E.164 phone, which every database can compare.
     const [at, phone] = Array.isArray(value) ? value : [];
     if (typeof at === "number" && isInstant(at) && typeof phone === "string" && E164.test(phone)) return { at, phone };
@@ -42,11 +46,12 @@ interface DetailCursor {
   transitions: number | null;
 }
 
-const encodeDetailCursor = (cursor: DetailCursor) => base64url(JSON.stringify([cursor.messages, cursor.transitions]));
+const encodeDetailCursor = (cursor: DetailCursor) =>
+  textToBase64url(JSON.stringify([cursor.messages, cursor.transitions]));
 
 function decodeDetailCursor(text: string): DetailCursor | null {
   try {
-    const value: unknown = JSON.parse(fromBase64url(text));
+    const value: unknown = JSON.parse(textFromBase64url(text));
     if (!Array.isArray(value) || value.length !== 2) return null;
     const [messages, transitions] = value as unknown[];
     const messagesOk =
@@ -91,7 +96,7 @@ export class AdminQueries {
         "u.verified_at",
       ]);
     if (query.state !== undefined) select = select.where("c.state", "=", query.state);
-    if (query.optedOut !== undefined) select = select.where("c.opted_out", "=", query.optedOut ? 1 : 0);
+    if (query.optedOut !== undefined) select = select.where("c.opted_out", "=", toFlag(query.optedOut));
     if (query.activeAfter !== undefined) select = select.where("c.last_activity_at", ">=", query.activeAfter);
     if (query.activeBefore !== undefined) select = select.where("c.last_activity_at", "<", query.activeBefore);
     if (query.q !== undefined) {
@@ -120,7 +125,7 @@ export class AdminQueries {
       items: page.map((row) => ({
         phone: row.phone,
         state: row.state,
-        optedOut: row.opted_out === 1,
+        optedOut: fromFlag(row.opted_out),
         email: row.email ?? row.user_email ?? null,
         verified: row.verified_at !== null && row.verified_at !== undefined,
         createdAt: toIso(Number(row.created_at)),
@@ -197,23 +202,11 @@ export class AdminQueries {
           })
         : null;
     const restored = restoreSnapshot(toConversationRecord(row));
-    let context = null;
-    if (restored.kind === "restored") {
-      const { now: _now, ...visible } = visibleContext(restored.snapshot.context);
-      context = {
-        ...visible,
-        codeExpiresAt: toIsoOrNull(visible.codeExpiresAt),
-        lastSentAt: toIsoOrNull(visible.lastSentAt),
-        sendTimes: visible.sendTimes.map(toIso),
-        startedAt: toIsoOrNull(visible.startedAt),
-        lastActivityAt: toIso(visible.lastActivityAt),
-        verifiedAt: toIsoOrNull(visible.verifiedAt),
-      };
-    }
+    const context = restored.kind === "restored" ? toOperatorContext(restored.snapshot.context) : null;
     return {
       phone: row.phone,
       state: row.state,
-      optedOut: row.opted_out === 1,
+      optedOut: fromFlag(row.opted_out),
       machineVersion: row.machine_version,
       createdAt: toIso(Number(row.created_at)),
       updatedAt: toIso(Number(row.updated_at)),
@@ -286,7 +279,7 @@ export class AdminQueries {
       this.db
         .selectFrom("conversations")
         .select((eb) => eb.fn.countAll<number>().as("n"))
-        .where("opted_out", "=", 1)
+        .where("opted_out", "=", toFlag(true))
         .executeTakeFirst(),
       this.db
         .selectFrom("transitions")
@@ -356,15 +349,3 @@ export function median(values: number[]): number | null {
 }
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
-
-function base64url(text: string): string {
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): string {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
-}

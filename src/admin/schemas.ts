@@ -1,8 +1,9 @@
 // The operator API's contract: every response is parsed with these before it leaves, and the OpenAPI document is
 // generated from the same schemas, so the description cannot drift from what is served.
 import { z } from "zod";
+import { CONTEXT_HIDDEN, CONTEXT_INSTANTS, type SignupContext, signupContextSchema } from "../../machines/context.js";
+import { RESTING_STATES } from "../../machines/signup.js";
 import { E164 } from "../conversation/phone.js";
-import { STATE_NAMES } from "./machine-graph.js";
 
 /** Every named schema, for the OpenAPI document's components. */
 const registry = z.registry<{ id: string }>();
@@ -32,7 +33,8 @@ const instantParam = z.string().transform((value, ctx) => {
 const noNul = (text: string) => !text.includes("\u0000");
 
 export const phoneParam = z.string().regex(E164, "must be an E.164 number like +15551234567 (URL-encode the +)");
-export const stateName = z.enum(STATE_NAMES as [string, ...string[]]);
+/** A conversation is stored only in a state where the person is awaited (a provider call never outlives a turn). */
+export const stateName = z.enum(RESTING_STATES);
 
 export const listQuery = z.object({
   state: stateName.optional(),
@@ -83,23 +85,51 @@ export const conversationList = z
   })
   .register(registry, { id: "ConversationList" });
 
-/** The context an operator may see: the code handle (`ticket`) is left out on purpose. */
-export const visibleContext = z
-  .strictObject({
-    phone: z.string(),
-    email: z.string().nullable(),
-    emailAttempts: z.number(),
-    wrongCodes: z.number(),
-    codeExpiresAt: instant.nullable(),
-    lastSentAt: instant.nullable(),
-    sendTimes: z.array(instant),
-    sendReason: z.enum(["start", "resend"]),
-    providerId: z.string().nullable(),
-    startedAt: instant.nullable(),
-    lastActivityAt: instant,
-    verifiedAt: instant.nullable(),
-  })
-  .register(registry, { id: "VisibleContext" });
+type Field = z.ZodType;
+const instantFields: readonly string[] = CONTEXT_INSTANTS;
+const isInstantField = (key: string) => instantFields.includes(key);
+const hiddenFields: readonly string[] = CONTEXT_HIDDEN;
+
+type Iso<T> = T extends number[] ? string[] : T extends number ? string : T;
+/** SignupContext as an operator reads it (see operatorContext). */
+export type OperatorContext = {
+  [K in Exclude<keyof SignupContext, (typeof CONTEXT_HIDDEN)[number]>]: K extends (typeof CONTEXT_INSTANTS)[number]
+    ? Iso<SignupContext[K]>
+    : SignupContext[K];
+};
+
+/** A context field as an operator reads it: an instant (alone, nullable or in a list) as ISO 8601, else as it is. */
+function operatorField(key: string, field: Field): Field {
+  if (!isInstantField(key)) return field;
+  if (field instanceof z.ZodArray) return z.array(instant);
+  if (field instanceof z.ZodNullable) return instant.nullable();
+  return instant;
+}
+
+/**
+ * The context an operator may see, derived from the machine's one context schema: what it hides (the code's
+ * handle) is left out, instants read as ISO 8601, and a field the machine gains appears here by itself.
+ */
+export const operatorContext = z
+  .strictObject(
+    Object.fromEntries(
+      Object.entries(signupContextSchema.shape)
+        .filter(([key]) => !hiddenFields.includes(key))
+        .map(([key, field]) => [key, operatorField(key, field)]),
+    ),
+  )
+  .register(registry, { id: "VisibleContext" }) as unknown as z.ZodType<OperatorContext>;
+
+/** The operator's view of one context, in the shape of operatorContext. */
+export function toOperatorContext(context: SignupContext): OperatorContext {
+  const view: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context)) {
+    if (hiddenFields.includes(key)) continue;
+    if (!isInstantField(key) || value === null) view[key] = value;
+    else view[key] = Array.isArray(value) ? value.map((ms: number) => toIso(ms)) : toIso(value as number);
+  }
+  return view as OperatorContext;
+}
 
 export const userSchema = z
   .object({
@@ -139,7 +169,7 @@ export const conversationDetail = z
     createdAt: instant,
     updatedAt: instant,
     lastActivityAt: instant,
-    context: visibleContext.nullable().describe("null before the first message reached the machine"),
+    context: operatorContext.nullable().describe("null before the first message reached the machine"),
     user: userSchema.nullable(),
     transcript: z.array(transcriptEntry).describe("the newest `limit` lines before `before`, oldest first"),
     timeline: z.array(timelineEntry).describe("the newest `limit` transitions before `before`, oldest first"),
@@ -262,7 +292,7 @@ export function openApiDocument(serverUrl: string) {
         get: {
           summary: "List conversations, newest activity first",
           parameters: [
-            param("state", "only this state", { type: "string", enum: STATE_NAMES }),
+            param("state", "only this state", { type: "string", enum: [...RESTING_STATES] }),
             param("optedOut", "only opted out (true) or not (false)", { type: "string", enum: ["true", "false"] }),
             param("q", "a fragment of the phone or the email"),
             param("activeAfter", "last activity at or after (ISO 8601 or ms)"),

@@ -1,5 +1,6 @@
 import type { StateValue } from "xstate";
 import { z } from "zod";
+import { signupContextSchema } from "../../machines/context.js";
 import {
   isRestingState,
   RESTING_VALUES,
@@ -7,28 +8,7 @@ import {
   SIGNUP_MACHINE_VERSION,
   stateName,
 } from "../../machines/signup.js";
-import type { SignupContext } from "../../machines/types.js";
 import type { ConversationRecord } from "./ports.js";
-
-const nullableNumber = z.number().nullable();
-
-/** The context a snapshot must carry to be restored; anything else starts over (xstate leaves migration to us). */
-const contextSchema = z.object({
-  phone: z.string(),
-  email: z.string().nullable(),
-  emailAttempts: z.number(),
-  wrongCodes: z.number(),
-  codeExpiresAt: nullableNumber,
-  lastSentAt: nullableNumber,
-  sendTimes: z.array(z.number()),
-  sendReason: z.enum(["start", "resend"]),
-  ticket: z.string().nullable(),
-  providerId: z.string().nullable(),
-  startedAt: nullableNumber,
-  now: z.number(),
-  lastActivityAt: z.number(),
-  verifiedAt: nullableNumber,
-}) satisfies z.ZodType<SignupContext>;
 
 const snapshotSchema = z.looseObject({
   status: z.literal("active"),
@@ -37,7 +17,8 @@ const snapshotSchema = z.looseObject({
     const name = stateName(value as StateValue);
     return isRestingState(name) && JSON.stringify(value) === JSON.stringify(RESTING_VALUES[name]);
   }, "not a state a conversation rests in"),
-  context: contextSchema,
+  // The context a snapshot must carry to be restored; anything else starts over (xstate leaves migration to us).
+  context: signupContextSchema,
 });
 
 export type Restored =
@@ -72,10 +53,4 @@ export function restoreSnapshot(record: ConversationRecord | null): Restored {
   const parsed = snapshotSchema.safeParse(snapshot);
   if (!parsed.success) return { kind: "incompatible", reason: parsed.error.issues[0]?.message ?? "invalid snapshot" };
   return { kind: "restored", state: stateName(parsed.data.value) as RestingState, snapshot: parsed.data };
-}
-
-/** The part of the context an operator may see: no code handle. */
-export function visibleContext(context: SignupContext): Omit<SignupContext, "ticket"> {
-  const { ticket: _ticket, ...visible } = context;
-  return visible;
 }

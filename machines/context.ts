@@ -1,0 +1,45 @@
+// The sign-up machine's context, declared once: its TypeScript type, the check a stored snapshot must pass to be
+// restored (src/conversation/restore.ts) and the operator's view of it (src/admin/schemas.ts) all come from here.
+import { z } from "zod";
+
+/** A point in time, milliseconds since the epoch. */
+const instant = z.number();
+
+export const signupContextSchema = z.object({
+  phone: z.string(),
+  email: z.string().nullable(),
+  emailAttempts: z.number(),
+  /** Wrong guesses against the live code; RESEND does not reset it, only a fresh code after exhaustion or expiry. */
+  wrongCodes: z.number(),
+  codeExpiresAt: instant.nullable(),
+  lastSentAt: instant.nullable(),
+  /** Send times inside the current window: the per-phone send cap survives restarts of the conversation. */
+  sendTimes: z.array(instant),
+  /** Whether the pending send is the first one for this email or a RESEND. */
+  sendReason: z.enum(["start", "resend"]),
+  /** The provider's opaque handle for the live code (e.g. the local provider's salted hash). Never shown. */
+  ticket: z.string().nullable(),
+  /** The provider's id for this person (Authy's authy_id). */
+  providerId: z.string().nullable(),
+  startedAt: instant.nullable(),
+  /** The time of the event being handled; deadlines are computed from it, never from timers. */
+  now: instant,
+  lastActivityAt: instant,
+  verifiedAt: instant.nullable(),
+});
+
+export type SignupContext = z.infer<typeof signupContextSchema>;
+
+/** The fields that hold instants (alone, nullable or in a list): an operator reads them as ISO 8601. */
+export const CONTEXT_INSTANTS = [
+  "codeExpiresAt",
+  "lastSentAt",
+  "sendTimes",
+  "startedAt",
+  "now",
+  "lastActivityAt",
+  "verifiedAt",
+] as const satisfies readonly (keyof SignupContext)[];
+
+/** Left out of the operator's view: the code's handle is a secret; `now` is the machine's clock, not a fact. */
+export const CONTEXT_HIDDEN = ["ticket", "now"] as const satisfies readonly (keyof SignupContext)[];
