@@ -1,5 +1,6 @@
 // X-Twilio-Signature on Web Crypto (Node and Workers alike): base64(HMAC-SHA1(authToken, url + sorted params)).
-import { constantTimeEqual } from "../security/constant-time.js";
+import { base64 } from "../security/base64.js";
+import { equalBytes } from "../security/constant-time.js";
 
 export type WebhookParams = Record<string, string | string[]>;
 
@@ -22,7 +23,7 @@ export async function computeSignature(authToken: string, url: string, params: W
     "sign",
   ]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(signingPayload(url, params))));
-  return btoa(String.fromCharCode(...mac));
+  return base64(mac);
 }
 
 /** Checks a signature in constant time, so response time does not tell how much of a forgery was right. */
@@ -34,7 +35,7 @@ export async function isValidSignature(
 ): Promise<boolean> {
   if (!signature) return false;
   const expected = await computeSignature(authToken, url, params);
-  return constantTimeEqual(encoder.encode(expected), encoder.encode(signature));
+  return equalBytes(encoder.encode(expected), encoder.encode(signature));
 }
 
 /**

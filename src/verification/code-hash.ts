@@ -1,5 +1,5 @@
 // One-time codes kept only as a salted SHA-256 ("sha256:salt:hash"), bound to what they prove (a phone, an email).
-import { constantTimeEqual } from "../security/constant-time.js";
+import { equalBytes } from "../security/constant-time.js";
 
 const encoder = new TextEncoder();
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
@@ -30,5 +30,5 @@ export async function codeTicket(subject: string, code: string): Promise<string>
 export async function matchesTicket(ticket: string | null, subject: string, code: string): Promise<boolean | null> {
   const [scheme, saltHex, hashHex] = (ticket ?? "").split(":");
   if (scheme !== "sha256" || !saltHex || !hashHex) return null;
-  return constantTimeEqual(await digest(fromHex(saltHex), subject, code), fromHex(hashHex));
+  return equalBytes(await digest(fromHex(saltHex), subject, code), fromHex(hashHex));
 }

@@ -4,8 +4,9 @@ import { csrf } from "hono/csrf";
 import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
 import { maskPhone } from "../../conversation/mask.js";
 import { answerErrors } from "../../http/error-handler.js";
+import { equalSecrets } from "../../security/constant-time.js";
 import type { AdminParts } from "../api.js";
-import { constantTimeEquals, Sessions } from "../auth.js";
+import { Sessions } from "../auth.js";
 import { DEFAULT_DETAIL_LIMIT, InvalidCursorError } from "../queries.js";
 import { listQuery, phoneParam } from "../schemas.js";
 import { ApiReferenceHead, ApiReferenceView, ASSET_PATHS } from "./api-reference.js";
@@ -94,7 +95,7 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
   pages.post("/login", async (c) => {
     const form = await c.req.parseBody();
     const token = typeof form.token === "string" ? form.token : "";
-    if (!(await constantTimeEquals(token, adminToken))) {
+    if (!(await equalSecrets(token, adminToken))) {
       parts.logger.warn({}, "operator sign-in refused");
       return render(c, "Sign in", <LoginView error="That token is not right." />, { status: 401 });
     }
