@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "../machines/types.js";
+import { E164 } from "./conversation/phone.js";
 import { SENDGRID_API_URL } from "./email/sendgrid-sender.js";
 import { LANGUAGES } from "./i18n/languages.js";
 
@@ -53,12 +54,7 @@ const envSchema = z
         .optional(),
     ),
     TWILIO_AUTH_TOKEN: optionalString,
-    TWILIO_PHONE_NUMBER: optionalString.pipe(
-      z
-        .string()
-        .regex(/^\+[1-9]\d{6,14}$/, "must be E.164, like +15551234567")
-        .optional(),
-    ),
+    TWILIO_PHONE_NUMBER: optionalString.pipe(z.string().regex(E164, "must be E.164, like +15551234567").optional()),
     TWILIO_MESSAGING_SERVICE_SID: optionalString.pipe(
       z
         .string()
@@ -107,12 +103,7 @@ const envSchema = z
     // The WhatsApp sender, with or without its "whatsapp:" prefix; stored with it, as Twilio wants it in From.
     TWILIO_WHATSAPP_NUMBER: optionalString
       .transform((value) => value?.replace(/^whatsapp:/i, ""))
-      .pipe(
-        z
-          .string()
-          .regex(/^\+[1-9]\d{6,14}$/, "must be whatsapp: and an E.164 number, like whatsapp:+15551234567")
-          .optional(),
-      )
+      .pipe(z.string().regex(E164, "must be whatsapp: and an E.164 number, like whatsapp:+15551234567").optional())
       .transform((value) => (value ? `whatsapp:${value}` : undefined)),
     // Ask Twilio Lookup v2 for the line type before the first code: a landline is called instead of texted.
     LOOKUP_LINE_TYPE: z

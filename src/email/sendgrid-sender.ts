@@ -1,4 +1,5 @@
 // SendGrid's v3 Mail Send API through fetch, so that it runs on Node and on Workers alike.
+import { defaultFetch } from "../http/default-fetch.js";
 import { classifyFetchError } from "../http/retry.js";
 import { EmailSendError, type EmailSender, type OutboundEmail, type SentEmail } from "./ports.js";
 
@@ -26,7 +27,7 @@ export class SendGridEmailSender implements EmailSender {
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: SendGridSenderOptions) {
-    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.fetch = options.fetch ?? defaultFetch;
   }
 
   async send(email: OutboundEmail): Promise<SentEmail> {

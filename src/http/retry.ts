@@ -126,10 +126,21 @@ function errorCodes(error: unknown, depth = 0): string[] {
   ];
 }
 
+/** Whether a call ended by its timeout (AbortSignal.timeout's TimeoutError, or an abort). */
+export function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === "TimeoutError" || name === "AbortError";
+}
+
+/** Why a call failed, in words for a log line: "timed out", or what the error says. */
+export function failureReason(error: unknown): string {
+  if (isTimeout(error)) return "timed out";
+  return (error as { message?: string } | null)?.message ?? String(error);
+}
+
 /** Classifies what fetch threw. */
 export function classifyFetchError(error: unknown): CallFailure {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === "TimeoutError" || name === "AbortError") return "timeout";
+  if (isTimeout(error)) return "timeout";
   if (errorCodes(error).some((code) => NOT_SENT_CODES.has(code))) return "not-sent";
   return "dropped";
 }

@@ -7,6 +7,7 @@ import {
   SmsSendError,
   type SmsSender,
 } from "../conversation/ports.js";
+import { backoffDelay } from "../http/retry.js";
 
 export interface OutboxDispatcherOptions {
   store: OutboxStore;
@@ -121,10 +122,9 @@ export class OutboxDispatcher {
     }
   }
 
-  /** Exponential backoff with "equal jitter": between half and all of the doubled delay. */
+  /** The wait after the given number of failed attempts: the outbound calls' backoff, one step further along. */
   delay(attempts: number): number {
-    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempts);
-    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+    return backoffDelay(attempts + 1, { baseDelayMs: this.baseDelayMs, maxDelayMs: this.maxDelayMs }, this.random);
   }
 
   private schedule(delayMs: number): void {

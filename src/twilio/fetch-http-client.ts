@@ -2,6 +2,7 @@
 // gives every call a timeout, retries what is safe to repeat (retry-policy.ts) inside one deadline, and sends every
 // request to TWILIO_API_BASE_URL when one is set (mocks, fakes).
 
+import { defaultFetch } from "../http/default-fetch.js";
 import { type CallBudget, classifyFetchError, retryAfterMs, retryOptions, withRetries } from "../http/retry.js";
 import { type CallOutcome, callKind, retryVerdict } from "./retry-policy.js";
 
@@ -43,7 +44,7 @@ export class FetchHttpClient {
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: FetchHttpClientOptions) {
-    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.fetch = options.fetch ?? defaultFetch;
   }
 
   rewrite(uri: string): string {

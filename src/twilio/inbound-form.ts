@@ -9,14 +9,17 @@ const single = (params: WebhookParams, key: string) => {
   return Array.isArray(value) ? value[0] : value;
 };
 
+/** A message's id as Twilio writes it, in every webhook that names a message. */
+export const messageSidField = z
+  .string({ error: "MessageSid is required" })
+  .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits");
+
 /**
  * The fields we read from Twilio's "a message comes in" webhook. Twilio adds fields without notice, so anything
  * else is allowed (and was covered by the signature).
  */
 export const inboundSmsSchema = z.object({
-  MessageSid: z
-    .string({ error: "MessageSid is required" })
-    .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits"),
+  MessageSid: messageSidField,
   // WhatsApp arrives on the same webhook as `whatsapp:+…`: one person, one conversation, whichever they use.
   From: z
     .string({ error: "From is required" })

@@ -1,5 +1,6 @@
 import twilio from "twilio";
 import { type OutboundSms, type SentSms, SmsSendError, type SmsSender } from "../conversation/ports.js";
+import { failureReason } from "../http/retry.js";
 import type { FetchHttpClient } from "./fetch-http-client.js";
 
 export interface TwilioSmsSenderOptions {
@@ -35,9 +36,7 @@ export function toSmsSendError(error: unknown): SmsSendError {
   // The SDK parses only 2xx bodies: Twilio accepted the message, so a retry would most likely send it twice.
   if (error instanceof SyntaxError)
     return new SmsSendError("Twilio accepted the message but its answer is not JSON", null, false);
-  const reason =
-    rest.name === "TimeoutError" || rest.name === "AbortError" ? "timed out" : (rest.message ?? String(error));
-  return new SmsSendError(`could not reach Twilio: ${reason}`, null, true);
+  return new SmsSendError(`could not reach Twilio: ${failureReason(error)}`, null, true);
 }
 
 /** Sends SMS through Twilio's Messages API with the official SDK. */

@@ -2,14 +2,15 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import type { Clock, DeliveryStatusStore, Logger } from "../conversation/ports.js";
 import { isKnownStatus } from "./delivery-status.js";
-import { parseForm } from "./inbound-form.js";
+import { messageSidField, parseForm } from "./inbound-form.js";
 import type { WebhookVariables } from "./webhook.js";
 
-/** The fields we read from Twilio's status callback for an outbound message (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status). */
+/**
+ * The fields we read from Twilio's status callback for an outbound message
+ * (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status).
+ */
 export const statusCallbackSchema = z.object({
-  MessageSid: z
-    .string({ error: "MessageSid is required" })
-    .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits"),
+  MessageSid: messageSidField,
   MessageStatus: z
     .string({ error: "MessageStatus is required" })
     .regex(/^[a-z_]{1,32}$/, "MessageStatus must be a status word, like delivered"),

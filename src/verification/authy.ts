@@ -1,6 +1,7 @@
 import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
 import { splitPhone } from "../conversation/phone.js";
 import type { Delivery, VerificationProvider } from "../conversation/ports.js";
+import { defaultFetch } from "../http/default-fetch.js";
 import { AGAIN, type CallBudget, isJson, retryOptions, STOP, withRetries } from "../http/retry.js";
 
 /** The budget's deadline covers one sendCode or checkCode, all its calls and retries included. */
@@ -39,7 +40,7 @@ export class AuthyVerificationProvider implements VerificationProvider {
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: AuthyProviderOptions) {
-    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.fetch = options.fetch ?? defaultFetch;
   }
 
   /** When the operation starting now must be over: registering and sending share one budget. */

@@ -2,6 +2,7 @@ import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } f
 import { maskPhone } from "../conversation/mask.js";
 import type { Delivery, Logger, VerificationProvider } from "../conversation/ports.js";
 import { maskEmail } from "../email/ports.js";
+import { failureReason } from "../http/retry.js";
 import { INTL_LOCALE } from "../i18n/languages.js";
 import type { FetchHttpClient } from "../twilio/fetch-http-client.js";
 import { createTwilioClient, type TwilioClient } from "../twilio/messages-sender.js";
@@ -127,10 +128,7 @@ export class VerifyVerificationProvider implements VerificationProvider {
 
   /** Why a call failed, for operators: the Twilio error code and status, never the code or the full number. */
   private logFailure(call: "start" | "check", to: string, failure: TwilioFailure): void {
-    const reason =
-      failure.name === "TimeoutError" || failure.name === "AbortError"
-        ? "timed out"
-        : (failure.message ?? String(failure));
+    const reason = failureReason(failure);
     this.options.logger.warn(
       {
         ...(to.includes("@") ? { email: maskEmail(to) } : { phone: maskPhone(to) }),
