@@ -23,6 +23,8 @@ export const SIGNUP_MACHINE_VERSION = 2;
 /** States a person can be waiting in between two messages. The others last only while a provider call runs. */
 export const RESTING_STATES = ["new", "awaitingEmail", "awaitingCode", "verified"] as const;
 export type RestingState = (typeof RESTING_STATES)[number];
+/** Every state a conversation passes through, by its leaf name (the machine-graph test checks the list). */
+export type StateName = RestingState | "checkingEmail" | "sendingCode" | "checkingCode";
 
 /** Where each resting state sits in the hierarchy: the snapshot's value for it (a unit test checks the machine). */
 export const RESTING_VALUES: Record<RestingState, StateValue> = {
@@ -36,14 +38,21 @@ export const RESTING_VALUES: Record<RestingState, StateValue> = {
  * The innermost state of a snapshot's value ({ signingUp: "awaitingCode" } is "awaitingCode"): state names are
  * unique in the machine, so the leaf alone names where a conversation is, in the store and for operators.
  */
-export function stateName(value: StateValue): string {
-  if (typeof value === "string") return value;
+export function stateName(value: StateValue): StateName {
+  if (typeof value === "string") return value as StateName;
   const [parent, child] = Object.entries(value)[0] ?? ["", undefined];
-  return child === undefined ? parent : stateName(child);
+  return child === undefined ? (parent as StateName) : stateName(child);
 }
 
 export function isRestingState(name: string): name is RestingState {
   return (RESTING_STATES as readonly string[]).includes(name);
+}
+
+/** The resting state a settled snapshot is in (the "resting" tag says it is one); throws if it is not. */
+export function restingStateOf(value: StateValue): RestingState {
+  const name = stateName(value);
+  if (!isRestingState(name)) throw new Error(`${name} is not a resting state`);
+  return name;
 }
 
 export interface SignupMachineOptions {

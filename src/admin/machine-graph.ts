@@ -96,5 +96,3 @@ function eventLabel(eventType: string): string {
   const call = actorOutcome(eventType);
   return call ? `${call.actor} ${call.outcome}` : plainEventName(eventType);
 }
-
-export const STATE_NAMES: readonly string[] = machineGraph().states.map((state) => state.name);

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { STATE_NAMES } from "../admin/machine-graph.js";
+import { RESTING_STATES } from "../../machines/signup.js";
 import { AdminQueries } from "../admin/queries.js";
 import { listQuery, phoneParam } from "../admin/schemas.js";
 import { revealBidi } from "../admin/visible-text.js";
@@ -104,7 +104,7 @@ export const USAGE = `Usage:
   npm run inspect -- +15551234567      one conversation: state, transcript, timeline
 
 Options:
-  --state NAME     only conversations in this state (${STATE_NAMES.join(", ")})
+  --state NAME     only conversations in this state (${RESTING_STATES.join(", ")})
   --q TEXT         a fragment of the phone or the email
   --optedOut       only people who opted out (STOP)
   --optedIn        only people who did not opt out

@@ -2,7 +2,15 @@ import { type AnyEventObject, createActor, fromPromise, type InspectionEvent, ty
 import type { Channel } from "../../machines/channels.js";
 import { actorOutcome, plainEventName } from "../../machines/event-names.js";
 import { type MessageRef, msg } from "../../machines/message-keys.js";
-import { createSignupMachine, SIGNUP_MACHINE_VERSION, type SignupMachine, stateName } from "../../machines/signup.js";
+import {
+  createSignupMachine,
+  type RestingState,
+  restingStateOf,
+  SIGNUP_MACHINE_VERSION,
+  type SignupMachine,
+  type StateName,
+  stateName,
+} from "../../machines/signup.js";
 import type { Limits, SignupContext, SignupEffect, SignupEvent } from "../../machines/types.js";
 import type { MessageRenderer } from "../i18n/catalog.js";
 import { type Language, languageForCountry } from "../i18n/languages.js";
@@ -63,7 +71,7 @@ export interface EngineOptions {
 }
 
 interface MachineRun {
-  state: string;
+  state: RestingState;
   snapshot: unknown;
   replies: string[];
   effects: SignupEffect[];
@@ -442,7 +450,7 @@ export class ConversationEngine {
       return gate;
     };
 
-    let last: string = restored.kind === "restored" ? restored.state : "new";
+    let last: StateName = restored.kind === "restored" ? restored.state : "new";
     const input = { phone, now };
     const inspect = (inspection: InspectionEvent) => {
       if (inspection.type !== "@xstate.snapshot" || inspection.actorRef.sessionId !== inspection.rootId) return;
@@ -465,7 +473,7 @@ export class ConversationEngine {
     const timeout = Math.max(1_000, this.turnTimeoutMs - waited);
     const settled = waitFor(actor, (snapshot) => snapshot.hasTag("resting"), { timeout })
       .then((snapshot) => ({
-        state: stateName(snapshot.value),
+        state: restingStateOf(snapshot.value),
         snapshot: actor.getPersistedSnapshot(),
         replies,
         effects,
@@ -497,7 +505,7 @@ export class ConversationEngine {
   }
 }
 
-function stateOf(record: ConversationRecord | null): string {
+function stateOf(record: ConversationRecord | null): RestingState {
   return record?.state ?? "new";
 }
 

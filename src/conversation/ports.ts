@@ -1,5 +1,7 @@
 // What the conversation needs from the outside world. Adapters implement these; the composition root picks them.
+
 import type { Channel, CodeChannel, Medium } from "../../machines/channels.js";
+import type { RestingState, StateName } from "../../machines/signup.js";
 import type {
   CheckCodeInput,
   CheckCodeResult,
@@ -86,7 +88,7 @@ export interface LineTypeLookup {
 
 export interface ConversationRecord {
   phone: string;
-  state: string;
+  state: RestingState;
   snapshot: unknown;
   machineVersion: number;
   rowVersion: number;
@@ -111,9 +113,9 @@ export interface PendingCall {
 export type StoredClaim = { status: "done"; replies: string[] } | { status: "processing" };
 
 export interface TransitionRecord {
-  from: string;
+  from: StateName;
   event: string;
-  to: string;
+  to: StateName;
   at: number;
 }
 
@@ -124,7 +126,7 @@ export interface Turn {
   messageSid: string | null;
   /** Null when the phone had no conversation yet: the save creates it. */
   expectedRowVersion: number | null;
-  state: string;
+  state: RestingState;
   snapshot: unknown;
   machineVersion: number;
   optedOut: boolean;

@@ -1,5 +1,5 @@
 import type { ConversationRecord, PendingCall } from "../conversation/ports.js";
-import type { ConversationRow } from "./schema.js";
+import { type ConversationRow, fromFlag } from "./schema.js";
 
 /** The one reading of a conversations row: JSON columns parsed, the flag as a boolean. */
 export function toConversationRecord(row: ConversationRow): ConversationRecord {
@@ -9,7 +9,7 @@ export function toConversationRecord(row: ConversationRow): ConversationRecord {
     snapshot: row.snapshot === null ? null : JSON.parse(row.snapshot),
     machineVersion: row.machine_version,
     rowVersion: row.row_version,
-    optedOut: row.opted_out === 1,
+    optedOut: fromFlag(row.opted_out),
     pendingCall: row.pending_call === null ? null : (JSON.parse(row.pending_call) as PendingCall),
     language: row.language,
     channel: row.channel,

@@ -15,7 +15,7 @@ import {
   type Turn,
 } from "../conversation/ports.js";
 import { toConversationRecord } from "./conversation-record.js";
-import type { Database, NewMessage } from "./schema.js";
+import { type Database, type NewMessage, toFlag } from "./schema.js";
 
 /**
  * How a unit of work takes the phone in the database, where other processes share it (PostgreSQL's advisory locks).
@@ -180,7 +180,7 @@ export function turnWrites(db: Kysely<Database>, turn: Turn) {
     state: turn.state,
     snapshot: turn.snapshot === null ? null : JSON.stringify(turn.snapshot),
     machine_version: turn.machineVersion,
-    opted_out: turn.optedOut ? 1 : 0,
+    opted_out: toFlag(turn.optedOut),
     email,
     language: turn.language,
     channel: turn.channel,

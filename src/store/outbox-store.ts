@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from "kysely";
 import type { OutboxMessage, OutboxStore, SentSms } from "../conversation/ports.js";
-import type { Database, MessagesTable } from "./schema.js";
+import { type Database, fromFlag, type MessagesTable, toFlag } from "./schema.js";
 
 /** An outbox row as its sender sees it: on WhatsApp, or else by SMS (a call is never queued). */
 export function toOutboxMessage({ medium, ...rest }: OutboxRow): OutboxMessage {
@@ -101,14 +101,14 @@ export class KyselyOutboxStore implements OutboxStore {
       .select("opted_out")
       .where("phone", "=", phone)
       .executeTakeFirst();
-    return row?.opted_out === 1;
+    return row !== undefined && fromFlag(row.opted_out);
   }
 
   async setOptedOut(phone: string, optedOut: boolean, now: number): Promise<void> {
     // Bumping the row version makes a turn that read the old flag fail its save rather than undo this.
     await this.db
       .updateTable("conversations")
-      .set((eb) => ({ opted_out: optedOut ? 1 : 0, row_version: eb("row_version", "+", 1), updated_at: now }))
+      .set((eb) => ({ opted_out: toFlag(optedOut), row_version: eb("row_version", "+", 1), updated_at: now }))
       .where("phone", "=", phone)
       .execute();
   }

@@ -1,15 +1,19 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { Channel, Medium } from "../../machines/channels.js";
+import type { RestingState, StateName } from "../../machines/signup.js";
 import type { Language } from "../i18n/languages.js";
 
 // Times are milliseconds since the epoch in every table (bigint on Postgres, read back as numbers).
 type Millis = number;
-/** 0 or 1: one representation that SQLite and Postgres share. */
-type Flag = number;
+/** 0 or 1: one representation that SQLite and Postgres share; read and written only through these two. */
+export type Flag = 0 | 1;
+export const toFlag = (set: boolean): Flag => (set ? 1 : 0);
+export const fromFlag = (flag: number): boolean => flag === 1;
 
 export interface ConversationsTable {
   phone: string;
-  state: string;
+  /** Where the person waits between messages, by the machine state's own (leaf) name. */
+  state: RestingState;
   /** The machine's persisted snapshot as JSON; null until the first message reached the machine. */
   snapshot: string | null;
   machine_version: number;
@@ -68,9 +72,9 @@ export interface MessagesTable {
 export interface TransitionsTable {
   id: Generated<number>;
   phone: string;
-  from_state: string;
+  from_state: StateName;
   event: string;
-  to_state: string;
+  to_state: StateName;
   at: Millis;
 }
 

@@ -76,7 +76,7 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
       phone,
       messageSid: null,
       expectedRowVersion: record.rowVersion - 1,
-      state: "verified",
+      state: "verified" as const,
       snapshot: null,
       machineVersion: SIGNUP_MACHINE_VERSION,
       optedOut: false,
