@@ -1,4 +1,5 @@
 import type { Logger } from "../conversation/ports.js";
+import { RecentLog } from "../local/recent-log.js";
 import type { EmailSender, OutboundEmail, SentEmail } from "./ports.js";
 
 /** One email local mode "sent", for `npm run chat` to show to the phone whose conversation it belongs to. */
@@ -17,35 +18,30 @@ export interface LocalEmail {
  */
 export class LogEmailSender implements EmailSender {
   readonly name = "log" as const;
-  private sequence = 0;
-  private readonly sent: LocalEmail[] = [];
+  private readonly sent = new RecentLog<LocalEmail>();
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly keep = 500,
-  ) {}
+  constructor(private readonly logger: Logger) {}
 
   async send(email: OutboundEmail): Promise<SentEmail> {
-    this.sequence += 1;
-    const id = `local-email-${this.sequence}`;
+    const number = this.sent.next();
+    const id = `local-email-${number}`;
     this.logger.info(
       { email: { to: email.to, subject: email.subject, text: email.text, id } },
       "local mode: email not sent, logged instead",
     );
-    this.sent.push({
-      id: this.sequence,
+    this.sent.add({
+      id: number,
       phone: email.phone,
       to: email.to,
       subject: email.subject,
       text: email.text,
       at: Date.now(),
     });
-    if (this.sent.length > this.keep) this.sent.splice(0, this.sent.length - this.keep);
     return { id };
   }
 
   /** What was sent for `phone`'s conversation after the email numbered `afterId`, oldest first. */
   sentFor(phone: string, afterId: number): LocalEmail[] {
-    return this.sent.filter((email) => email.phone === phone && email.id > afterId);
+    return this.sent.after(afterId, (email) => email.phone === phone);
   }
 }
