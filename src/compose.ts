@@ -152,6 +152,8 @@ export interface AppParts {
   readme?: string | undefined;
   /** Swagger UI's files for the operators' API reference page (the Node entry reads them from node_modules). */
   apiReference?: ApiReferenceAssets | undefined;
+  /** SQLite's operator search uses its trigram index; elsewhere a plain scan. */
+  dialect?: SqlDialectName;
 }
 
 /** The HTTP side: webhooks, health, operators, and local mode's outbox. */
@@ -164,6 +166,7 @@ export function composeApp({
   localSms,
   readme,
   apiReference,
+  dialect,
 }: AppParts) {
   return createApp({
     engine,
@@ -179,7 +182,7 @@ export function composeApp({
     mount: (routes) => {
       mountHome(routes, { readme, localMode: config.localMode });
       mountAdmin(routes, {
-        queries: new AdminQueries(db),
+        queries: new AdminQueries(db, dialect),
         engine,
         adminToken: config.adminToken,
         publicUrl: config.publicUrl,

@@ -4,6 +4,7 @@ import { E164 } from "../conversation/phone.js";
 import { restoreSnapshot } from "../conversation/restore.js";
 import { base64url, fromBase64url } from "../security/base64.js";
 import { toConversationRecord } from "../store/conversation-record.js";
+import type { SqlDialectName } from "../store/migrations.js";
 import { type Database, fromFlag, toFlag } from "../store/schema.js";
 import { isInstant, type ListQuery, toIso, toIsoOrNull, toOperatorContext } from "./schemas.js";
 
@@ -71,8 +72,23 @@ export class InvalidCursorError extends Error {
 export type FunnelStepName = "started" | "emailGiven" | "codeSent" | "verified";
 const FUNNEL: FunnelStepName[] = ["started", "emailGiven", "codeSent", "verified"];
 
+/** Past this many rows a search fragment is common: the list walks newest first instead of sorting every hit. */
+const FEW_HITS = 5_000;
+
 export class AdminQueries {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialectName = "postgres",
+  ) {}
+
+  /** The rowids of the conversations a fragment matches, from SQLite's trigram index; null when there are many. */
+  private async searchHits(fragment: string): Promise<number[] | null> {
+    // The trigram index needs three characters; LIKE's own wildcards in the fragment are left to the plain scan.
+    if (this.dialect !== "sqlite" || fragment.length < 3 || /[\\%_]/.test(fragment)) return null;
+    const hits = await sql<{ rowid: number }>`select rowid from conversation_search
+      where text like ${`%${fragment}%`} limit ${FEW_HITS + 1}`.execute(this.db);
+    return hits.rows.length > FEW_HITS ? null : hits.rows.map((row) => row.rowid);
+  }
 
   /**
    * Newest activity first, paged by a keyset on (last_activity_at, phone): a row that changes between two pages
@@ -100,11 +116,19 @@ export class AdminQueries {
     if (query.activeAfter !== undefined) select = select.where("c.last_activity_at", ">=", query.activeAfter);
     if (query.activeBefore !== undefined) select = select.where("c.last_activity_at", "<", query.activeBefore);
     if (query.q !== undefined) {
-      // Lower-cased on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not.
-      const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-      const matches = (column: string) =>
-        sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`;
-      select = select.where((eb) => eb.or([matches("c.phone"), matches("c.email"), matches("u.email")]));
+      const fragment = query.q.toLowerCase();
+      const hits = await this.searchHits(fragment);
+      if (hits !== null) {
+        // A rare fragment: its few rows straight from the trigram index, sorted below.
+        select = select.where(sql<boolean>`c.rowid in (${sql.join(hits.length > 0 ? hits : [-1])})`);
+      } else {
+        // A common fragment (or no index): walking newest first finds a page of matches soon.
+        // Lower-cased on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not.
+        const pattern = `%${fragment.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+        const matches = (column: string) =>
+          sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`;
+        select = select.where((eb) => eb.or([matches("c.phone"), matches("c.email"), matches("u.email")]));
+      }
     }
     if (cursor) {
       select = select.where((eb) =>

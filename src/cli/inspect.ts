@@ -160,9 +160,9 @@ async function main(): Promise<number> {
     console.error(missing);
     return 1;
   }
-  const { db } = openDatabase(config.databaseUrl);
+  const { db, dialect } = openDatabase(config.databaseUrl);
   try {
-    const queries = new AdminQueries(db);
+    const queries = new AdminQueries(db, dialect);
     if (phone !== undefined) {
       const parsed = phoneParam.safeParse(phone);
       if (!parsed.success) {

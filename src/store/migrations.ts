@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 
 export type SqlDialectName = "sqlite" | "postgres";
 
@@ -141,6 +141,25 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await db.schema.alterTable("conversations").dropColumn("language").execute();
       },
     },
+    "0005_operator_list_at_scale": {
+      async up(db) {
+        // Each list filter walks an index in the list's own order (newest activity first) and stops at a page.
+        await db.schema.dropIndex("conversations_state").execute();
+        await db.schema
+          .createIndex("conversations_state")
+          .on("conversations")
+          .columns(["state", "last_activity_at", "phone"])
+          .execute();
+        await db.schema
+          .createIndex("conversations_opted_out")
+          .on("conversations")
+          .columns(["opted_out", "last_activity_at", "phone"])
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropIndex("conversations_opted_out").execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }
@@ -151,5 +170,41 @@ export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName):
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (dialect === "sqlite") await ensureSqliteSearch(db);
   return (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName);
+}
+
+/**
+ * A phone or email fragment in the operators' list: a trigram index (SQLite's FTS5) answers LIKE '%fragment%'
+ * without reading every row. Node's SQLite only (D1 counts the index's own writes as changed rows), so it is made
+ * here, idempotently, rather than by a migration D1 also runs.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: runs beside the migrations, on the schema they made
+async function ensureSqliteSearch(db: Kysely<any>): Promise<void> {
+  const exists = await sql`select 1 from sqlite_master where name = 'conversation_search'`.execute(db);
+  if (exists.rows.length > 0) return;
+  const text = (rowid: string) =>
+    sql.raw(`(select lower(c.phone) || char(10) || lower(coalesce(c.email, '')) || char(10) ||
+      lower(coalesce((select u.email from users u where u.phone = c.phone), ''))
+      from conversations c where c.rowid = ${rowid})`);
+  const ofUser = "(select rowid from conversations where phone = new.phone)";
+  await db.transaction().execute(async (trx) => {
+    await sql`create virtual table conversation_search using fts5(text, tokenize = 'trigram')`.execute(trx);
+    await sql`create trigger conversation_search_insert after insert on conversations begin
+      insert into conversation_search (rowid, text) values (new.rowid, ${text("new.rowid")}); end`.execute(trx);
+    await sql`create trigger conversation_search_update after update of email on conversations
+      when old.email is not new.email begin
+      update conversation_search set text = ${text("new.rowid")} where rowid = new.rowid; end`.execute(trx);
+    await sql`create trigger conversation_search_delete after delete on conversations begin
+      delete from conversation_search where rowid = old.rowid; end`.execute(trx);
+    for (const [name, event] of [
+      ["conversation_search_user_insert", "insert"],
+      ["conversation_search_user_update", "update of email"],
+    ] as const) {
+      await sql`create trigger ${sql.raw(name)} after ${sql.raw(event)} on users begin
+        update conversation_search set text = ${text(ofUser)} where rowid = ${sql.raw(ofUser)}; end`.execute(trx);
+    }
+    await sql`insert into conversation_search (rowid, text)
+      select c.rowid, ${text("c.rowid")} from conversations c`.execute(trx);
+  });
 }

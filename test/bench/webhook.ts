@@ -18,7 +18,7 @@ import { PUBLIC_URL, productionEnv, TEST_AUTH_TOKEN } from "../support/service.j
 const quick = process.argv.includes("--quick");
 const SIZES = quick
   ? { rounds: 1, signups: 300, phones: 20, stored: 20_000, adminSamples: 5 }
-  : { rounds: 3, signups: 4_000, phones: 200, stored: 1_000_000, adminSamples: 40 };
+  : { rounds: 3, signups: 2_000, phones: 200, stored: 1_000_000, adminSamples: 40 };
 const CONCURRENCY = 32;
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
 
