@@ -85,9 +85,12 @@ function engineWith(provider: Partial<VerificationProvider>) {
     renderer: new MessageRenderer(),
     defaultLanguage: "en",
   });
-  let n = 0;
-  const text = (body: string, messageSid = `SM${String((n += 1)).padStart(32, "0")}`) =>
-    engine.handle({ messageSid, from: "+14155550100", body });
+  let sent = 0;
+  const nextSid = () => {
+    sent += 1;
+    return `SM${String(sent).padStart(32, "0")}`;
+  };
+  const text = (body: string, messageSid = nextSid()) => engine.handle({ messageSid, from: "+14155550100", body });
   return { store, engine, text };
 }
 
