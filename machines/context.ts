@@ -15,8 +15,11 @@ export const signupContextSchema = z.object({
   lastSentAt: instant.nullable(),
   /** Send times inside the current window: the per-phone send cap survives restarts of the conversation. */
   sendTimes: z.array(instant),
-  /** Whether the pending send is the first one for this email or a RESEND. */
-  sendReason: z.enum(["start", "resend"]),
+  /** Whether the pending send is the first one for this email, a RESEND, or a CALL (the code read out). */
+  sendReason: z.enum(["start", "resend", "call"]),
+  /** A common domain's spelling of the email they sent ("Did you mean …?"), until YES or another email. Added
+   * without a version bump: a snapshot from before has no suggestion pending. */
+  suggestedEmail: z.string().nullable().default(null),
   /** The provider's opaque handle for the live code (e.g. the local provider's salted hash). Never shown. */
   ticket: z.string().nullable(),
   /** The provider's id for this person (Authy's authy_id). */

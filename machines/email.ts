@@ -1,35 +1,119 @@
-// Email checks that explain themselves: a person on a phone keyboard needs to know what to fix, not just "invalid".
+// Emails as people send them: inside a sentence ("my email is ana@example.com."), with a typo in a common domain
+// ("ana@gmial.com"). Every problem is named precisely, by message key, so that a person on a phone keyboard knows
+// what to fix: "ana@" has nothing after the @; it does not "need a dot".
+import type { MessageRef, msg } from "./message-keys.js";
 
-export type EmailCheck = { ok: true; email: string } | { ok: false; problem: string };
+export type EmailCheck =
+  /** `suggestion`: the same address with a common domain's spelling, when the domain looks like its typo. */
+  { ok: true; email: string; suggestion: string | null } | { ok: false; problem: MessageRef };
 
 const MAX_LENGTH = 254; // RFC 5321's limit for a forward path
-const LOCAL_PART = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$/;
+const LOCAL_CHAR = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]/;
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** Around an address in a sentence: quotes, brackets, and the sentence's own punctuation at the end. */
+const WRAPPING = /^[\s"'“”‘’«»<([{:,;]+|[\s"'“”‘’«»>)\]}.,;:!?]+$/gu;
+
+/** Where people's addresses are, most of them; a domain one or two keystrokes away from one is likely its typo. */
+const COMMON_DOMAINS = [
+  "gmail.com",
+  "yahoo.com",
+  "hotmail.com",
+  "outlook.com",
+  "icloud.com",
+  "live.com",
+  "aol.com",
+  "msn.com",
+  "me.com",
+  "proton.me",
+  "protonmail.com",
+  "hotmail.es",
+  "yahoo.es",
+  "hotmail.fr",
+  "orange.fr",
+  "free.fr",
+  "wanadoo.fr",
+  "laposte.net",
+  "gmx.de",
+  "gmx.net",
+  "web.de",
+  "t-online.de",
+  "yahoo.com.br",
+  "hotmail.com.br",
+  "uol.com.br",
+  "bol.com.br",
+  "terra.com.br",
+  "yahoo.com.mx",
+  "outlook.es",
+];
+
+/** Damerau-Levenshtein (optimal string alignment): a swapped pair ("gmial") is one edit, as a person makes it. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j += 1) (d[0] as number[])[j] = j;
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const row = d[i] as number[];
+      const prev = d[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] ?? 0, ((d[i - 2] as number[])[j - 2] ?? 0) + 1);
+      }
+    }
+  }
+  return (d[a.length] as number[])[b.length] ?? 0;
+}
+
+/** The common domain this one is likely a typo of, or null (it is one, or it is far from all of them). */
+export function likelyDomain(domain: string): string | null {
+  if (COMMON_DOMAINS.includes(domain)) return null;
+  let best: { domain: string; distance: number } | null = null;
+  for (const common of COMMON_DOMAINS) {
+    const distance = editDistance(domain, common);
+    // Short domains need a closer match: "me.com" and "mo.com" are both real.
+    const allowed = common.length <= 6 ? 0 : common.length <= 9 ? 1 : 2;
+    if (distance <= allowed && (best === null || distance < best.distance)) best = { domain: common, distance };
+  }
+  return best?.domain ?? null;
+}
+
+/** The address inside a message: the one word with an @, without the quotes and punctuation around it. */
+function extract(text: string): string {
+  const trimmed = text.trim();
+  const words = trimmed.split(/\s+/u).filter((word) => word.includes("@"));
+  // "ana @ example.com", "ana@ example.com": the @ is there, but the spaces break the address apart.
+  if (words.length === 1 && /\S@\S/u.test(words[0] ?? "")) return (words[0] ?? "").replace(WRAPPING, "");
+  return words.length === 0 ? trimmed.replace(WRAPPING, "") : trimmed;
+}
 
 export function checkEmail(text: string): EmailCheck {
-  const candidate = text.trim();
-  if (candidate.length === 0) return { ok: false, problem: "That message was empty." };
-  if (candidate.length > MAX_LENGTH) return { ok: false, problem: "That's too long to be an email address." };
-  if (/\s/.test(candidate)) return { ok: false, problem: "An email address has no spaces." };
-  const at = candidate.lastIndexOf("@");
-  if (at < 0) return { ok: false, problem: "That doesn't look like an email: it needs an @." };
-  const local = candidate.slice(0, at);
-  const domain = candidate.slice(at + 1);
-  if (
-    local.length === 0 ||
-    local.length > 64 ||
-    !LOCAL_PART.test(local) ||
-    local.startsWith(".") ||
-    local.endsWith(".") ||
-    local.includes("..")
-  ) {
-    return { ok: false, problem: "The part before the @ doesn't look right." };
-  }
+  const candidate = extract(text);
+  const problem = (key: Parameters<typeof msg>[0], vars?: Record<string, string>): EmailCheck => ({
+    ok: false,
+    problem: vars ? { key, vars } : { key },
+  });
+  if (candidate.length === 0) return problem("emailEmpty");
+  if (candidate.length > MAX_LENGTH) return problem("emailTooLong");
+  const ats = candidate.split("@").length - 1;
+  if (ats === 0) return problem("emailNoAt");
+  if (/\s/u.test(candidate)) return problem("emailSpaceAroundAt");
+  if (ats > 1) return problem("emailSeveralAt");
+  const [local = "", domain = ""] = candidate.split("@");
+  if (local.length === 0) return problem("emailNothingBeforeAt");
+  if (domain.length === 0) return problem("emailNothingAfterAt");
+  const bad = [...local].find((char) => !LOCAL_CHAR.test(char));
+  if (bad !== undefined) return problem("emailBadCharacter", { character: bad });
+  if (local.length > 64) return problem("emailTooLong");
+  if (local.startsWith(".") || local.endsWith(".") || local.includes("..")) return problem("emailDotPlacement");
   const labels = domain.split(".");
-  if (labels.length < 2) return { ok: false, problem: "The part after the @ needs a dot, like example.com." };
-  if (!labels.every((label) => DOMAIN_LABEL.test(label)) || !/^[A-Za-z]{2,}$/.test(labels.at(-1) ?? "")) {
-    return { ok: false, problem: "The part after the @ doesn't look right." };
-  }
+  if (labels.length < 2) return problem("emailNoDotAfterAt");
+  const badInDomain = [...domain].find((char) => !/[A-Za-z0-9.-]/.test(char));
+  if (badInDomain !== undefined) return problem("emailBadCharacter", { character: badInDomain });
+  if (!labels.every((label) => DOMAIN_LABEL.test(label))) return problem("emailBadDomain");
+  if (!/^[A-Za-z]{2,}$/.test(labels.at(-1) ?? "")) return problem("emailBadEnding");
   // Lower-cased whole: "already registered" must not be dodged by changing case.
-  return { ok: true, email: candidate.toLowerCase() };
+  const email = candidate.toLowerCase();
+  const [name, host = ""] = email.split("@");
+  const likely = likelyDomain(host);
+  return { ok: true, email, suggestion: likely ? `${name}@${likely}` : null };
 }

@@ -22,20 +22,62 @@ describe("the conversation table, row by row", () => {
     expect(m.state()).toBe("awaitingEmail");
   });
 
-  it("awaitingEmail: not an email says what is wrong, with an example", async () => {
+  it("awaitingEmail: not an email names the real problem, with an example; the last try says it is the last", async () => {
     const m = driveMachine();
     await m.text("SIGNUP");
     expect(await m.text("ana at example")).toEqual([
-      "An email address has no spaces. Please reply with your email, like ana@example.com.",
-    ]);
-    expect(await m.text("ana.example.com")).toEqual([
       "That doesn't look like an email: it needs an @. Please reply with your email, like ana@example.com.",
+    ]);
+    expect(await m.text("ana@")).toEqual([
+      "There's nothing after the @. Please reply with your email, like ana@example.com.",
     ]);
     expect(await m.text("ana@example")).toEqual([
       "The part after the @ needs a dot, like example.com. Please reply with your email, like ana@example.com.",
     ]);
+    expect(await m.text("ana @ example.com")).toEqual([
+      "An email address has no spaces around the @. This is your last try: reply with your email, like ana@example.com.",
+    ]);
     expect(m.state()).toBe("awaitingEmail");
     expect(m.sends).toHaveLength(0);
+  });
+
+  it("awaitingEmail: an email inside a sentence is found, its trailing dot dropped", async () => {
+    const m = driveMachine();
+    await m.text("SIGNUP");
+    expect(await m.text("Hi! my email is Ana.Lopez@Example.com.")).toEqual([
+      "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
+    ]);
+    expect(m.context().email).toBe("ana.lopez@example.com");
+  });
+
+  it("awaitingEmail: a likely typo of a common domain is asked about before any code is sent", async () => {
+    const m = driveMachine();
+    await m.text("SIGNUP");
+    expect(await m.text("ana@gmial.com")).toEqual(["Did you mean ana@gmail.com? Reply YES or send the right one."]);
+    expect(m.sends).toHaveLength(0);
+    expect(await m.text("YES")).toEqual([
+      "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
+    ]);
+    expect(m.context().email).toBe("ana@gmail.com");
+
+    // Sent again as it was, after the question: taken as sent.
+    const n = driveMachine();
+    await n.text("SIGNUP");
+    await n.text("bo@hotmial.com");
+    await n.text("bo@hotmial.com");
+    expect(n.context().email).toBe("bo@hotmial.com");
+    expect(n.state()).toBe("awaitingCode");
+  });
+
+  it("awaitingCode: CALL reads a code out in a call, within the same cooldown and cap as RESEND", async () => {
+    const m = await atCode({ limits: { resendCooldownMs: 0, maxSendsPerWindow: 3 } });
+    expect(await m.text("CALL")).toEqual([
+      "We're calling you now to read you the code. Reply with it when you have it.",
+    ]);
+    expect(m.sends.map((send) => send.reason)).toEqual(["start", "call"]);
+    await m.text("RESEND");
+    expect(await m.text("CALL")).toEqual(["You've asked for a lot of codes. Please try again in 10 minutes."]);
+    expect(m.sends).toHaveLength(3);
   });
 
   it("awaitingEmail: the 5th bad email starts over", async () => {
@@ -91,7 +133,7 @@ describe("the conversation table, row by row", () => {
   it("awaitingCode: text that is not a code gets a hint and costs no try", async () => {
     const m = await atCode();
     expect(await m.text("what?")).toEqual([
-      "That doesn't look like a code. Reply with the digits we texted you, or RESEND for a new code.",
+      "That doesn't look like a code. Reply with the digits we sent you, or RESEND for a new code.",
     ]);
     expect(m.context().wrongCodes).toBe(0);
     expect(m.checks).toHaveLength(0);

@@ -1,6 +1,6 @@
 import { and, assign, emit, fromPromise, not, type StateValue, setup } from "xstate";
 import { checkEmail } from "./email.js";
-import { messages } from "./messages.js";
+import { EMAIL_EXAMPLE, type MessageRef, msg } from "./message-keys.js";
 import type {
   CheckCodeInput,
   CheckCodeResult,
@@ -80,6 +80,7 @@ export function initialContext(phone: string, now: number): SignupContext {
     lastSentAt: null,
     sendTimes: [],
     sendReason: "start",
+    suggestedEmail: null,
     ticket: null,
     providerId: null,
     startedAt: null,
@@ -95,10 +96,12 @@ type ProviderStatus = SendCodeResult["status"] | CheckCodeResult["status"];
 const outputOf = <T>(event: unknown) => (event as { output?: T }).output;
 
 /** The parts of a transition the table below is written in. */
-const reply = (text: string) => ({ type: "reply", params: { text } }) as const;
+const reply = (message: MessageRef) => ({ type: "reply", params: { message } }) as const;
 const providerSaid = (status: ProviderStatus) => ({ type: "providerSaid", params: { status } }) as const;
-const replyFrom = (text: (context: SignupContext) => string) =>
-  ({ type: "reply", params: ({ context }: { context: SignupContext }) => ({ text: text(context) }) }) as const;
+const replyFrom = (message: (context: SignupContext) => MessageRef) =>
+  ({ type: "reply", params: ({ context }: { context: SignupContext }) => ({ message: message(context) }) }) as const;
+const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export function createSignupMachine({ limits, signupWord }: SignupMachineOptions) {
   const sendsInWindow = (context: SignupContext) =>
@@ -111,8 +114,34 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
   // Guards run before the transition's actions, so they read the time from the event itself.
   const nowOf = (context: SignupContext, event: SignupEvent) => event.now ?? context.now;
 
-  const alreadyVerified = replyFrom((context) => messages.alreadyVerified(context.email ?? ""));
-  const tooManySends = replyFrom((context) => messages.tooManySends(capLiftsInMs(context)));
+  const alreadyVerified = replyFrom((context) => msg("alreadyVerified", { email: context.email ?? "" }));
+  const tooManySends = replyFrom((context) => msg("tooManySends", { minutes: minutes(capLiftsInMs(context)) }));
+  const howToBegin = reply(msg("howToBegin", { signupWord }));
+  const welcome = reply(msg("welcome"));
+  const emailNeededFirst = reply(msg("emailNeededFirst", { example: EMAIL_EXAMPLE }));
+  /** RESEND or CALL while a code is awaited: within the cooldown and the cap, a new send. */
+  const anotherSend = (reason: "resend" | "call") => [
+    {
+      guard: "inCooldown" as const,
+      actions: [
+        "touch" as const,
+        replyFrom((context) =>
+          msg("resendTooSoon", {
+            seconds: seconds(limits.resendCooldownMs - (context.now - (context.lastSentAt ?? 0))),
+          }),
+        ),
+      ],
+    },
+    { guard: "sendCapReached" as const, actions: ["touch" as const, tooManySends] },
+    { target: "sendingCode", actions: ["touch" as const, { type: "chooseSend" as const, params: { reason } }] },
+  ];
+  /** What a bad email gets: the problem, and on the last try, that it is the last. */
+  const emailProblem = (context: SignupContext, event: SignupEvent): MessageRef => {
+    const check = event.type === "TEXT" ? checkEmail(event.body) : null;
+    const problem = check && !check.ok ? check.problem : msg("emailEmpty");
+    const last = context.emailAttempts + 1 >= limits.maxEmailAttempts - 1;
+    return msg(last ? "emailProblemLastTry" : "emailProblem", { problem, example: EMAIL_EXAMPLE });
+  };
 
   return setup({
     types: {
@@ -124,7 +153,7 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
     },
     actions: {
       // The machine decides what to say and what must be recorded; the host listens and delivers (actor.on).
-      reply: emit((_, params: { text: string }) => ({ type: "reply" as const, text: params.text })),
+      reply: emit((_, params: { message: MessageRef }) => ({ type: "reply" as const, message: params.message })),
       /** Records the event's time as the latest activity. */
       touch: assign(({ event }) => ({ now: event.now, lastActivityAt: event.now })),
       moveClock: assign({ now: ({ event }) => event.now }),
@@ -135,8 +164,12 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
         lastSentAt: context.lastSentAt,
       })),
       beginSignup: assign(({ event }) => ({ startedAt: event.now, lastActivityAt: event.now })),
-      askEmailAgain: assign({ email: null, emailAttempts: 0 }),
-      takeEmail: assign({ email: ({ event }) => validEmail(event) }),
+      askEmailAgain: assign({ email: null, emailAttempts: 0, suggestedEmail: null }),
+      chooseSend: assign((_, params: { reason: "resend" | "call" }) => ({ sendReason: params.reason })),
+      takeEmail: assign({ email: ({ event }) => validEmail(event), suggestedEmail: null }),
+      /** "Did you mean ana@gmail.com?": kept until YES takes it or another email replaces it. */
+      suggestEmail: assign({ suggestedEmail: ({ event }) => suggestionFor(event) }),
+      takeSuggestion: assign(({ context }) => ({ email: context.suggestedEmail, suggestedEmail: null })),
       countBadEmail: assign({ emailAttempts: ({ context }) => context.emailAttempts + 1 }),
       forgetEmail: assign({ email: null }),
       giveUpOnEmail: assign({ emailAttempts: 0, email: null, startedAt: null }),
@@ -188,10 +221,13 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
     },
     guards: {
       /** A message the person sent, as opposed to the engine's TICK or an operator's RESET. */
-      fromPerson: ({ event }) => event.type === "SIGNUP" || event.type === "RESEND" || event.type === "TEXT",
+      fromPerson: ({ event }) => event.type !== "TICK" && event.type !== "RESET",
       idleExpired: ({ context, event }) => event.now - context.lastActivityAt >= limits.idleTimeoutMs,
       emailRetriesLeft: ({ context }) => context.emailAttempts + 1 < limits.maxEmailAttempts,
       isValidEmail: ({ event }) => event.type === "TEXT" && checkEmail(event.body).ok,
+      /** A likely typo of a common domain, caught before any code is sent; asked about once, then taken as sent. */
+      looksMistyped: ({ context, event }) => context.suggestedEmail === null && suggestionFor(event) !== null,
+      hasSuggestion: ({ context }) => context.suggestedEmail !== null,
       isCodeShaped: ({ event }) => event.type === "TEXT" && CODE_SHAPE.test(normalizeCode(event.body)),
       codeExpired: ({ context, event }) =>
         context.codeExpiresAt === null || nowOf(context, event) >= context.codeExpiresAt,
@@ -200,7 +236,7 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
         context.lastSentAt !== null && nowOf(context, event) - context.lastSentAt < limits.resendCooldownMs,
       sendCapReached: ({ context, event }) =>
         sendsInWindow({ ...context, now: nowOf(context, event) }).length >= limits.maxSendsPerWindow,
-      isResend: ({ context }) => context.sendReason === "resend",
+      isResend: ({ context }) => context.sendReason !== "start",
       emailTaken: ({ event }) => outputOf<boolean>(event) === true,
       providerSaid: ({ event }, params: { status: ProviderStatus }) =>
         outputOf<{ status: ProviderStatus }>(event)?.status === params.status,
@@ -220,8 +256,8 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       new: {
         tags: "resting",
         on: {
-          SIGNUP: { target: "signingUp", actions: ["startOver", "beginSignup", reply(messages.welcome)] },
-          "*": { guard: "fromPerson", actions: ["touch", reply(messages.howToBegin(signupWord))] },
+          SIGNUP: { target: "signingUp", actions: ["startOver", "beginSignup", welcome] },
+          "*": { guard: "fromPerson", actions: ["touch", howToBegin] },
         },
       },
 
@@ -229,29 +265,42 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
         initial: "awaitingEmail",
         on: {
           // Silent too long: the sign-up starts over (otherwise the TICK only moves the clock, above).
-          TICK: { guard: "idleExpired", target: "new", actions: ["startOver", reply(messages.idleExpired)] },
-          SIGNUP: { target: ".awaitingEmail", actions: ["touch", "askEmailAgain", reply(messages.welcome)] },
+          TICK: { guard: "idleExpired", target: "new", actions: ["startOver", reply(msg("idleExpired"))] },
+          SIGNUP: { target: ".awaitingEmail", actions: ["touch", "askEmailAgain", welcome] },
         },
         states: {
           awaitingEmail: {
             tags: "resting",
             on: {
-              RESEND: { actions: ["touch", reply(messages.emailNeededFirst)] },
+              RESEND: { actions: ["touch", emailNeededFirst] },
+              CALL: { actions: ["touch", emailNeededFirst] },
+              CONFIRM: [
+                { guard: "hasSuggestion", target: "checkingEmail", actions: ["touch", "takeSuggestion"] },
+                { actions: ["touch", welcome] },
+              ],
               TEXT: [
                 // Starting over with another email must not become a way around the per-phone send cap.
                 { guard: and(["isValidEmail", "sendCapReached"]), actions: ["touch", tooManySends] },
+                {
+                  guard: and(["isValidEmail", "looksMistyped"]),
+                  actions: [
+                    "touch",
+                    "suggestEmail",
+                    replyFrom((context) => msg("emailSuggestion", { suggestion: context.suggestedEmail ?? "" })),
+                  ],
+                },
                 { guard: "isValidEmail", target: "checkingEmail", actions: ["touch", "takeEmail"] },
                 {
                   guard: "emailRetriesLeft",
                   actions: [
                     "touch",
+                    { type: "reply", params: ({ context, event }) => ({ message: emailProblem(context, event) }) },
                     "countBadEmail",
-                    { type: "reply", params: ({ event }) => ({ text: messages.emailProblem(emailProblem(event)) }) },
                   ],
                 },
                 {
                   target: "#signup.new",
-                  actions: ["touch", "giveUpOnEmail", reply(messages.emailRetriesExhausted(signupWord))],
+                  actions: ["touch", "giveUpOnEmail", reply(msg("emailRetriesExhausted", { signupWord }))],
                 },
               ],
             },
@@ -263,10 +312,10 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
               src: "isEmailTaken",
               input: ({ context }) => ({ phone: context.phone, email: context.email ?? "" }),
               onDone: [
-                { guard: "emailTaken", target: "awaitingEmail", actions: ["forgetEmail", reply(messages.emailTaken)] },
+                { guard: "emailTaken", target: "awaitingEmail", actions: ["forgetEmail", reply(msg("emailTaken"))] },
                 { target: "sendingCode", actions: assign({ sendReason: "start" }) },
               ],
-              onError: { target: "awaitingEmail", actions: ["forgetEmail", reply(messages.lookupFailed)] },
+              onError: { target: "awaitingEmail", actions: ["forgetEmail", reply(msg("lookupFailed"))] },
             },
           },
 
@@ -288,7 +337,10 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                   actions: [
                     "recordCodeSent",
                     "registerUser",
-                    replyFrom((context) => (context.sendReason === "resend" ? messages.codeResent : messages.codeSent)),
+                    {
+                      type: "reply",
+                      params: ({ context, event }) => ({ message: codeOnItsWay(context, event.output) }),
+                    },
                   ],
                 },
                 {
@@ -296,7 +348,7 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                   target: "awaitingCode",
                   actions: [
                     "countSendAttempt",
-                    { type: "reply", params: ({ event }) => ({ text: sendFailureText(event.output, "resend") }) },
+                    { type: "reply", params: ({ event }) => ({ message: sendFailureMessage(event.output, "resend") }) },
                   ],
                 },
                 {
@@ -304,7 +356,7 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                   actions: [
                     "countSendAttempt",
                     "forgetEmail",
-                    { type: "reply", params: ({ event }) => ({ text: sendFailureText(event.output, "start") }) },
+                    { type: "reply", params: ({ event }) => ({ message: sendFailureMessage(event.output, "start") }) },
                   ],
                 },
               ],
@@ -312,11 +364,11 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                 {
                   guard: "isResend",
                   target: "awaitingCode",
-                  actions: ["countSendAttempt", reply(messages.sendFailedRetryResend)],
+                  actions: ["countSendAttempt", reply(msg("sendFailedRetryResend"))],
                 },
                 {
                   target: "awaitingEmail",
-                  actions: ["countSendAttempt", "forgetEmail", reply(messages.sendFailedRetryEmail)],
+                  actions: ["countSendAttempt", "forgetEmail", reply(msg("sendFailedRetryEmail"))],
                 },
               ],
             },
@@ -325,23 +377,14 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
           awaitingCode: {
             tags: "resting",
             on: {
-              RESEND: [
-                {
-                  guard: "inCooldown",
-                  actions: [
-                    "touch",
-                    replyFrom((context) =>
-                      messages.resendTooSoon(limits.resendCooldownMs - (context.now - (context.lastSentAt ?? 0))),
-                    ),
-                  ],
-                },
-                { guard: "sendCapReached", actions: ["touch", tooManySends] },
-                { target: "sendingCode", actions: ["touch", assign({ sendReason: "resend" })] },
-              ],
+              // A call is a send like any other: the same cooldown and the same cap.
+              RESEND: anotherSend("resend"),
+              CALL: anotherSend("call"),
+              CONFIRM: { actions: ["touch", reply(msg("promptCode"))] },
               TEXT: [
-                { guard: not("isCodeShaped"), actions: ["touch", reply(messages.notACode)] },
-                { guard: "codeExhausted", actions: ["touch", reply(messages.tooManyWrongCodes)] },
-                { guard: "codeExpired", actions: ["touch", reply(messages.codeExpired)] },
+                { guard: not("isCodeShaped"), actions: ["touch", reply(msg("notACode"))] },
+                { guard: "codeExhausted", actions: ["touch", reply(msg("tooManyWrongCodes"))] },
+                { guard: "codeExpired", actions: ["touch", reply(msg("codeExpired"))] },
                 { target: "checkingCode", actions: "touch" },
               ],
             },
@@ -371,24 +414,24 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                     "countWrongCode",
                     replyFrom((context) =>
                       context.wrongCodes >= limits.maxWrongCodes
-                        ? messages.tooManyWrongCodes
-                        : messages.wrongCode(limits.maxWrongCodes - context.wrongCodes),
+                        ? msg("tooManyWrongCodes")
+                        : msg("wrongCode", { triesLeft: limits.maxWrongCodes - context.wrongCodes }),
                     ),
                   ],
                 },
                 {
                   guard: providerSaid("expired"),
                   target: "awaitingCode",
-                  actions: ["expireCode", reply(messages.codeExpired)],
+                  actions: ["expireCode", reply(msg("codeExpired"))],
                 },
                 {
                   guard: providerSaid("too_many_attempts"),
                   target: "awaitingCode",
-                  actions: ["exhaustCode", reply(messages.tooManyWrongCodes)],
+                  actions: ["exhaustCode", reply(msg("tooManyWrongCodes"))],
                 },
-                { target: "awaitingCode", actions: reply(messages.checkFailed) },
+                { target: "awaitingCode", actions: reply(msg("checkFailed")) },
               ],
-              onError: { target: "awaitingCode", actions: reply(messages.checkFailed) },
+              onError: { target: "awaitingCode", actions: reply(msg("checkFailed")) },
             },
           },
         },
@@ -410,26 +453,35 @@ function validEmail(event: SignupEvent): string | null {
   return result.ok ? result.email : null;
 }
 
-function emailProblem(event: SignupEvent): string {
-  if (event.type !== "TEXT") return "";
+function suggestionFor(event: SignupEvent): string | null {
+  if (event.type !== "TEXT") return null;
   const result = checkEmail(event.body);
-  return result.ok ? "" : result.problem;
+  return result.ok ? result.suggestion : null;
+}
+
+/** What a code on its way gets: a call announced (asked for, or a landline's), a resend, or the first send. */
+function codeOnItsWay(context: SignupContext, output: SendCodeResult): MessageRef {
+  if (context.sendReason === "call") return msg("codeCalling");
+  if (output.status === "sent" && output.channel === "call") return msg("codeCallingLandline");
+  return msg(context.sendReason === "resend" ? "codeResent" : "codeSent");
 }
 
 /** What to tell the person when a send did not happen, by what the provider said. */
-function sendFailureText(result: SendCodeResult, reason: "start" | "resend"): string {
+function sendFailureMessage(result: SendCodeResult, reason: "start" | "resend"): MessageRef {
   switch (result.status) {
     case "rate_limited":
-      return messages.providerRateLimited(result.retryAfterMs);
+      return result.retryAfterMs === null
+        ? msg("providerRateLimitedLater")
+        : msg("providerRateLimited", { minutes: minutes(result.retryAfterMs) });
     case "undeliverable":
-      return messages.cannotSendHere;
+      return msg("cannotSendHere");
     case "blocked":
-      return messages.blockedForNow;
+      return msg("blockedForNow");
     default:
-      return reason === "resend" ? messages.sendFailedRetryResend : messages.sendFailedRetryEmail;
+      return msg(reason === "resend" ? "sendFailedRetryResend" : "sendFailedRetryEmail");
   }
 }
 
-export type SignupEmitted = { type: "reply"; text: string } | { type: "effect"; effect: SignupEffect };
+export type SignupEmitted = { type: "reply"; message: MessageRef } | { type: "effect"; effect: SignupEffect };
 
 export type SignupMachine = ReturnType<typeof createSignupMachine>;

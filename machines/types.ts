@@ -44,10 +44,12 @@ export type CheckCodeResult =
   | { status: "too_many_attempts" }
   | { status: "unavailable" };
 
+export type SendReason = "start" | "resend" | "call";
+
 export interface SendCodeInput {
   phone: string;
   email: string;
-  reason: "start" | "resend";
+  reason: SendReason;
   ticket: string | null;
   providerId: string | null;
 }
@@ -69,6 +71,10 @@ export type SignupEvent =
   | { type: "TICK"; now: number }
   | { type: "SIGNUP"; now: number }
   | { type: "RESEND"; now: number }
+  /** CALL: the code read out in a phone call. */
+  | { type: "CALL"; now: number }
+  /** YES to "Did you mean …?" (or any yes: elsewhere it gets the current prompt). */
+  | { type: "CONFIRM"; now: number }
   | { type: "TEXT"; body: string; now: number }
   | { type: "RESET"; now: number };
 

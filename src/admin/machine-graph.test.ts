@@ -22,7 +22,7 @@ describe("machineGraph", () => {
     expect(graph.states.find((s) => s.name === "sendingCode")?.invokes).toBe("sendCode");
     const edge = (from: string, to: string) => graph.edges.find((e) => e.from === from && e.to === to)?.events;
     expect(edge("new", "awaitingEmail")).toEqual(["SIGNUP"]);
-    expect(edge("awaitingCode", "sendingCode")).toEqual(["RESEND"]);
+    expect(edge("awaitingCode", "sendingCode")).toEqual(["RESEND", "CALL"]);
     expect(edge("checkingCode", "verified")).toEqual(["checkCode done"]);
     // The sign-up in progress is one parent state: its idle timeout and SIGNUP are drawn once, from its frame.
     expect(graph.groups).toEqual([

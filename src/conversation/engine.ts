@@ -130,7 +130,13 @@ export class ConversationEngine {
         ),
         sendCode: fromPromise(async ({ input }) => {
           await this.beforeCall(input.phone, "sendCode");
-          return provider.sendCode({ ...input, ...this.deliveryTo(input.phone) });
+          const delivery = this.deliveryTo(input.phone);
+          // CALL asks for the code in a call, whatever the channel the person writes on.
+          return provider.sendCode({
+            ...input,
+            ...delivery,
+            channel: input.reason === "call" ? "call" : delivery.channel,
+          });
         }),
         checkCode: fromPromise(async ({ input }) => {
           await this.beforeCall(input.phone, "checkCode");
@@ -396,7 +402,17 @@ export class ConversationEngine {
         run.transitions.push({ from: before, event: "OPT_OUT", to: before, at: now });
         return { kind: "static", run, optedOut };
       case "optIn": {
-        // YES is also an everyday word: only someone who had opted out is welcomed back; anyone else gets the prompt.
+        // YES is also an everyday word: only someone who had opted out is welcomed back; anyone else's YES is an
+        // answer to the conversation ("Did you mean …? Reply YES"), and the machine gives the prompt otherwise.
+        if (!optedOut && keyword.intent === "optIn" && keyword.yes) {
+          return {
+            kind: "machine",
+            events: [
+              { type: "TICK", now },
+              { type: "CONFIRM", now },
+            ],
+          };
+        }
         const prompt = say(promptFor(before, contextOf(record), this.signupWord));
         if (optedOut) run.transitions.push({ from: before, event: "OPT_IN", to: before, at: now });
         run.replies.push(optedOut ? `${say(msg("optedIn"))} ${prompt}` : prompt);
@@ -416,7 +432,11 @@ export class ConversationEngine {
             ? { type: "SIGNUP", now }
             : intent === "resend"
               ? { type: "RESEND", now }
-              : { type: "TEXT", body: sms.body, now };
+              : intent === "call"
+                ? { type: "CALL", now }
+                : intent === "yes"
+                  ? { type: "CONFIRM", now }
+                  : { type: "TEXT", body: sms.body, now };
         return { kind: "machine", events: [{ type: "TICK", now }, event] };
       }
     }
@@ -465,7 +485,9 @@ export class ConversationEngine {
       restored.kind === "restored"
         ? createActor(this.machine, { snapshot: restored.snapshot as never, input, inspect })
         : createActor(this.machine, { input, inspect });
-    actor.on("reply", (emitted) => replies.push(emitted.text));
+    actor.on("reply", (emitted) =>
+      replies.push(this.options.renderer.render(emitted.message, scope.delivery.language)),
+    );
     actor.on("effect", (emitted) => effects.push(emitted.effect));
     actor.start();
     for (const event of events) actor.send(event);

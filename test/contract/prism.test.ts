@@ -187,7 +187,7 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
       await app.sms(PHONE, "SIGNUP");
       // Any 422 from Prism would be "couldn't send" / "couldn't check" here.
       expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual([
-        "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+        "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
       ]);
       expect((await app.sms(PHONE, "123456")).replies).toEqual([]);
       expect((await app.state(PHONE))?.state).toBe("verified");
@@ -201,7 +201,7 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     try {
       await app.sms(PHONE, "SIGNUP");
       expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual([
-        "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+        "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
       ]);
       const sent = await app.db
         .selectFrom("messages")

@@ -175,7 +175,7 @@ describe("operator API over conversations driven through the webhook", () => {
       ["out", "Welcome! What's your email address?", "replied"],
       ["in", "ana@example.com", "received"],
       ["out", "Your sign-up code is ••••••. It expires in 10 minutes. Don't share it with anyone.", "delivered"],
-      ["out", "We sent a code to this phone. Reply with it, or RESEND for a new one.", "replied"],
+      ["out", "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.", "replied"],
       ["in", "••••••", "received"],
       ["out", "You did it! Signup complete :) Your account is ana@example.com.", "delivered"],
     ]);

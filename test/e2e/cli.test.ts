@@ -55,7 +55,7 @@ describe("npm run chat and npm run inspect against a running service", { timeout
     await chat.waitFor(/← Welcome! What's your email address\?/);
     chat.write("ana@example.com");
     const [, code] = await chat.waitFor(/← Your sign-up code is (\d{6})\./);
-    await chat.waitFor(/← We sent a code to this phone/);
+    await chat.waitFor(/← We sent you a code/);
     chat.write(code!);
     await chat.waitFor(/← You did it! Signup complete :\) Your account is ana@example\.com\./);
     chat.end();
@@ -67,7 +67,7 @@ describe("npm run chat and npm run inspect against a running service", { timeout
     expect(received).toEqual([
       "← Welcome! What's your email address?",
       `← Your sign-up code is ${code}. It expires in 10 minutes. Don't share it with anyone.`,
-      "← We sent a code to this phone. Reply with it, or RESEND for a new one.",
+      "← We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
       "← You did it! Signup complete :) Your account is ana@example.com.",
     ]);
   });

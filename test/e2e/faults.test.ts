@@ -20,7 +20,7 @@ const RATE_LIMITED: Fault = {
   body: { code: 20429, message: "Too Many Requests", status: 429 },
 };
 
-const CODE_SENT = "We sent a code to this phone. Reply with it, or RESEND for a new one.";
+const CODE_SENT = "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.";
 const SEND_FAILED = "Sorry, we couldn't send your code just now. Reply with your email again in a minute to retry.";
 const CHECK_FAILED = "Sorry, we couldn't check your code just now. Please send it again in a minute.";
 

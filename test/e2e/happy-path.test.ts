@@ -29,7 +29,7 @@ describe("sign-up with the local provider, SMS through the Messages API", () => 
     expect((await app.state(PHONE))?.state).toBe("awaitingEmail");
 
     const emailed = await app.sms(PHONE, "Ana@Example.com");
-    expect(emailed.replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+    expect(emailed.replies).toEqual(["We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it."]);
     expect((await app.state(PHONE))?.state).toBe("awaitingCode");
 
     const codeSms = twilio.messages.at(-1)!;
@@ -86,7 +86,7 @@ describe("sign-up with the legacy Authy API", () => {
 
   it("registers the person, forces the SMS, verifies the token and sends the success SMS", async () => {
     await app.sms(PHONE, "SIGNUP");
-    expect((await app.sms(PHONE, "ana@example.com")).replies[0]).toMatch(/We sent a code/);
+    expect((await app.sms(PHONE, "ana@example.com")).replies[0]).toMatch(/We sent you a code/);
 
     const register = authy.requests.find((r) => r.path === "/protected/json/users/new")!;
     expect(register.method).toBe("POST");

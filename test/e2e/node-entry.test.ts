@@ -68,7 +68,7 @@ describe("the Node entry (npm start)", () => {
     };
     expect(await text("SIGNUP")).toEqual(["Welcome! What's your email address?"]);
     expect(await text("ana@example.com")).toEqual([
-      "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+      "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
     ]);
     await proc.waitFor("local mode: SMS not sent");
     const code = /Your sign-up code is (\d{6})/.exec(proc.output())?.[1];

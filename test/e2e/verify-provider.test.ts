@@ -29,7 +29,7 @@ describe("sign-up with Twilio Verify v2", () => {
   async function toAwaitingCode(phone: string) {
     await app.sms(phone, "SIGNUP");
     const sent = await app.sms(phone, emailOf(phone));
-    expect(sent.replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+    expect(sent.replies).toEqual(["We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it."]);
     expect((await app.state(phone))?.state).toBe("awaitingCode");
   }
 

@@ -91,7 +91,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
 
     expect((await app.sms(phone, "Start")).replies).toEqual(["Welcome back! Welcome! What's your email address?"]);
     expect((await app.state(phone))?.opted_out).toBe(0);
-    expect((await app.sms(phone, "ana.stop@example.com")).replies[0]).toMatch(/We sent a code/);
+    expect((await app.sms(phone, "ana.stop@example.com")).replies[0]).toMatch(/We sent you a code/);
     const timeline = await app.db
       .selectFrom("transitions")
       .select("event")
@@ -141,7 +141,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     const first = await app.post("/sms", params);
     const again = await Promise.all([app.post("/sms", params), app.post("/sms", params)]);
     for (const repeat of again) expect(repeat.text).toBe(first.text);
-    expect(first.replies[0]).toMatch(/We sent a code/);
+    expect(first.replies[0]).toMatch(/We sent you a code/);
     expect(twilio.bodiesTo(phone)).toHaveLength(1);
     const inbound = await app.db
       .selectFrom("messages")
@@ -216,7 +216,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect(results.every((r) => r.status === 200 && r.replies.length === 1)).toBe(true);
     // Serialized: exactly 4 refusals, then the 5th starts over, then 15 "how to begin" replies.
     const replies = results.map((r) => r.replies[0]!);
-    expect(replies.filter((r) => r.startsWith("An email address has no spaces"))).toHaveLength(4);
+    expect(replies.filter((r) => r.startsWith("That doesn't look like an email"))).toHaveLength(4);
     expect(replies.filter((r) => r.startsWith("That's too many tries"))).toHaveLength(1);
     expect(replies.filter((r) => r.startsWith("Hi! Text SIGNUP"))).toHaveLength(15);
     const conversation = await app.state(phone);

@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { messages } from "../../machines/messages.js";
 import { DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
 import { ConversationEngine } from "../../src/conversation/engine.js";
 import { KeyedLock } from "../../src/conversation/keyed-lock.js";
 import { InProcessPhoneSerializer, PHONE_BACKLOG } from "../../src/conversation/phone-serializer.js";
 import { systemClock, type VerificationProvider } from "../../src/conversation/ports.js";
-import { MessageRenderer } from "../../src/i18n/catalog.js";
+import { BUILT_IN_CATALOGS, MessageRenderer } from "../../src/i18n/catalog.js";
 import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
@@ -47,19 +46,21 @@ describe("a phone that floods us", () => {
     );
     // Everything past the bound is answered before the turn in flight has even finished.
     const refused = await Promise.all(flood.slice(PHONE_BACKLOG - 1));
-    expect(refused.every((outcome) => outcome.replies[0] === messages.tooManyAtOnce)).toBe(true);
+    expect(refused.every((outcome) => outcome.replies[0] === BUILT_IN_CATALOGS.en.tooManyAtOnce)).toBe(true);
     const refusedRows = await db
       .selectFrom("messages")
       .select(["direction", "body"])
       .where("phone", "=", PHONE)
       .execute();
-    expect(refusedRows.filter((m) => m.body === messages.tooManyAtOnce)).toHaveLength(200 - (PHONE_BACKLOG - 1));
+    expect(refusedRows.filter((m) => m.body === BUILT_IN_CATALOGS.en.tooManyAtOnce)).toHaveLength(
+      200 - (PHONE_BACKLOG - 1),
+    );
     expect((await db.selectFrom("conversations").select("row_version").executeTakeFirst())?.row_version).toBe(1);
 
     release();
     await slow;
     const queued = await Promise.all(flood.slice(0, PHONE_BACKLOG - 1));
-    expect(queued.every((outcome) => outcome.replies[0] !== messages.tooManyAtOnce)).toBe(true);
+    expect(queued.every((outcome) => outcome.replies[0] !== BUILT_IN_CATALOGS.en.tooManyAtOnce)).toBe(true);
     // Only the messages that ran a turn moved the conversation.
     const row = await db.selectFrom("conversations").selectAll().executeTakeFirst();
     expect(row?.row_version).toBe(2 + queued.length);
@@ -70,7 +71,7 @@ describe("a phone that floods us", () => {
     const count = async () => (await db.selectFrom("messages").select("id").execute()).length;
     const before = await count();
     expect(await engine.handle({ messageSid: sid(299), from: PHONE, body: "flood 199" })).toEqual({
-      replies: [messages.tooManyAtOnce],
+      replies: [BUILT_IN_CATALOGS.en.tooManyAtOnce],
       duplicate: true,
     });
     expect(await count()).toBe(before);

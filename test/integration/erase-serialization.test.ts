@@ -82,7 +82,9 @@ describe("an erasure and a turn of the same phone", () => {
     for (let i = 0; i < 20; i += 1) await nextTurnOfTheLoop();
     release();
 
-    expect((await turn).replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+    expect((await turn).replies).toEqual([
+      "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
+    ]);
     const removed = await erasure;
     expect(order).toEqual(["send started", "send finished", "turn saved", "erase"]);
     expect(removed).toEqual({ conversations: 1, messages: 4, transitions: 4, users: 1, webhookClaims: 2 });

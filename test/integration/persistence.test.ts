@@ -53,7 +53,7 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
     expect(results.every((r) => r.status === 200 && r.replies.length === 1)).toBe(true);
     const replies = results.map((r) => r.replies[0]!);
     expect(replies.filter((r) => r.startsWith("That's too many tries"))).toHaveLength(1);
-    expect(replies.filter((r) => r.startsWith("An email address has no spaces"))).toHaveLength(4);
+    expect(replies.filter((r) => r.startsWith("That doesn't look like an email"))).toHaveLength(4);
     const row = await a.state(phone);
     expect(row?.row_version).toBe(21);
     expect(row?.pending_call).toBeNull();
@@ -167,14 +167,14 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
       .where("phone", "=", phone)
       .execute();
     expect((await app.post("/sms", params)).replies).toEqual([
-      "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+      "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
     ]);
     const row = await app.state(phone);
     expect(row?.state).toBe("awaitingCode");
     expect(row?.pending_call).toBeNull();
     // The redelivery of the same message now gets the reply of the turn that finished, and runs nothing.
     expect((await app.post("/sms", params)).replies).toEqual([
-      "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+      "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
     ]);
     expect(twilio.bodiesTo(phone)).toHaveLength(1);
   });

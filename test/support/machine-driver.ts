@@ -7,6 +7,7 @@ import {
   type SendCodeResult,
   type SignupEffect,
 } from "../../machines/types.js";
+import { MessageRenderer } from "../../src/i18n/catalog.js";
 
 export const PHONE = "+14155550123";
 
@@ -42,7 +43,8 @@ export function driveMachine(options: DriverOptions = {}) {
   const actor = createActor(machine, { input: { phone: PHONE, now } });
   const replies: string[] = [];
   const effects: SignupEffect[] = [];
-  actor.on("reply", (e) => replies.push(e.text));
+  const renderer = new MessageRenderer();
+  actor.on("reply", (e) => replies.push(renderer.render(e.message, "en")));
   actor.on("effect", (e) => effects.push(e.effect));
   actor.start();
 
@@ -53,6 +55,8 @@ export function driveMachine(options: DriverOptions = {}) {
     actor.send({ type: "TICK", now });
     if (word === "SIGNUP") actor.send({ type: "SIGNUP", now });
     else if (word === "RESEND") actor.send({ type: "RESEND", now });
+    else if (word === "CALL") actor.send({ type: "CALL", now });
+    else if (word === "YES") actor.send({ type: "CONFIRM", now });
     else actor.send({ type: "TEXT", body, now });
     await waitFor(actor, (s) => s.hasTag("resting"));
     return replies.slice(start);
