@@ -11,7 +11,7 @@ import { WorkerProcess } from "../support/worker-process.js";
 
 const ON_WORKER = process.env.TEST_TARGET === "worker";
 const HI = "Hi! Text SIGNUP to create your account.";
-const SENT = "We sent a code to this phone. Reply with it, or RESEND for a new one.";
+const SENT = "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.";
 const success = (email: string) => `You did it! Signup complete :) Your account is ${email}.`;
 
 type Target = WebhookClient & { stop(): Promise<void> };
@@ -219,7 +219,7 @@ describe(`one behaviour on ${ON_WORKER ? "Workers (npm run dev:worker)" : "Node"
       await chat.waitFor(/← Welcome! What's your email address\?/);
       chat.write("ana@example.com");
       const [, code] = await chat.waitFor(/← Your sign-up code is (\d{6})\./);
-      await chat.waitFor(/← We sent a code to this phone/);
+      await chat.waitFor(/← We sent you a code/);
       chat.write(code!);
       await chat.waitFor(/← You did it! Signup complete :\) Your account is ana@example\.com\./);
       chat.end();

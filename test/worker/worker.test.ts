@@ -33,7 +33,7 @@ const outboxSender = () => env.OUTBOX.get(env.OUTBOX.idFromName("outbox"));
 async function toCode(phone: string, email = "ana@example.com"): Promise<string> {
   expect((await sms(phone, "SIGNUP")).replies).toEqual(["Welcome! What's your email address?"]);
   expect((await sms(phone, email)).replies).toEqual([
-    "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+    "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
   ]);
   const code = /\b(\d{6})\b/.exec((await bodiesTo(phone)).at(-1) ?? "")?.[1];
   expect(code).toBeDefined();

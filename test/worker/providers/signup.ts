@@ -8,7 +8,7 @@ export function describeSignup(provider: string, phone: string, codeOf: (phone: 
       const success = "You did it! Signup complete :) Your account is ana@example.com.";
       await sms(phone, "SIGNUP");
       expect((await sms(phone, "ana@example.com")).replies).toEqual([
-        "We sent a code to this phone. Reply with it, or RESEND for a new one.",
+        "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
       ]);
       const code = await codeOf(phone);
       expect(code).toMatch(/^\d{4,10}$/);
