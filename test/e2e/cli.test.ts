@@ -83,7 +83,7 @@ describe("npm run chat and npm run inspect against a running service", { timeout
     await chat.waitFor(/← Welcome! What's your email address\?/);
     // Typed, edited with the arrow keys and backspace, as a person would: "bo@example.com".
     chat.type("bo@example.comm\x1b[D\x7f\r");
-    const sent = await chat.waitFor(/← We sent a code to this phone/);
+    const sent = await chat.waitFor(/← We sent you a code/);
     await chat.waitFor(/→ /, sent.index + sent[0].length);
     // History: the up arrow brings back what was sent before, newest first; Ctrl-U clears the line unsent.
     const beforeHistory = chat.stdout.length;
