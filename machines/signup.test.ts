@@ -286,7 +286,7 @@ describe("provider answers", () => {
         { status: "undeliverable" },
         "We couldn't send a code to this number. Sign-up needs a mobile number that can receive SMS.",
       ],
-      [{ status: "blocked" }, "We can't send codes to this number right now. Please try again in a few hours."],
+      [{ status: "blocked" }, "We can't send a code to this number right now."],
     ] as const;
     for (const [result, words] of cases) {
       const m = driveMachine({ send: () => result });

@@ -34,7 +34,8 @@ export type SendCodeResult =
   | { status: "sent"; ticket?: string | null; providerId?: string | null; channel?: CodeChannel }
   | { status: "rate_limited"; retryAfterMs: number | null }
   | { status: "undeliverable" }
-  | { status: "blocked" }
+  /** `refusal`: our own send guard said no (SMS pumping defences), not the provider. */
+  | { status: "blocked"; refusal?: string }
   | { status: "unavailable" };
 
 export type CheckCodeResult =

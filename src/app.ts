@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { ConversationEngine } from "./conversation/engine.js";
 import type { Logger } from "./conversation/ports.js";
 import { answerErrors } from "./http/error-handler.js";
+import type { Metrics } from "./metrics/port.js";
 import { inboundSmsSchema, parseForm } from "./twilio/inbound-form.js";
 import { messagingResponse } from "./twilio/twiml.js";
 import { twilioWebhook, type WebhookVariables } from "./twilio/webhook.js";
@@ -9,6 +10,7 @@ import { twilioWebhook, type WebhookVariables } from "./twilio/webhook.js";
 export interface AppParts {
   engine: Pick<ConversationEngine, "handle" | "apology">;
   logger: Logger;
+  metrics?: Pick<Metrics, "webhookRejected">;
   authToken: string;
   publicUrl: string;
   /** True when the database answers. */
@@ -30,12 +32,18 @@ export function createApp(parts: AppParts): Hono {
     ...twilioWebhook({
       authToken: parts.authToken,
       publicUrl: parts.publicUrl,
-      onRejected: (reason) => parts.logger.warn({ reason }, "webhook rejected"),
+      onRejected: (reason) => {
+        parts.logger.warn({ reason }, "webhook rejected");
+        parts.metrics?.webhookRejected(reason);
+      },
     }),
   );
   webhook.post("/", async (c) => {
     const form = parseForm(inboundSmsSchema, c.get("twilioParams"));
-    if (!form.ok) return c.text(form.message, 400);
+    if (!form.ok) {
+      parts.metrics?.webhookRejected("invalid form");
+      return c.text(form.message, 400);
+    }
     try {
       const outcome = await parts.engine.handle({
         messageSid: form.value.MessageSid,

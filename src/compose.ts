@@ -1,4 +1,6 @@
+import type { Hono } from "hono";
 import { type Kysely, sql } from "kysely";
+import type { AdminExtension } from "./admin/extensions.js";
 import { AdminQueries, mountAdmin } from "./admin/index.js";
 import type { ApiReferenceAssets } from "./admin/pages/api-reference.js";
 import { createApp } from "./app.js";
@@ -13,15 +15,25 @@ import {
   type PhoneSerializer,
   type SmsSender,
   systemClock,
+  type Turn,
   type VerificationProvider,
   type VoiceCaller,
 } from "./conversation/ports.js";
 import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
+import { defencesAdmin } from "./defences/admin.js";
+import { KyselySendLedger } from "./defences/kysely-ledger.js";
+import { GuardedVerificationProvider } from "./defences/send-guard.js";
 import { mountHome } from "./home/home-page.js";
 import { BUILT_IN_CATALOGS, type Catalogs, MessageRenderer } from "./i18n/catalog.js";
 import { mountLocalOutbox } from "./local/outbox-route.js";
+import { meteredHandle, recordTurn } from "./metrics/metered-engine.js";
+import { MeteredVerificationProvider } from "./metrics/metered-provider.js";
+import { type Metrics, noMetrics } from "./metrics/port.js";
 import { OutboxDispatcher } from "./outbox/dispatcher.js";
-import { KyselyConversationStore } from "./store/conversation-store.js";
+import { webhookAdmin } from "./product/admin.js";
+import { WebhookDispatcher } from "./product/webhook-dispatcher.js";
+import { WebhookOutbox } from "./product/webhook-outbox.js";
+import { KyselyConversationStore, type TransactionHooks } from "./store/conversation-store.js";
 import { KyselyDeliveryStatusStore } from "./store/delivery-status-store.js";
 import type { SqlDialectName } from "./store/migrations.js";
 import { KyselyOutboxStore } from "./store/outbox-store.js";
@@ -57,6 +69,38 @@ export interface ServiceParts {
   localSms?: LocalSmsNetwork;
   /** Wakes the outbox's sender after a turn queued an SMS; by default this process's own dispatcher. */
   onOutbox?: () => void;
+  /** Queries made during a provider call, while the turn holds its connection (see OpenDatabase.sideDb); `db` if absent. */
+  sideDb?: Kysely<Database>;
+  /** Where the service's figures go, and the route that serves them (prom-client on Node); none: not counted. */
+  metrics?: ServiceMetrics;
+}
+
+export interface ServiceMetrics extends Metrics {
+  /** Serves the figures (GET /metrics), behind the token when there is one. */
+  mount(app: Hono, token: string | undefined): void;
+}
+
+/** The product's outbox, when SIGNUP_WEBHOOK_URL is set: written in the transaction of each turn and erasure. */
+function productWebhooks(
+  config: Config,
+  db: Kysely<Database>,
+  metrics: Metrics,
+): { outbox: WebhookOutbox | null; hooks: TransactionHooks } {
+  // Whatever else, a committed turn is counted.
+  const afterCommit = (turn: Turn) => recordTurn(metrics, turn);
+  if (!config.webhook) return { outbox: null, hooks: { afterCommit } };
+  const outbox = new WebhookOutbox(db, {
+    giveUpAfterMs: config.webhook.giveUpAfterMs,
+    holdSuccessSms: config.webhook.successAfterWebhook,
+  });
+  return {
+    outbox,
+    hooks: {
+      afterTurn: (trx, turn) => outbox.afterTurn(trx, turn),
+      beforeErase: (trx, phone, at, operator) => outbox.beforeErase(trx, phone, at, operator),
+      afterCommit,
+    },
+  };
 }
 
 /** Local mode's sender (and caller), which also shows `npm run chat` what each phone was sent. */
@@ -71,13 +115,19 @@ export function composeConversation({
   catalogs = BUILT_IN_CATALOGS,
   dialect = "sqlite",
   phoneQueue = new KeyedLock(PHONE_BACKLOG),
-  serializer = dialect === "postgres"
-    ? new PostgresPhoneSerializer(db, phoneQueue)
-    : new InProcessPhoneSerializer(new KyselyConversationStore(db), phoneQueue),
+  serializer,
   outbox = new KyselyOutboxStore(db),
   localSms,
   onOutbox,
+  sideDb = db,
+  metrics,
 }: ServiceParts) {
+  const counted: Metrics = metrics ?? noMetrics;
+  const webhooks = productWebhooks(config, db, counted);
+  serializer ??=
+    dialect === "postgres"
+      ? new PostgresPhoneSerializer(db, phoneQueue, webhooks.hooks)
+      : new InProcessPhoneSerializer(new KyselyConversationStore(db, null, webhooks.hooks), phoneQueue);
   const renderer = new MessageRenderer(catalogs);
   const httpClient = new FetchHttpClient({
     baseUrl: config.twilio.apiBaseUrl,
@@ -113,7 +163,7 @@ export function composeConversation({
     codeTtlMs: config.limits.codeTtlMs,
   });
   const chosen = createProvider(config, localCodes, httpClient, logger);
-  const provider = config.twilio.lookupLineType
+  const lookedUp = config.twilio.lookupLineType
     ? new LandlineAwareProvider(
         chosen,
         new TwilioLineTypeLookup({
@@ -124,7 +174,35 @@ export function composeConversation({
         }),
       )
     : chosen;
+  const ledger = new KyselySendLedger(sideDb);
+  // The send guard stands outermost: a refused send reaches no provider (and no Lookup), so is no provider call.
+  const provider = new GuardedVerificationProvider(
+    new MeteredVerificationProvider(lookedUp, counted),
+    ledger,
+    config.sendGuard,
+    clock,
+    counted,
+    logger,
+  );
   const dispatcher = new OutboxDispatcher({ store: outbox, sender, clock, logger });
+  const webhookDispatcher = webhooks.outbox
+    ? new WebhookDispatcher({
+        outbox: webhooks.outbox,
+        url: config.webhook?.url ?? "",
+        secret: config.webhook?.secret ?? "",
+        clock,
+        logger,
+        timeoutMs: config.outboundTimeoutMs,
+        onReleased: () => dispatcher.kick(),
+      })
+    : null;
+  // Operators' view of the product webhook and the send guard, on the pages and the API.
+  const extensions: AdminExtension[] = [
+    ...(webhooks.outbox && webhookDispatcher
+      ? [webhookAdmin(webhooks.outbox, clock, () => webhookDispatcher.kick())]
+      : []),
+    defencesAdmin(ledger, clock),
+  ];
   const engine = new ConversationEngine({
     serializer,
     sentDuringTurn: codeSender,
@@ -135,9 +213,25 @@ export function composeConversation({
     signupWords: config.signupKeywords,
     renderer,
     defaultLanguage: config.defaultLanguage,
-    onOutbox: onOutbox ?? (() => dispatcher.kick()),
+    onOutbox:
+      onOutbox ??
+      (() => {
+        dispatcher.kick();
+        webhookDispatcher?.kick();
+      }),
   });
-  return { engine, dispatcher, outbox, provider, sender, localSender, renderer };
+  return {
+    engine,
+    dispatcher,
+    outbox,
+    webhooks: webhooks.outbox,
+    webhookDispatcher,
+    extensions,
+    provider,
+    sender,
+    localSender,
+    renderer,
+  };
 }
 
 export interface AppParts {
@@ -154,9 +248,13 @@ export interface AppParts {
   apiReference?: ApiReferenceAssets | undefined;
   /** SQLite's operator search uses its trigram index; elsewhere a plain scan. */
   dialect?: SqlDialectName;
+  /** The figures, served at GET /metrics where the runtime has a metrics library (Node). */
+  metrics?: ServiceMetrics | undefined;
+  /** More for operators: the product webhook's and the send guard's views. */
+  extensions?: AdminExtension[];
 }
 
-/** The HTTP side: webhooks, health, operators, and local mode's outbox. */
+/** The HTTP side: webhooks, health, operators, local mode's outbox, and the metrics. */
 export function composeApp({
   config,
   db,
@@ -167,10 +265,13 @@ export function composeApp({
   readme,
   apiReference,
   dialect,
+  metrics,
+  extensions = [],
 }: AppParts) {
   return createApp({
-    engine,
+    engine: meteredHandle(engine, metrics ?? noMetrics, config.signupKeywords),
     logger,
+    metrics,
     authToken: config.twilio.authToken,
     publicUrl: config.publicUrl,
     mountWebhooks: (webhook) =>
@@ -189,8 +290,10 @@ export function composeApp({
         clock,
         logger,
         apiReference,
+        extensions,
       });
       if (localSms) mountLocalOutbox(routes, localSms);
+      metrics?.mount(routes, config.metricsToken);
     },
   });
 }
@@ -198,7 +301,12 @@ export function composeApp({
 /** The whole service in one process (Node). */
 export function composeService(parts: ServiceParts & Pick<AppParts, "readme" | "apiReference">) {
   const conversation = composeConversation(parts);
-  const app = composeApp({ ...parts, engine: conversation.engine, localSms: conversation.localSender });
+  const app = composeApp({
+    ...parts,
+    engine: conversation.engine,
+    localSms: conversation.localSender,
+    extensions: conversation.extensions,
+  });
   return { app, ...conversation };
 }
 

@@ -1,3 +1,4 @@
+import { getCountries, parsePhoneNumberFromString } from "libphonenumber-js/min";
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "../machines/types.js";
 import { E164 } from "./conversation/phone.js";
@@ -32,6 +33,20 @@ const optionalUrl = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim().replace(/\/+$/, "")))
   .pipe(z.url({ protocol: /^https?$/ }).optional());
+
+const flag = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((value) => value === "true" || value === "1");
+/** A cap per hour; 0 turns it off. */
+const hourlyCap = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a whole number (0 turns it off)" })
+    .int({ error: "must be a whole number (0 turns it off)" })
+    .min(0, { error: "must be a whole number (0 turns it off)" })
+    .optional()
+    .transform((value) => value ?? fallback);
+const KNOWN_COUNTRIES = new Set<string>(getCountries());
 
 const envSchema = z
   .object({
@@ -126,9 +141,42 @@ const envSchema = z
     ),
     SENDGRID_API_KEY: optionalString,
     SENDGRID_API_URL: optionalUrl.transform((url) => url ?? SENDGRID_API_URL),
+    SIGNUP_WEBHOOK_URL: optionalUrl,
+    // Standard Webhooks secrets are "whsec_" and base64 of 24 to 64 random bytes.
+    SIGNUP_WEBHOOK_SECRET: optionalString.pipe(
+      z
+        .string()
+        .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, "must be whsec_ followed by base64 of 24 to 64 random bytes")
+        .optional(),
+    ),
+    SUCCESS_AFTER_WEBHOOK: flag,
+    WEBHOOK_GIVE_UP_AFTER_SECONDS: seconds(24 * 60 * 60_000),
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+    ALLOWED_COUNTRIES: optionalString.transform((list) =>
+      list === undefined
+        ? undefined
+        : list
+            .split(",")
+            .map((code) => code.trim().toUpperCase())
+            .filter(Boolean),
+    ),
+    CODES_PER_PREFIX_PER_HOUR: hourlyCap(20),
+    CODES_PER_COUNTRY_PER_HOUR: hourlyCap(200),
+    CODES_PER_HOUR: hourlyCap(1000),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
+    if (env.SIGNUP_WEBHOOK_URL && !env.SIGNUP_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["SIGNUP_WEBHOOK_SECRET"], message: "is required with SIGNUP_WEBHOOK_URL" });
+    }
+    if (env.SUCCESS_AFTER_WEBHOOK && !env.SIGNUP_WEBHOOK_URL) {
+      ctx.addIssue({ code: "custom", path: ["SUCCESS_AFTER_WEBHOOK"], message: "needs SIGNUP_WEBHOOK_URL" });
+    }
+    for (const code of env.ALLOWED_COUNTRIES ?? []) {
+      if (!KNOWN_COUNTRIES.has(code)) {
+        ctx.addIssue({ code: "custom", path: ["ALLOWED_COUNTRIES"], message: `${code} is not an ISO country code` });
+      }
+    }
     const hasSid = env.TWILIO_ACCOUNT_SID !== undefined;
     const hasToken = env.TWILIO_AUTH_TOKEN !== undefined;
     if (hasSid !== hasToken) {
@@ -253,6 +301,23 @@ export function parseConfig(env: Record<string, string | undefined>) {
       maxEmailAttempts: e.MAX_EMAIL_ATTEMPTS,
       idleTimeoutMs: e.IDLE_TIMEOUT_SECONDS,
     },
+    /** The product's endpoint (Standard Webhooks); null: the product is not told. */
+    webhook: e.SIGNUP_WEBHOOK_URL
+      ? {
+          url: e.SIGNUP_WEBHOOK_URL,
+          secret: e.SIGNUP_WEBHOOK_SECRET ?? "",
+          successAfterWebhook: e.SUCCESS_AFTER_WEBHOOK,
+          giveUpAfterMs: e.WEBHOOK_GIVE_UP_AFTER_SECONDS,
+        }
+      : null,
+    metricsToken: e.METRICS_TOKEN,
+    sendGuard: {
+      /** Null: every country (no sending number to take the country from, and none listed). */
+      allowedCountries: e.ALLOWED_COUNTRIES ?? countryOf(e.TWILIO_PHONE_NUMBER),
+      perPrefixPerHour: e.CODES_PER_PREFIX_PER_HOUR,
+      perCountryPerHour: e.CODES_PER_COUNTRY_PER_HOUR,
+      perHour: e.CODES_PER_HOUR,
+    },
     email: {
       verification: e.EMAIL_VERIFICATION,
       from: e.EMAIL_FROM ?? "sms-signup <no-reply@localhost>",
@@ -264,6 +329,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
 }
 
 export type Config = ReturnType<typeof parseConfig>;
+
+/** The sending number's country, the default of ALLOWED_COUNTRIES. */
+function countryOf(phone: string | undefined): string[] | null {
+  const country = phone ? parsePhoneNumberFromString(phone)?.country : undefined;
+  return country ? [country] : null;
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";

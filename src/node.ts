@@ -3,9 +3,12 @@ import { readFileSync } from "node:fs";
 import { readApiReferenceAssets } from "./admin/pages/api-reference-assets.js";
 import { composeService } from "./compose.js";
 import { ConfigError, parseConfig } from "./config.js";
+import { systemClock } from "./conversation/ports.js";
 import { listen } from "./http/node-server.js";
 import { loadCatalogs } from "./i18n/messages-file.js";
 import { createLogger } from "./logger.js";
+import { outboxBacklog } from "./metrics/outbox-backlog.js";
+import { PrometheusMetrics } from "./metrics/prometheus.js";
 import { startBanner } from "./start-banner.js";
 import { migrateToLatest } from "./store/migrations.js";
 import { openDatabase } from "./store/node-database.js";
@@ -16,22 +19,26 @@ async function main(): Promise<void> {
   // A person at a terminal reads; anything else (a supervisor, a file, a pipe) parses JSON.
   const atTerminal = process.stdout.isTTY === true;
   const logger = createLogger(config.logLevel, { pretty: atTerminal });
-  const { db, dialect, phoneQueue } = openDatabase(config.databaseUrl, {
+  const { db, dialect, phoneQueue, sideDb } = openDatabase(config.databaseUrl, {
     onConnectionError: (error) =>
       logger.warn({ err: error }, "database connection lost; the next query opens a new one"),
   });
   const applied = await migrateToLatest(db, dialect);
+  const metrics = new PrometheusMetrics(() => outboxBacklog(db), systemClock);
   const service = composeService({
     config,
     db,
+    sideDb,
     dialect,
     phoneQueue,
     logger,
     catalogs,
+    metrics,
     readme: readReadme(),
     apiReference: readApiReferenceAssets(),
   });
   service.dispatcher.start();
+  service.webhookDispatcher?.start();
 
   let listening: Awaited<ReturnType<typeof listen>>;
   try {
@@ -76,7 +83,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down");
     server.close(async () => {
       await service.dispatcher.stop();
+      await service.webhookDispatcher?.stop();
       await db.destroy();
+      if (sideDb !== db) await sideDb.destroy();
       process.exit(0);
     });
     // In-flight turns get a few seconds; a stuck connection must not keep the process alive forever.

@@ -4,6 +4,7 @@ import type { ConversationEngine } from "../conversation/engine.js";
 import type { Clock, Logger } from "../conversation/ports.js";
 import { answerErrors } from "../http/error-handler.js";
 import { bearerAuth } from "./auth.js";
+import type { AdminExtension } from "./extensions.js";
 import type { ApiReferenceAssets } from "./pages/api-reference.js";
 import { type AdminQueries, InvalidCursorError } from "./queries.js";
 import {
@@ -29,6 +30,7 @@ export interface AdminParts {
   logger: Logger;
   /** Swagger UI's files for the API reference page, where the entry could read them. */
   apiReference?: ApiReferenceAssets | undefined;
+  extensions?: AdminExtension[];
 }
 
 export const API_OPERATOR = "operator (API)";
@@ -73,7 +75,11 @@ export function createAdminApi(
   const phoneOf = (c: Context) => phoneParam.safeParse(c.req.param("phone"));
   const notFound = (c: Context) => c.json({ error: "no conversation with this phone" }, 404);
 
-  api.get("/openapi.json", (c) => c.json(openApiDocument(parts.publicUrl)));
+  api.get("/openapi.json", (c) => {
+    const document = openApiDocument(parts.publicUrl);
+    for (const extension of parts.extensions ?? []) Object.assign(document.paths, extension.openApiPaths);
+    return c.json(document);
+  });
 
   api.get("/conversations", async (c) => {
     const query = listQuery.safeParse(c.req.query());
@@ -127,6 +133,8 @@ export function createAdminApi(
     if (from >= to) return c.json({ error: "from must be before to" }, 400);
     return send(c, statsSchema, await parts.queries.stats(from, to));
   });
+
+  for (const extension of parts.extensions ?? []) extension.api?.(api, { send, bad });
 
   api.notFound((c) => c.json({ error: "not found" }, 404));
   api.onError(

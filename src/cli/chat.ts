@@ -1,6 +1,6 @@
 // A phone in the terminal: texts the running service as Twilio would deliver it (signed webhooks) and shows every
 // SMS the phone receives: the TwiML replies, and in local mode the SMS sent outside them (the code, the success).
-//   npm run chat -- +15551234567 [--url http://127.0.0.1:3000]
+//   npm run chat -- +14155550123 [--url http://127.0.0.1:3000]
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
 import twilio from "twilio";
 import { ConfigError, parseConfig } from "../config.js";
@@ -32,7 +32,7 @@ function parseArgs(argv: string[]): Options {
   }
   if (!phone || !E164.test(phone)) {
     throw new UsageError(
-      "usage: npm run chat -- +15551234567 [--url http://127.0.0.1:3000]\n(the phone is E.164: a +, the country code, the number)",
+      "usage: npm run chat -- +14155550123 [--url http://127.0.0.1:3000]\n(the phone is E.164: a +, the country code, the number)",
     );
   }
   return {

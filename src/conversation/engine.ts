@@ -543,6 +543,8 @@ function describeEvent(event: AnyEventObject): string {
   if (call.outcome === "error") return `${call.actor}: error`;
   const output = (event as { output?: unknown }).output;
   if (typeof output === "boolean") return `${call.actor}: ${output ? "yes" : "no"}`;
-  const status = (output as { status?: string } | undefined)?.status;
+  const { status, refusal } = (output ?? {}) as { status?: string; refusal?: string };
+  // A send our own guard refused says why: "sendCode: blocked (prefix_cap)".
+  if (status && refusal) return `${call.actor}: ${status} (${refusal})`;
   return status ? `${call.actor}: ${status}` : call.actor;
 }

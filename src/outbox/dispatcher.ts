@@ -8,6 +8,7 @@ import {
   type SmsSender,
 } from "../conversation/ports.js";
 import { backoffDelay } from "../http/retry.js";
+import { DrainLoop } from "./drain-loop.js";
 
 export interface OutboxDispatcherOptions {
   store: OutboxStore;
@@ -28,67 +29,29 @@ export interface OutboxDispatcherOptions {
  * Sends what turns left in the outbox (the success SMS), after their commit: retried with backoff until Twilio
  * takes it, picked up again after a restart, never sent to a person who opted out.
  */
-export class OutboxDispatcher {
-  private running: Promise<number> | null = null;
-  private again = false;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private stopped = true;
+export class OutboxDispatcher extends DrainLoop {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly maxAttempts: number;
   private readonly leaseMs: number;
-  private readonly pollMs: number;
   private readonly random: () => number;
 
   constructor(private readonly options: OutboxDispatcherOptions) {
+    super(options.pollMs ?? 5_000, options.logger, "outbox");
     this.baseDelayMs = options.baseDelayMs ?? 2_000;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.maxAttempts = options.maxAttempts ?? 12;
     this.leaseMs = options.leaseMs ?? 60_000;
-    this.pollMs = options.pollMs ?? 5_000;
     this.random = options.random ?? Math.random;
   }
 
-  /** Polls for due messages until stop(); a kick() between polls sends at once. */
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => undefined);
-  }
-
-  kick(): void {
-    void this.drain().catch((error) => this.options.logger.error({ err: error }, "outbox drain failed"));
-  }
-
-  /** Sends everything due now; concurrent calls share one run (and trigger one more if work arrived meanwhile). */
-  drain(): Promise<number> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.drainAll().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  private async drainAll(): Promise<number> {
+  protected async drainDue(): Promise<number> {
     let sent = 0;
-    do {
-      this.again = false;
-      for (;;) {
-        const batch = await this.options.store.claimDue(this.options.clock.now(), 10, this.leaseMs);
-        if (batch.length === 0) break;
-        for (const message of batch) sent += (await this.deliver(message)) ? 1 : 0;
-      }
-    } while (this.again);
-    return sent;
+    for (;;) {
+      const batch = await this.options.store.claimDue(this.options.clock.now(), 10, this.leaseMs);
+      if (batch.length === 0) return sent;
+      for (const message of batch) sent += (await this.deliver(message)) ? 1 : 0;
+    }
   }
 
   private async deliver(message: OutboxMessage): Promise<boolean> {
@@ -125,15 +88,5 @@ export class OutboxDispatcher {
   /** The wait after the given number of failed attempts: the outbound calls' backoff, one step further along. */
   delay(attempts: number): number {
     return backoffDelay(attempts + 1, { baseDelayMs: this.baseDelayMs, maxDelayMs: this.maxDelayMs }, this.random);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(async () => {
-      await this.drain().catch((error) => this.options.logger.error({ err: error }, "outbox drain failed"));
-      this.schedule(this.pollMs);
-    }, delayMs);
-    // A poll timer alone must not keep a Node process alive.
-    (this.timer as { unref?: () => void }).unref?.();
   }
 }

@@ -28,18 +28,33 @@ export interface DatabasePhoneLock {
   holdPastCommit(trx: Transaction<Database>, phone: string): Promise<void>;
 }
 
+/**
+ * What other parts write in the same transaction as a turn or an erasure (the product's webhooks), or count after.
+ * (D1 has no transactions to share: the Workers store does not take these.)
+ */
+export interface TransactionHooks {
+  afterTurn?(trx: Transaction<Database>, turn: Turn): Promise<void>;
+  beforeErase?(trx: Transaction<Database>, phone: string, at: number, operator: string): Promise<void>;
+  /** After the transaction that saved the turn committed: what it changed is now true. */
+  afterCommit?(turn: Turn): void;
+}
+
 /** The conversation's storage on a Kysely dialect: one transaction per unit of work. */
 export class KyselyConversationStore implements ConversationStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly phoneLock: DatabasePhoneLock | null = null,
+    private readonly hooks: TransactionHooks = {},
   ) {}
 
-  unitOfWork<T>(phone: string, work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
+  async unitOfWork<T>(phone: string, work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
+    const saved: Turn[] = [];
+    const result = await this.db.transaction().execute(async (trx) => {
       await this.phoneLock?.takeInTransaction(trx, phone);
-      return work(new KyselyUnitOfWork(trx, this.phoneLock));
+      return work(new KyselyUnitOfWork(trx, this.phoneLock, this.hooks, saved));
     });
+    for (const turn of saved) this.hooks.afterCommit?.(turn);
+    return result;
   }
 
   recordRefused(refusal: Refusal): Promise<string[]> {
@@ -54,6 +69,7 @@ export class KyselyConversationStore implements ConversationStore {
   erase(phone: string, operator: string, at: number): Promise<ErasureCounts> {
     return this.db.transaction().execute(async (trx) => {
       await this.phoneLock?.takeInTransaction(trx, phone);
+      await this.hooks.beforeErase?.(trx, phone, at, operator);
       const removed = async (table: "conversations" | "messages" | "transitions" | "users" | "webhook_claims") =>
         Number((await trx.deleteFrom(table).where("phone", "=", phone).executeTakeFirst()).numDeletedRows);
       const counts: ErasureCounts = {
@@ -104,6 +120,8 @@ class KyselyUnitOfWork extends UnitOfWorkReads {
   constructor(
     private readonly trx: Transaction<Database>,
     private readonly phoneLock: DatabasePhoneLock | null,
+    private readonly hooks: TransactionHooks,
+    private readonly saved: Turn[],
   ) {
     super(trx);
   }
@@ -117,6 +135,8 @@ class KyselyUnitOfWork extends UnitOfWorkReads {
     const { save, then } = turnWrites(this.trx, turn);
     if (changedRows(await save.executeTakeFirst()) === 0) throw new StaleConversationError(turn.phone);
     for (const write of then) await write.execute();
+    await this.hooks.afterTurn?.(this.trx, turn);
+    this.saved.push(turn);
   }
 }
 

@@ -160,6 +160,60 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await db.schema.dropIndex("conversations_opted_out").execute();
       },
     },
+    // What the product must learn (a verification, a reset, an erasure), kept until its endpoint answers 2xx.
+    "0006_product_webhooks": {
+      async up(db) {
+        await id(db, "product_webhooks")
+          .addColumn("webhook_id", "text", (c) => c.notNull().unique())
+          .addColumn("phone", "text", (c) => c.notNull())
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("payload", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("next_attempt_at", millis)
+          .addColumn("give_up_at", millis, (c) => c.notNull())
+          .addColumn("last_error", "text")
+          .addColumn("held_message_id", "integer")
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .addColumn("delivered_at", millis)
+          .execute();
+        await db.schema
+          .createIndex("product_webhooks_due")
+          .on("product_webhooks")
+          .columns(["status", "next_attempt_at"])
+          .execute();
+        await db.schema.createIndex("product_webhooks_phone").on("product_webhooks").columns(["phone", "id"]).execute();
+      },
+      async down(db) {
+        await db.schema.dropTable("product_webhooks").ifExists().execute();
+      },
+    },
+    // The SMS pumping defences: codes counted per prefix and country (no full number kept), operators' allowances.
+    "0007_send_guard": {
+      async up(db) {
+        await id(db, "code_sends")
+          .addColumn("prefix", "text", (c) => c.notNull())
+          .addColumn("country", "text")
+          .addColumn("outcome", "text", (c) => c.notNull())
+          .addColumn("reason", "text")
+          .addColumn("at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("code_sends_at").on("code_sends").columns(["at", "outcome"]).execute();
+        await db.schema.createIndex("code_sends_prefix").on("code_sends").columns(["prefix", "at"]).execute();
+        await db.schema.createIndex("code_sends_country").on("code_sends").columns(["country", "at"]).execute();
+        await id(db, "send_allowances")
+          .addColumn("pattern", "text", (c) => c.notNull().unique())
+          .addColumn("note", "text")
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable("send_allowances").ifExists().execute();
+        await db.schema.dropTable("code_sends").ifExists().execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

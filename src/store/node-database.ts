@@ -15,6 +15,11 @@ export interface OpenDatabase {
   dialect: SqlDialectName;
   /** The in-process queue of turns per phone for this database (composeService's `phoneQueue`). */
   phoneQueue: KeyedLock;
+  /**
+   * For work done during a provider call, while the turn holds its own connection (the send guard's counting):
+   * on PostgreSQL a small pool of its own, so that ten turns holding the main pool cannot starve it; on SQLite `db`.
+   */
+  sideDb: Kysely<Database>;
 }
 
 /**
@@ -53,26 +58,22 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
       phoneQueue = new KeyedLock(PHONE_BACKLOG);
       sqliteQueues.set(path, phoneQueue);
     }
-    return {
-      db: new Kysely<Database>({ dialect: new CachingSqliteDialect(sqlite), log: queryLog(options) }),
-      dialect: "sqlite",
-      phoneQueue,
-    };
+    const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(sqlite), log: queryLog(options) });
+    return { db, dialect: "sqlite", phoneQueue, sideDb: db };
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: 10,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      // A server that vanished without closing the socket (a host or network failure) is noticed, not waited on.
-      keepAlive: true,
-    });
-    pool.on("error", (error) => options.onConnectionError?.(error));
-    return {
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) }),
-      dialect: "postgres",
-      phoneQueue: new KeyedLock(PHONE_BACKLOG),
+    const postgres = (max: number) => {
+      const pool = new pg.Pool({
+        connectionString: url,
+        max,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        // A server that vanished without closing the socket (a host or network failure) is noticed, not waited on.
+        keepAlive: true,
+      });
+      pool.on("error", (error) => options.onConnectionError?.(error));
+      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) });
     };
+    return { db: postgres(10), dialect: "postgres", phoneQueue: new KeyedLock(PHONE_BACKLOG), sideDb: postgres(3) };
   }
   throw new Error(`DATABASE_URL must start with file: or postgres://, got "${url.split(":")[0]}:"`);
 }

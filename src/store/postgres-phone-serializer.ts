@@ -1,7 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { KeyedLock } from "../conversation/keyed-lock.js";
 import type { ConversationStore, PhoneSerializer } from "../conversation/ports.js";
-import { type DatabasePhoneLock, KyselyConversationStore } from "./conversation-store.js";
+import { type DatabasePhoneLock, KyselyConversationStore, type TransactionHooks } from "./conversation-store.js";
 import type { Database } from "./schema.js";
 
 /** The advisory lock space of this service's phones (the first key of PostgreSQL's two-key form). */
@@ -19,6 +19,7 @@ export class PostgresPhoneSerializer implements PhoneSerializer {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly queue: KeyedLock,
+    private readonly hooks: TransactionHooks = {},
   ) {}
 
   run<T>(
@@ -33,12 +34,12 @@ export class PostgresPhoneSerializer implements PhoneSerializer {
         this.db.connection().execute(async (connection) => {
           const lock = new SessionPhoneLock();
           try {
-            return await task(new KyselyConversationStore(connection, lock));
+            return await task(new KyselyConversationStore(connection, lock, this.hooks));
           } finally {
             await lock.release(connection, phone);
           }
         }),
-      () => whenFull(new KyselyConversationStore(this.db)),
+      () => whenFull(new KyselyConversationStore(this.db, null, this.hooks)),
     );
   }
 

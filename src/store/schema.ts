@@ -100,6 +100,52 @@ export interface ErasuresTable {
   removed: string;
 }
 
+/**
+ * The product's outbox: each event the product must learn, POSTed as a Standard Webhook until it answers 2xx.
+ * `webhook_id` is fixed when the event is written, so every retry carries the same one and the product de-duplicates.
+ */
+export interface ProductWebhooksTable {
+  id: Generated<number>;
+  webhook_id: string;
+  phone: string;
+  /** signup.verified, signup.reset, signup.erased */
+  type: string;
+  /** The JSON body, exactly as signed and sent. */
+  payload: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis | null;
+  /** After this the event is marked failed, for an operator to send again. */
+  give_up_at: Millis;
+  last_error: string | null;
+  /** The success SMS that waits for this event's 2xx (SUCCESS_AFTER_WEBHOOK). */
+  held_message_id: number | null;
+  created_at: Millis;
+  updated_at: Millis;
+  delivered_at: Millis | null;
+}
+
+/** One code the send guard let through or refused; the prefix (the number less its last 4 digits), never the number. */
+export interface CodeSendsTable {
+  id: Generated<number>;
+  prefix: string;
+  country: string | null;
+  outcome: "sent" | "refused";
+  /** Why refused (country, number_type, prefix_cap, country_cap, global_budget); "allowed" for an operator's allowance. */
+  reason: string | null;
+  at: Millis;
+}
+
+/** A number or prefix an operator allowed codes to, whatever the guard says. */
+export interface SendAllowancesTable {
+  id: Generated<number>;
+  /** E.164 number or a prefix of one (+4477009). */
+  pattern: string;
+  note: string | null;
+  created_by: string;
+  created_at: Millis;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   users: UsersTable;
@@ -107,6 +153,9 @@ export interface Database {
   transitions: TransitionsTable;
   webhook_claims: WebhookClaimsTable;
   erasures: ErasuresTable;
+  product_webhooks: ProductWebhooksTable;
+  code_sends: CodeSendsTable;
+  send_allowances: SendAllowancesTable;
 }
 
 export type ConversationRow = Selectable<ConversationsTable>;

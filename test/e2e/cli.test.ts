@@ -126,7 +126,7 @@ describe("npm run chat and npm run inspect against a running service", { timeout
 
     const usage = start("chat", ["5551234567"]);
     expect(await usage.exited).toBe(1);
-    expect(usage.stderr).toMatch(/usage: npm run chat -- \+15551234567/);
+    expect(usage.stderr).toMatch(/usage: npm run chat -- \+14155550123/);
   });
 
   it("lists conversations and shows one, reading the service's database", async () => {

@@ -19,7 +19,7 @@ describe("sign-up with Twilio Verify v2", () => {
 
   beforeAll(async () => {
     twilio = await FakeTwilio.start();
-    app = await RunningService.start({ env: verifyEnv(twilio.url), clock });
+    app = await RunningService.start({ env: { ...verifyEnv(twilio.url), ALLOWED_COUNTRIES: "US,DE,CH" }, clock });
   });
   afterAll(async () => {
     await app.stop();
@@ -156,17 +156,12 @@ describe("sign-up with Twilio Verify v2", () => {
       "Invalid parameter: To",
       "We couldn't send a code to this number. Sign-up needs a mobile number that can receive SMS.",
     ],
-    [
-      60410,
-      403,
-      "Verification delivery attempt blocked",
-      "We can't send codes to this number right now. Please try again in a few hours.",
-    ],
+    [60410, 403, "Verification delivery attempt blocked", "We can't send a code to this number right now."],
     [
       60605,
       403,
       "Verification delivery attempt blocked (geo permissions)",
-      "We can't send codes to this number right now. Please try again in a few hours.",
+      "We can't send a code to this number right now.",
     ],
   ])("start answered %i: a clear reply, back to asking for the email", async (code, status, message, reply) => {
     const phone = nextPhone();

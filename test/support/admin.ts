@@ -60,3 +60,17 @@ export async function signIn(target: RunningService, token = ADMIN_TOKEN): Promi
 
 /** The `name=value` of the cookie a response set, for the next request's Cookie header. */
 export const cookieOf = (response: Response) => (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+
+/** An operator's session on the pages, signed in by form as a browser would: the cookie, and the form token. */
+export async function signInPages(app: RunningService): Promise<{ cookie: string; csrf: string }> {
+  const login = await fetch(`${app.url}/admin/login`, {
+    method: "POST",
+    headers: { origin: app.url, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ token: ADMIN_TOKEN }),
+    redirect: "manual",
+  });
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const page = await (await fetch(`${app.url}/admin`, { headers: { cookie } })).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
+  return { cookie, csrf };
+}

@@ -6,8 +6,10 @@ import twilio from "twilio";
 import { readApiReferenceAssets } from "../../src/admin/pages/api-reference-assets.js";
 import { composeService, type Service } from "../../src/compose.js";
 import { type Config, parseConfig } from "../../src/config.js";
-import type { Clock, Logger } from "../../src/conversation/ports.js";
+import { type Clock, type Logger, systemClock } from "../../src/conversation/ports.js";
 import { type ConnectionLimits, listen } from "../../src/http/node-server.js";
+import { outboxBacklog } from "../../src/metrics/outbox-backlog.js";
+import { PrometheusMetrics } from "../../src/metrics/prometheus.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { type OpenDatabase, openDatabase } from "../../src/store/node-database.js";
 import { parseReplies } from "./twiml.js";
@@ -169,7 +171,10 @@ export class RunningService extends WebhookClient {
     const service = composeService({
       config,
       db: database.db,
+      sideDb: database.sideDb,
       logger,
+      // As src/node.ts wires it: prom-client, the outboxes read from this database.
+      metrics: new PrometheusMetrics(() => outboxBacklog(database.db), options.clock ?? systemClock),
       clock: options.clock,
       dialect: database.dialect,
       phoneQueue: database.phoneQueue,
@@ -196,6 +201,8 @@ export class RunningService extends WebhookClient {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.service.dispatcher.stop();
+    await this.service.webhookDispatcher?.stop();
     await this.database.db.destroy();
+    if (this.database.sideDb !== this.database.db) await this.database.sideDb.destroy();
   }
 }

@@ -127,6 +127,8 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
   };
   pages.use("*", requireSession);
 
+  for (const extension of parts.extensions ?? []) extension.pages?.(pages, PAGES_OPERATOR);
+
   pages.post("/logout", (c) => {
     deleteCookie(c, COOKIE, { path: "/admin", secure: secure(c) });
     return c.redirect("/admin/login", 303);
@@ -188,17 +190,24 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
       });
     }
     const erased = c.req.query("erased");
-    const notice = erased ? `Erased the conversation of ${erased}.` : undefined;
+    // Only known notices: a link must not be able to put words of its own on an operator's page.
+    const doneKey = c.req.query("done") ?? "";
+    const done = (parts.extensions ?? []).find((e) => Object.hasOwn(e.notices ?? {}, doneKey))?.notices?.[doneKey];
+    const notice = erased ? `Erased the conversation of ${erased}.` : done;
+    const panels = await Promise.all((parts.extensions ?? []).map((extension) => extension.panel?.(csrfToken)));
     return render(
       c,
       "Conversations",
-      <ListView
-        regions={list.regions}
-        filters={list.filters}
-        stats={list.stats}
-        window={list.window}
-        notice={notice}
-      />,
+      <>
+        <ListView
+          regions={list.regions}
+          filters={list.filters}
+          stats={list.stats}
+          window={list.window}
+          notice={notice}
+        />
+        {panels}
+      </>,
       { liveUrl: liveHref("/admin/live", liveQuery(c), await fingerprint(list.regions)), csrf: csrfToken },
     );
   });

@@ -50,7 +50,7 @@ export const de: Catalog = {
   providerRateLimitedLater: "Für dieses Telefon wurden zu viele Codes angefordert. Versuch es später noch einmal.",
   cannotSendHere:
     "Wir konnten keinen Code an diese Nummer senden. Für die Anmeldung brauchst du eine Handynummer, die SMS empfängt.",
-  blockedForNow: "Wir können gerade keine Codes an diese Nummer senden. Versuch es in ein paar Stunden noch einmal.",
+  blockedForNow: "Wir können gerade keinen Code an diese Nummer senden.",
   sendFailedRetryEmail:
     "Entschuldige, wir konnten deinen Code gerade nicht senden. Schick deine E-Mail-Adresse in einer Minute noch einmal.",
   sendFailedRetryResend: "Entschuldige, wir konnten gerade keinen neuen Code senden. Antworte in einer Minute mit NEU.",

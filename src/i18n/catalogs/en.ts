@@ -47,7 +47,7 @@ export const en: Catalog = {
   },
   providerRateLimitedLater: "Too many codes were requested for this phone. Please try again later.",
   cannotSendHere: "We couldn't send a code to this number. Sign-up needs a mobile number that can receive SMS.",
-  blockedForNow: "We can't send codes to this number right now. Please try again in a few hours.",
+  blockedForNow: "We can't send a code to this number right now.",
   sendFailedRetryEmail: "Sorry, we couldn't send your code just now. Reply with your email again in a minute to retry.",
   sendFailedRetryResend: "Sorry, we couldn't send a new code just now. Reply RESEND in a minute to try again.",
   checkFailed: "Sorry, we couldn't check your code just now. Please send it again in a minute.",

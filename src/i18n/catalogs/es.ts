@@ -47,7 +47,7 @@ export const es: Catalog = {
   },
   providerRateLimitedLater: "Se pidieron demasiados códigos para este teléfono. Inténtalo más tarde.",
   cannotSendHere: "No pudimos enviar un código a este número. Necesitas un móvil que reciba SMS.",
-  blockedForNow: "Ahora no podemos enviar códigos a este número. Inténtalo en unas horas.",
+  blockedForNow: "Ahora no podemos enviar un código a este número.",
   sendFailedRetryEmail: "Perdón, no pudimos enviar tu código. Vuelve a enviar tu correo en un minuto.",
   sendFailedRetryResend: "Perdón, no pudimos enviar otro código. Responde REENVIAR en un minuto.",
   checkFailed: "Perdón, no pudimos comprobar tu código. Vuelve a enviarlo en un minuto.",

@@ -47,7 +47,7 @@ export const fr: Catalog = {
   },
   providerRateLimitedLater: "Trop de codes demandés pour ce téléphone. Réessayez plus tard.",
   cannotSendHere: "Impossible d'envoyer un code à ce numéro. Il faut un mobile qui reçoit les SMS.",
-  blockedForNow: "Impossible d'envoyer un code à ce numéro pour l'instant. Réessayez dans quelques heures.",
+  blockedForNow: "Impossible d'envoyer un code à ce numéro pour l'instant.",
   sendFailedRetryEmail: "Désolé, l'envoi du code a échoué. Renvoyez votre e-mail dans une minute.",
   sendFailedRetryResend: "Désolé, l'envoi d'un nouveau code a échoué. Répondez RENVOYER dans une minute.",
   checkFailed: "Désolé, impossible de vérifier votre code. Renvoyez-le dans une minute.",

@@ -47,7 +47,7 @@ export const pt: Catalog = {
   },
   providerRateLimitedLater: "Muitos códigos pedidos para este telefone. Tente de novo mais tarde.",
   cannotSendHere: "Não conseguimos enviar um código para este número. É preciso um celular que receba SMS.",
-  blockedForNow: "No momento não podemos enviar códigos para este número. Tente de novo em algumas horas.",
+  blockedForNow: "No momento não podemos enviar um código para este número.",
   sendFailedRetryEmail: "Desculpe, não conseguimos enviar seu código. Envie seu e-mail de novo em um minuto.",
   sendFailedRetryResend: "Desculpe, não conseguimos enviar outro código. Responda REENVIAR em um minuto.",
   checkFailed: "Desculpe, não conseguimos conferir seu código. Envie-o de novo em um minuto.",
