@@ -100,7 +100,9 @@ describe.skipIf(!hasPostgres)("two service processes on one PostgreSQL database"
       text(a, phone, "ana.pg@example.com"),
       text(b, phone, "ana.pg@example.com"),
     ]);
-    expect([first[0], second[0]]).toContain("We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.");
+    expect([first[0], second[0]]).toContain(
+      "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
+    );
     expect(fake.bodiesTo(phone).filter((body) => /code is \d{6}/.test(body))).toHaveLength(1);
 
     const { db } = openDatabase(databaseUrl);
