@@ -115,7 +115,7 @@ describe("the conversation engine", () => {
     store.log.length = 0;
     const sid = `SM${"e".repeat(32)}`;
     const outcome = await text("ana@example.com", sid);
-    expect(outcome.replies).toEqual(["We sent a code to this phone. Reply with it, or RESEND for a new one."]);
+    expect(outcome.replies).toEqual(["We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it."]);
     expect(order).toEqual(["sendCode, pending sendCode"]);
     expect(store.log).toEqual(["commit", "commit"]);
     expect(store.claims.get(sid)).toEqual({ status: "done", replies: outcome.replies });
