@@ -21,6 +21,9 @@ export interface AppParts {
   mount?: (app: Hono) => void;
 }
 
+/** How long /healthz waits for the database before it answers 503. */
+const HEALTH_TIMEOUT_MS = 2_000;
+
 /** Routes only: every part is built elsewhere and handed in. */
 export function createApp(parts: AppParts): Hono {
   const app = new Hono();
@@ -63,7 +66,13 @@ export function createApp(parts: AppParts): Hono {
   app.route("/sms", webhook);
 
   app.get("/healthz", async (c) => {
-    const healthy = await parts.checkHealth().catch(() => false);
+    // A database that stopped answering without closing its sockets must not hold the probe past its own timeout.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS);
+    });
+    const healthy = await Promise.race([parts.checkHealth().catch(() => false), timeout]);
+    clearTimeout(timer);
     return c.json({ ok: healthy, database: healthy ? "up" : "down" }, healthy ? 200 : 503);
   });
 

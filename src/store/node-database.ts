@@ -33,7 +33,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 export interface OpenDatabaseOptions {
   /**
-   * A pooled connection the server ended while it sat idle (a restart, a failover, pg_terminate_backend). The pool
+   * A pooled connection the server ended (a restart, a failover, pg_terminate_backend), idle or checked out. The pool
    * drops it and the next query opens a new one; without a listener, node-postgres would throw it and end the process.
    */
   onConnectionError?: (error: Error) => void;
@@ -71,6 +71,10 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
         keepAlive: true,
       });
       pool.on("error", (error) => options.onConnectionError?.(error));
+      // A connection that dies while checked out between two queries (a turn holding its phone's lock across a
+      // provider call) emits on the client, where the pool does not listen: heard here, it fails the turn's next
+      // query instead of ending the process.
+      pool.on("connect", (client) => client.on("error", (error) => options.onConnectionError?.(error)));
       return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) });
     };
     return { db: postgres(10), dialect: "postgres", phoneQueue: new KeyedLock(PHONE_BACKLOG), sideDb: postgres(3) };

@@ -1,0 +1,55 @@
+import { connect, createServer, type Server, type Socket } from "node:net";
+
+/**
+ * A TCP proxy in front of a database, so a test can make the database go away and come back (every connection
+ * reset, new ones refused) without touching the server other tests share.
+ */
+export class TcpProxy {
+  private readonly sockets = new Set<Socket>();
+  private up = true;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
+    let proxy: TcpProxy | undefined;
+    const server = createServer((client) => {
+      if (!proxy?.up) {
+        client.destroy();
+        return;
+      }
+      const upstream = connect({ host: targetHost, port: targetPort });
+      for (const socket of [client, upstream]) {
+        proxy.sockets.add(socket);
+        socket.on("close", () => proxy?.sockets.delete(socket));
+        socket.on("error", () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("proxy has no port");
+    proxy = new TcpProxy(server, address.port);
+    return proxy;
+  }
+
+  /** The database is gone: every connection is reset, new ones are closed at once. */
+  cut(): void {
+    this.up = false;
+    for (const socket of this.sockets) socket.resetAndDestroy();
+  }
+
+  /** The database is back. */
+  restore(): void {
+    this.up = true;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
