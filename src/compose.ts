@@ -36,6 +36,7 @@ import { WebhookOutbox } from "./product/webhook-outbox.js";
 import { KyselyConversationStore, type TransactionHooks } from "./store/conversation-store.js";
 import { KyselyDeliveryStatusStore } from "./store/delivery-status-store.js";
 import type { SqlDialectName } from "./store/migrations.js";
+import { KyselyOperatorSessionStore } from "./store/operator-session-store.js";
 import { KyselyOutboxStore } from "./store/outbox-store.js";
 import { PostgresPhoneSerializer } from "./store/postgres-phone-serializer.js";
 import type { Database } from "./store/schema.js";
@@ -284,6 +285,7 @@ export function composeApp({
       mountHome(routes, { readme, localMode: config.localMode });
       mountAdmin(routes, {
         queries: new AdminQueries(db, dialect),
+        sessions: new KyselyOperatorSessionStore(db),
         engine,
         adminToken: config.adminToken,
         publicUrl: config.publicUrl,

@@ -3,7 +3,8 @@ import type { z } from "zod";
 import type { ConversationEngine } from "../conversation/engine.js";
 import type { Clock, Logger } from "../conversation/ports.js";
 import { answerErrors } from "../http/error-handler.js";
-import { bearerAuth } from "./auth.js";
+import type { AttemptLimiter } from "./attempt-limiter.js";
+import { bearerAuth, type OperatorSessionStore } from "./auth.js";
 import type { AdminExtension } from "./extensions.js";
 import type { ApiReferenceAssets } from "./pages/api-reference.js";
 import { type AdminQueries, InvalidCursorError } from "./queries.js";
@@ -31,6 +32,13 @@ export interface AdminParts {
   /** Swagger UI's files for the API reference page, where the entry could read them. */
   apiReference?: ApiReferenceAssets | undefined;
   extensions?: AdminExtension[];
+  /** Operator sessions of the pages. */
+  sessions: OperatorSessionStore;
+}
+
+/** What the API and the pages share beyond their parts: one count of wrong tokens per client for both. */
+export interface AdminGuards {
+  attempts: AttemptLimiter;
 }
 
 export const API_OPERATOR = "operator (API)";
@@ -39,6 +47,7 @@ const WEEK_MS = 7 * 24 * 60 * 60_000;
 /** The JSON API under /admin/api: what Studio offers for executions, for our conversations. */
 export function createAdminApi(
   parts: AdminParts,
+  guards: AdminGuards,
   { signedIn }: { signedIn?: (c: Context) => Promise<boolean> } = {},
 ): Hono {
   const api = new Hono();
@@ -53,7 +62,7 @@ export function createAdminApi(
     if (signedIn && (await signedIn(c))) return c.json(openApiDocument(parts.publicUrl));
     await next();
   });
-  api.use("*", bearerAuth(parts.adminToken));
+  api.use("*", bearerAuth(parts.adminToken, guards.attempts));
 
   /** Nothing leaves unchecked: a response that does not fit its schema is a bug, and must not leak a field. */
   const send = <S extends z.ZodType>(c: Context, schema: S, data: z.input<S>, status: 200 = 200) => {

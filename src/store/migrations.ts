@@ -214,6 +214,20 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await db.schema.dropTable("code_sends").ifExists().execute();
       },
     },
+    // Operator sign-ins kept server-side (only an HMAC of the cookie's secret), so signing out can end one or all.
+    "0008_operator_sessions": {
+      async up(db) {
+        await db.schema
+          .createTable("operator_sessions")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("expires_at", millis, (c) => c.notNull())
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable("operator_sessions").ifExists().execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

@@ -146,6 +146,13 @@ export interface SendAllowancesTable {
   created_at: Millis;
 }
 
+/** Operator sign-ins: the cookie holds a random secret, this table only its HMAC, so signing out can end one. */
+export interface OperatorSessionsTable {
+  id: string;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   users: UsersTable;
@@ -156,6 +163,7 @@ export interface Database {
   product_webhooks: ProductWebhooksTable;
   code_sends: CodeSendsTable;
   send_allowances: SendAllowancesTable;
+  operator_sessions: OperatorSessionsTable;
 }
 
 export type ConversationRow = Selectable<ConversationsTable>;

@@ -1,7 +1,7 @@
 // What an attacker (or a careless script) can send to the operator API and pages: out-of-range and malformed input.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, adminApi, cookieOf, signIn } from "../support/admin.js";
-import { RunningService } from "../support/service.js";
+import { RunningService, TestClock } from "../support/service.js";
 
 let app: RunningService;
 beforeAll(async () => {
@@ -107,5 +107,60 @@ describe("what operators see", () => {
     const olderHtml = await (await fetch(`${app.url}${older}`, { headers: { Cookie: cookie } })).text();
     expect(olderHtml).toContain("hello 79");
     expect(olderHtml).not.toContain("hello 129");
+  });
+});
+
+describe("guessing the operator token, and signing out", () => {
+  let guarded: RunningService;
+  const clock = new TestClock();
+  beforeAll(async () => {
+    guarded = await RunningService.start({ env: { ADMIN_TOKEN }, clock });
+  });
+  afterAll(() => guarded.stop());
+
+  it("wrong sign-ins and wrong bearer tokens from one address are limited, even the right token while it lasts", async () => {
+    const wrong = "wrong-token-0123456789abcdef";
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i += 1) statuses.push((await signIn(guarded, wrong)).status);
+    for (let i = 0; i < 10; i += 1) statuses.push((await adminApi(guarded, "/conversations", { token: wrong })).status);
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    const limited = await signIn(guarded);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await adminApi(guarded, "/conversations")).status).toBe(429);
+    clock.advance(6_000); // one try back: the right token works, and nothing more is owed
+    expect((await signIn(guarded)).status).toBe(303);
+    expect((await adminApi(guarded, "/conversations")).status).toBe(200);
+  });
+
+  it("signing out ends that session only; signing out everywhere ends every session", async () => {
+    clock.advance(10 * 60_000);
+    const page = (cookie: string) =>
+      fetch(`${guarded.url}/admin`, { headers: { Cookie: cookie }, redirect: "manual" }).then((r) => r.status);
+    const csrfOf = async (cookie: string) =>
+      /name="_csrf" value="([^"]+)"/.exec(
+        await (await fetch(`${guarded.url}/admin`, { headers: { Cookie: cookie } })).text(),
+      )?.[1] ?? "";
+    const post = async (path: string, cookie: string) =>
+      fetch(`${guarded.url}/admin${path}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { Origin: guarded.url, Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ _csrf: await csrfOf(cookie) }),
+      });
+    const [a, b, c] = [
+      cookieOf(await signIn(guarded)),
+      cookieOf(await signIn(guarded)),
+      cookieOf(await signIn(guarded)),
+    ];
+    expect([await page(a), await page(b), await page(c)]).toEqual([200, 200, 200]);
+
+    expect((await post("/logout", a)).status).toBe(303);
+    expect(await page(a)).toBe(303); // the old cookie, replayed, no longer opens anything
+    expect(await page(b)).toBe(200);
+
+    expect((await post("/logout-everywhere", b)).status).toBe(303);
+    expect([await page(b), await page(c)]).toEqual([303, 303]);
   });
 });

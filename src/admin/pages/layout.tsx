@@ -107,6 +107,12 @@ export function Layout({ title, nonce, liveUrl, signedIn, head, children }: Layo
                     Sign out
                   </button>
                 </form>
+                <form method="post" action="/admin/logout-everywhere">
+                  <input type="hidden" name="_csrf" value={signedIn.csrf} />
+                  <button class="plain" type="submit">
+                    Sign out everywhere
+                  </button>
+                </form>
               </>
             ) : null}
           </header>

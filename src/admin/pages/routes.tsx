@@ -3,9 +3,10 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
 import { maskPhone } from "../../conversation/mask.js";
+import { clientAddress } from "../../http/client-address.js";
 import { answerErrors } from "../../http/error-handler.js";
 import { equalSecrets } from "../../security/constant-time.js";
-import type { AdminParts } from "../api.js";
+import type { AdminGuards, AdminParts } from "../api.js";
 import { Sessions } from "../auth.js";
 import { DEFAULT_DETAIL_LIMIT, InvalidCursorError } from "../queries.js";
 import { listQuery, phoneParam } from "../schemas.js";
@@ -30,7 +31,7 @@ export const PAGES_OPERATOR = "operator (pages)";
 type Env = { Variables: SecureHeadersVariables & { session: string } };
 
 /** The operator pages under /admin: server-rendered Hono JSX, so every person's text goes out escaped. */
-export function createAdminPages(parts: AdminParts): Hono<Env> {
+export function createAdminPages(parts: AdminParts, guards: AdminGuards): Hono<Env> {
   const pages = new Hono<Env>();
   const publicOrigin = new URL(parts.publicUrl).origin;
   // The Origin check refuses with an HTTPException (403), which answers itself.
@@ -66,7 +67,7 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     c: Context<Env>,
     title: string,
     body: unknown,
-    options: { liveUrl?: string; csrf?: string; status?: 200 | 401 | 403 | 404; head?: unknown } = {},
+    options: { liveUrl?: string; csrf?: string; status?: 200 | 401 | 403 | 404 | 429; head?: unknown } = {},
   ) =>
     c.html(
       <Layout
@@ -87,15 +88,24 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
     pages.all("*", (c) => render(c, "Disabled", <LoginView disabled />, { status: 403 }));
     return pages;
   }
-  const sessions = new Sessions(adminToken, SESSION_MS);
+  const sessions = new Sessions(adminToken, SESSION_MS, parts.sessions);
   const secure = (c: Context) =>
     new URL(c.req.url).protocol === "https:" || c.req.header("X-Forwarded-Proto") === "https";
 
   pages.get("/login", (c) => render(c, "Sign in", <LoginView />));
   pages.post("/login", async (c) => {
+    const client = clientAddress(c);
+    const waitMs = guards.attempts.waitMs(client);
+    if (waitMs > 0) {
+      c.header("Retry-After", String(Math.ceil(waitMs / 1000)));
+      return render(c, "Sign in", <LoginView error="Too many wrong tokens. Wait a minute, then try again." />, {
+        status: 429,
+      });
+    }
     const form = await c.req.parseBody();
     const token = typeof form.token === "string" ? form.token : "";
     if (!(await equalSecrets(token, adminToken))) {
+      guards.attempts.failed(client);
       parts.logger.warn({}, "operator sign-in refused");
       return render(c, "Sign in", <LoginView error="That token is not right." />, { status: 401 });
     }
@@ -129,7 +139,16 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
 
   for (const extension of parts.extensions ?? []) extension.pages?.(pages, PAGES_OPERATOR);
 
-  pages.post("/logout", (c) => {
+  // Signing out ends the session where it is kept, not only in this browser: a copy of the cookie dies with it.
+  pages.post("/logout", async (c) => {
+    await sessions.end(c.get("session"));
+    deleteCookie(c, COOKIE, { path: "/admin", secure: secure(c) });
+    return c.redirect("/admin/login", 303);
+  });
+
+  pages.post("/logout-everywhere", async (c) => {
+    const ended = await sessions.endAll();
+    parts.logger.info({ sessions: ended }, "operator signed every session out");
     deleteCookie(c, COOKIE, { path: "/admin", secure: secure(c) });
     return c.redirect("/admin/login", 303);
   });
@@ -312,6 +331,6 @@ export function createAdminPages(parts: AdminParts): Hono<Env> {
 export function pageSessionReader(parts: AdminParts): (c: Context) => Promise<boolean> {
   const adminToken = parts.adminToken;
   if (adminToken === undefined) return async () => false;
-  const sessions = new Sessions(adminToken, SESSION_MS);
+  const sessions = new Sessions(adminToken, SESSION_MS, parts.sessions);
   return (c) => sessions.isValid(getCookie(c, COOKIE), parts.clock.now());
 }
