@@ -253,6 +253,8 @@ export interface AppParts {
   metrics?: ServiceMetrics | undefined;
   /** More for operators: the product webhook's and the send guard's views. */
   extensions?: AdminExtension[];
+  /** Aborted when the service shuts down (ends open pages' live streams). */
+  stopping?: AbortSignal | undefined;
 }
 
 /** The HTTP side: webhooks, health, operators, local mode's outbox, and the metrics. */
@@ -268,6 +270,7 @@ export function composeApp({
   dialect,
   metrics,
   extensions = [],
+  stopping,
 }: AppParts) {
   return createApp({
     engine: meteredHandle(engine, metrics ?? noMetrics, config.signupKeywords),
@@ -293,6 +296,7 @@ export function composeApp({
         logger,
         apiReference,
         extensions,
+        stopping,
       });
       if (localSms) mountLocalOutbox(routes, localSms);
       metrics?.mount(routes, config.metricsToken);
@@ -301,7 +305,7 @@ export function composeApp({
 }
 
 /** The whole service in one process (Node). */
-export function composeService(parts: ServiceParts & Pick<AppParts, "readme" | "apiReference">) {
+export function composeService(parts: ServiceParts & Pick<AppParts, "readme" | "apiReference" | "stopping">) {
   const conversation = composeConversation(parts);
   const app = composeApp({
     ...parts,

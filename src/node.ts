@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   });
   const applied = await migrateToLatest(db, dialect);
   const metrics = new PrometheusMetrics(() => outboxBacklog(db), systemClock);
+  const stopping = new AbortController();
   const service = composeService({
     config,
     db,
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     metrics,
     readme: readReadme(),
     apiReference: readApiReferenceAssets(),
+    stopping: stopping.signal,
   });
   service.dispatcher.start();
   service.webhookDispatcher?.start();
@@ -81,6 +83,8 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, "shutting down");
+    // Open operator pages' live streams end now; in-flight turns finish before the server closes.
+    stopping.abort();
     server.close(async () => {
       await service.dispatcher.stop();
       await service.webhookDispatcher?.stop();

@@ -34,6 +34,8 @@ export interface AdminParts {
   extensions?: AdminExtension[];
   /** Operator sessions of the pages. */
   sessions: OperatorSessionStore;
+  /** Aborted when the service shuts down: open pages' live streams end, so they do not hold the server open. */
+  stopping?: AbortSignal | undefined;
 }
 
 /** What the API and the pages share beyond their parts: one count of wrong tokens per client for both. */

@@ -146,6 +146,39 @@ describe("the Node entry (npm start)", () => {
     expect(await readme.text()).toMatch(/^# sms-signup/);
   });
 
+  it("on SIGTERM ends open operator pages' live streams cleanly, so they do not hold the shutdown", async () => {
+    const port = await freePort();
+    const adminToken = "operator-token-0123456789abcdef";
+    const proc = startProcess({ PORT: String(port), DATABASE_URL: tempDatabaseUrl(), ADMIN_TOKEN: adminToken });
+    await proc.waitFor("sms-signup listening");
+    const base = `http://127.0.0.1:${port}`;
+    const signIn = await fetch(`${base}/admin/login`, {
+      method: "POST",
+      headers: { Origin: base, "Content-Type": "application/x-www-form-urlencoded" },
+      body: `token=${adminToken}`,
+      redirect: "manual",
+    });
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const live = await fetch(`${base}/admin/live?v=stale`, { headers: { Cookie: cookie } });
+    expect(live.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = live.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain("event: regions");
+
+    proc.child.kill("SIGTERM");
+    // The stream ends as a stream ends (its last chunk), not cut off by the process exiting under it.
+    let ended: "cleanly" | string;
+    try {
+      while (!(await reader.read()).done);
+      ended = "cleanly";
+    } catch (error) {
+      ended = String(error);
+    }
+    expect(ended).toBe("cleanly");
+    const [exitCode] = await once(proc.child, "exit");
+    expect(exitCode).toBe(0);
+  });
+
   it("refuses to start on a bad setting, naming it", async () => {
     const proc = startProcess({ PORT: "not-a-port" });
     const [exitCode] = await once(proc.child, "exit");

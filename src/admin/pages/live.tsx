@@ -38,13 +38,13 @@ export interface LiveSource {
  * Server-sent events for one open page: every LIVE_INTERVAL_MS the regions are rendered again, and those that
  * differ from what the page shows go out as one `regions` event. The browser reconnects by itself after a drop.
  */
-export function liveStream(c: Context, source: LiveSource, intervalMs = LIVE_INTERVAL_MS) {
+export function liveStream(c: Context, source: LiveSource, stopping?: AbortSignal, intervalMs = LIVE_INTERVAL_MS) {
   c.header("Cache-Control", "no-store");
   return streamSSE(c, async (stream) => {
     let shown: Regions | null = null;
     let lastWrite = Date.now();
     const renderedWith = c.req.query("v");
-    while (!stream.aborted && !stream.closed) {
+    while (!stream.aborted && !stream.closed && !stopping?.aborted) {
       if (!(await source.signedIn())) {
         await stream.writeSSE({ event: "signedOut", data: "" });
         break;
@@ -73,7 +73,20 @@ export function liveStream(c: Context, source: LiveSource, intervalMs = LIVE_INT
         lastWrite = Date.now();
       }
       shown = regions;
-      await stream.sleep(intervalMs);
+      await pause(intervalMs, stopping);
+    }
+  });
+}
+
+/** Waits, or less if the service is stopping. */
+function pause(ms: number, stopping: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    stopping?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      stopping?.removeEventListener("abort", done);
+      resolve();
     }
   });
 }

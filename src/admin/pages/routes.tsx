@@ -232,13 +232,17 @@ export function createAdminPages(parts: AdminParts, guards: AdminGuards): Hono<E
   });
 
   pages.get("/live", (c) =>
-    liveStream(c, {
-      signedIn: signedIn(c),
-      regions: async () => {
-        const list = await listPage(c);
-        return list.ok ? { regions: list.regions } : { gone: "Those filters are not valid." };
+    liveStream(
+      c,
+      {
+        signedIn: signedIn(c),
+        regions: async () => {
+          const list = await listPage(c);
+          return list.ok ? { regions: list.regions } : { gone: "Those filters are not valid." };
+        },
       },
-    }),
+      parts.stopping,
+    ),
   );
 
   pages.get("/api-reference", async (c) => {
@@ -297,15 +301,19 @@ export function createAdminPages(parts: AdminParts, guards: AdminGuards): Hono<E
 
   pages.get("/conversations/:phone/live", async (c) => {
     const csrfToken = await sessions.csrfToken(c.get("session"));
-    return liveStream(c, {
-      signedIn: signedIn(c),
-      regions: async () => {
-        const detail = await detailOf(c);
-        return detail
-          ? { regions: await renderRegions(conversationRegions(detail, csrfToken)) }
-          : { gone: "This conversation no longer exists (it was erased)." };
+    return liveStream(
+      c,
+      {
+        signedIn: signedIn(c),
+        regions: async () => {
+          const detail = await detailOf(c);
+          return detail
+            ? { regions: await renderRegions(conversationRegions(detail, csrfToken)) }
+            : { gone: "This conversation no longer exists (it was erased)." };
+        },
       },
-    });
+      parts.stopping,
+    );
   });
 
   pages.post("/conversations/:phone/reset", async (c) => {
