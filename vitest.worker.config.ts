@@ -5,7 +5,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations("./migrations");
+  const migrations = await readD1Migrations("./src/store/migrations-d1");
   const project = (name: string, include: string[]) => ({
     plugins: [
       cloudflareTest(({ inject }) => ({

@@ -11,7 +11,7 @@ import {
 import { migrationProvider } from "./migrations.js";
 
 export interface SqlMigrationFile {
-  /** `0001_conversations.sql`: wrangler applies the files of migrations/ in name order, each once. */
+  /** `0001_conversations.sql`: wrangler applies the files of src/store/migrations-d1/ in name order, each once. */
   name: string;
   sql: string;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { d1MigrationFiles } from "../../src/store/d1-migrations.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 
-const DIR = join(import.meta.dirname, "..", "..", "migrations");
+const DIR = join(import.meta.dirname, "..", "..", "src", "store", "migrations-d1");
 
 /** The schema as SQLite reports it, without the migrators' own bookkeeping tables. */
 function schemaOf(sqlite: SqliteDatabase.Database): { type: string; name: string; sql: string }[] {

@@ -10,7 +10,7 @@ import {
 import { Kysely } from "kysely";
 import { D1Dialect } from "kysely-d1";
 import { describe, expect, it } from "vitest";
-import { StaleConversationError } from "../../src/conversation/ports.js";
+import { StaleConversationError, type Turn } from "../../src/conversation/ports.js";
 import type { Database } from "../../src/store/schema.js";
 import { D1ConversationStore } from "../../src/worker/d1-conversation-store.js";
 import worker from "../../src/worker.js";
@@ -160,7 +160,7 @@ describe("the Worker (local provider, SMS through the fake Messages API)", () =>
       new Kysely<Database>({ dialect: new D1Dialect({ database: env.DB }) }),
       env.DB,
     );
-    const turn = {
+    const turn: Turn = {
       phone,
       messageSid: messageSid(),
       expectedRowVersion: 0,
@@ -168,6 +168,8 @@ describe("the Worker (local provider, SMS through the fake Messages API)", () =>
       snapshot: null,
       machineVersion: 1,
       optedOut: false,
+      language: null,
+      channel: "sms",
       at: Date.now(),
       inboundBody: "stale",
       replies: ["never stored"],
@@ -204,7 +206,7 @@ describe("the Worker (local provider, SMS through the fake Messages API)", () =>
     expect(await bodiesTo(phone)).toEqual([]);
     for (let i = 0; i < 2; i += 1) {
       const ctx = createExecutionContext();
-      await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), env, ctx);
+      await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), env);
       await waitOnExecutionContext(ctx);
     }
     expect(
@@ -221,7 +223,7 @@ describe("the Worker (local provider, SMS through the fake Messages API)", () =>
     const ctx = createExecutionContext();
     const response = await worker.fetch(
       new Request(`${PUBLIC_URL}/healthz`) as Request<unknown, IncomingRequestCfProperties>,
-      { ...env, TWILIO_ACCOUNT_SID: "ACnot-a-sid" },
+      { ...env, TWILIO_ACCOUNT_SID: "ACnot-a-sid" } as typeof env,
       ctx,
     );
     await waitOnExecutionContext(ctx);

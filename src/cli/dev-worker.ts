@@ -4,10 +4,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, parseConfig, SETTING_NAMES } from "../src/config.js";
+import { ConfigError, parseConfig, SETTING_NAMES } from "../config.js";
 
 const DEFAULT_PORT = "8787";
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "..", "..");
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 // Offline by default: no telemetry, no download of the Request.cf placeholder.
 const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
