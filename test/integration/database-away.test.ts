@@ -87,14 +87,20 @@ describe.skipIf(!hasPostgres)("a PostgreSQL that goes away", () => {
     })();
     const apologised: { phone: string; body: string; sid: string }[] = [];
     let answered = 0;
+    const sentBy = new Map<string, number>();
     try {
       await Promise.all(
         phones.map(async (phone) => {
-          for (const body of ["SIGNUP", "not an email", "still not", "HELP", "nope"]) {
+          // A fast machine can finish a fixed number of messages between two kills: the load lasts until the
+          // server has killed the connections a few times.
+          const bodies = ["SIGNUP", "not an email", "still not", "HELP", "nope"];
+          for (let i = 0; i < bodies.length || kills < 4; i += 1) {
+            const body = bodies[i % bodies.length] ?? "nope";
             const sid = newMessageSid();
             const result = await sms(phone, body, sid);
             expect(result.status).toBe(200);
             answered += 1;
+            sentBy.set(phone, (sentBy.get(phone) ?? 0) + 1);
             if (result.replies.some((reply) => SORRY.test(reply))) apologised.push({ phone, body, sid });
           }
         }),
@@ -110,7 +116,7 @@ describe.skipIf(!hasPostgres)("a PostgreSQL that goes away", () => {
     console.log(
       `connections killed ${kills} times under load: ${answered} answered, ${apologised.length} apologised and redelivered`,
     );
-    expect(kills).toBeGreaterThan(2);
+    expect(kills).toBeGreaterThanOrEqual(4);
     for (const phone of phones) {
       const inbound = await app.db
         .selectFrom("messages")
@@ -118,8 +124,8 @@ describe.skipIf(!hasPostgres)("a PostgreSQL that goes away", () => {
         .where("phone", "=", phone)
         .where("direction", "=", "in")
         .execute();
-      expect(inbound).toHaveLength(5);
-      expect(new Set(inbound.map((row) => row.twilio_sid)).size).toBe(5);
+      expect(inbound).toHaveLength(sentBy.get(phone) ?? -1);
+      expect(new Set(inbound.map((row) => row.twilio_sid)).size).toBe(inbound.length);
       expect((await app.state(phone))?.state).toBe("awaitingEmail");
     }
     expect(await health()).toBe(200);
