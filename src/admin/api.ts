@@ -95,12 +95,7 @@ export function createAdminApi(
   api.get("/conversations", async (c) => {
     const query = listQuery.safeParse(c.req.query());
     if (!query.success) return bad(c, query.error);
-    try {
-      return send(c, conversationList, await parts.queries.listConversations(query.data));
-    } catch (error) {
-      if (error instanceof InvalidCursorError) return c.json({ error: error.message }, 400);
-      throw error;
-    }
+    return send(c, conversationList, await parts.queries.listConversations(query.data));
   });
 
   api.get("/conversations/:phone", async (c) => {
@@ -108,13 +103,8 @@ export function createAdminApi(
     if (!phone.success) return bad(c, phone.error);
     const page = detailQuery.safeParse(c.req.query());
     if (!page.success) return bad(c, page.error);
-    try {
-      const detail = await parts.queries.getConversation(phone.data, page.data);
-      return detail ? send(c, conversationDetail, detail) : notFound(c);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) return c.json({ error: error.message }, 400);
-      throw error;
-    }
+    const detail = await parts.queries.getConversation(phone.data, page.data);
+    return detail ? send(c, conversationDetail, detail) : notFound(c);
   });
 
   api.post("/conversations/:phone/reset", async (c) => {
@@ -148,8 +138,12 @@ export function createAdminApi(
   for (const extension of parts.extensions ?? []) extension.api?.(api, { send, bad });
 
   api.notFound((c) => c.json({ error: "not found" }, 404));
-  api.onError(
-    answerErrors(parts.logger, "operator API request failed", (c) => c.json({ error: "internal error" }, 500)),
+  const answerError = answerErrors(parts.logger, "operator API request failed", (c) =>
+    c.json({ error: "internal error" }, 500),
+  );
+  // A cursor is the client's to pass back: one we did not give out is its mistake, wherever the query finds it.
+  api.onError((error, c) =>
+    error instanceof InvalidCursorError ? c.json({ error: error.message }, 400) : answerError(error, c),
   );
   return api;
 }

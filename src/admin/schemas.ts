@@ -4,6 +4,7 @@ import { z } from "zod";
 import { CONTEXT_HIDDEN, CONTEXT_INSTANTS, type SignupContext, signupContextSchema } from "../../machines/context.js";
 import { RESTING_STATES } from "../../machines/signup.js";
 import { E164 } from "../conversation/phone.js";
+import { pathParam, queryParam } from "./openapi-parts.js";
 
 /** Every named schema, for the OpenAPI document's components. */
 const registry = z.registry<{ id: string }>();
@@ -250,20 +251,8 @@ export function openApiDocument(serverUrl: string) {
     "401": json("Error", "no or wrong bearer token"),
     "403": json("Error", "operator access is disabled: ADMIN_TOKEN is not set"),
   };
-  const phone = {
-    name: "phone",
-    in: "path",
-    required: true,
-    description: "E.164, URL-encoded (%2B15551234567)",
-    schema: { type: "string" },
-  };
-  const param = (name: string, description: string, schema: object = { type: "string" }) => ({
-    name,
-    in: "query",
-    required: false,
-    description,
-    schema,
-  });
+  const phone = pathParam("phone", { type: "string" }, "E.164, URL-encoded (%2B15551234567)");
+  const param = queryParam;
   return {
     openapi: "3.1.0",
     info: {

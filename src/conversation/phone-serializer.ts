@@ -5,14 +5,11 @@ import type { ConversationStore, PhoneSerializer } from "./ports.js";
 export const PHONE_BACKLOG = 20;
 
 /**
- * Turns of a phone one at a time within this process: enough where one process owns the database (a SQLite file),
- * and the first stage of the others (so that a flood of one phone waits here, not on database connections).
+ * Every serializer queues a phone's turns within the process first (bounded), so that a flood of one phone waits
+ * here instead of on database connections; what a turn holds beyond that is each place's own.
  */
-export class InProcessPhoneSerializer implements PhoneSerializer {
-  constructor(
-    private readonly store: ConversationStore,
-    private readonly queue: KeyedLock,
-  ) {}
+export abstract class QueuedPhoneSerializer implements PhoneSerializer {
+  constructor(private readonly queue: KeyedLock) {}
 
   run<T>(
     phone: string,
@@ -21,12 +18,39 @@ export class InProcessPhoneSerializer implements PhoneSerializer {
   ): Promise<T> {
     return this.queue.run(
       phone,
-      () => task(this.store),
-      () => whenFull(this.store),
+      () => this.turn(phone, task),
+      () => whenFull(this.storeOutsideTurns()),
     );
   }
 
   get busyPhones(): number {
     return this.queue.busyKeys;
+  }
+
+  /** Runs one turn of the phone, its turn in the process's queue come. */
+  protected abstract turn<T>(phone: string, task: (store: ConversationStore) => Promise<T>): Promise<T>;
+
+  /** The store for the answer to a message refused because its phone's queue is full. */
+  protected abstract storeOutsideTurns(): ConversationStore;
+}
+
+/**
+ * Turns of a phone one at a time within this process: enough where one process owns the database (a SQLite file)
+ * or where one object owns the phone (a Durable Object).
+ */
+export class InProcessPhoneSerializer extends QueuedPhoneSerializer {
+  constructor(
+    private readonly store: ConversationStore,
+    queue: KeyedLock,
+  ) {
+    super(queue);
+  }
+
+  protected turn<T>(_phone: string, task: (store: ConversationStore) => Promise<T>): Promise<T> {
+    return task(this.store);
+  }
+
+  protected storeOutsideTurns(): ConversationStore {
+    return this.store;
   }
 }

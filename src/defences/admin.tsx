@@ -1,7 +1,9 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { AdminExtension } from "../admin/extensions.js";
+import { jsonContent, jsonResponse, pathParam, queryParam } from "../admin/openapi-parts.js";
 import { PostButton } from "../admin/pages/post-button.js";
+import { RowsTable } from "../admin/pages/rows-table.js";
 import { Time } from "../admin/pages/words.js";
 import type { Clock } from "../conversation/ports.js";
 import type { Allowance, KyselySendLedger } from "./kysely-ledger.js";
@@ -140,42 +142,31 @@ export function defencesAdmin(ledger: KyselySendLedger, clock: Clock): AdminExte
             </tbody>
           </table>
           <h2 class="spaced">Prefixes that hit their cap (24 h)</h2>
-          {day.cappedPrefixes.length === 0 ? (
-            <p class="muted">None.</p>
-          ) : (
-            <table id="capped-prefixes">
-              <thead>
-                <tr>
-                  <th>prefix</th>
-                  <th>country</th>
-                  <th>refused</th>
-                  <th>last</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {day.cappedPrefixes.map((p) => (
-                  <tr>
-                    <td>{`${p.prefix}…`}</td>
-                    <td>{p.country ?? "—"}</td>
-                    <td>{p.refused}</td>
-                    <td>
-                      <Time iso={p.lastAt} />
-                    </td>
-                    <td>
-                      <PostButton
-                        action="/admin/allowances"
-                        csrf={csrf}
-                        fields={{ pattern: p.prefix }}
-                        label="Allow this prefix"
-                        plain
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {day.cappedPrefixes.length === 0 ? <p class="muted">None.</p> : null}
+          <RowsTable
+            id="capped-prefixes"
+            headings={["prefix", "country", "refused", "last", ""]}
+            rows={day.cappedPrefixes}
+            cells={(p) => (
+              <>
+                <td>{`${p.prefix}…`}</td>
+                <td>{p.country ?? "—"}</td>
+                <td>{p.refused}</td>
+                <td>
+                  <Time iso={p.lastAt} />
+                </td>
+                <td>
+                  <PostButton
+                    action="/admin/allowances"
+                    csrf={csrf}
+                    fields={{ pattern: p.prefix }}
+                    label="Allow this prefix"
+                    plain
+                  />
+                </td>
+              </>
+            )}
+          />
           <h2 class="spaced">Allowed numbers and prefixes</h2>
           <form method="post" action="/admin/allowances" class="filters">
             <input type="hidden" name="_csrf" value={csrf} />
@@ -189,25 +180,24 @@ export function defencesAdmin(ledger: KyselySendLedger, clock: Clock): AdminExte
             </label>
             <button type="submit">Allow</button>
           </form>
-          {hour.allowances.length === 0 ? null : (
-            <table id="allowances" class="spaced">
-              <tbody>
-                {hour.allowances.map((a) => (
-                  <tr>
-                    <td>{a.pattern}</td>
-                    <td>{a.note ?? ""}</td>
-                    <td class="muted">
-                      {`${a.createdBy}, `}
-                      <Time iso={a.createdAt} />
-                    </td>
-                    <td>
-                      <PostButton action={`/admin/allowances/${a.id}/remove`} csrf={csrf} label="Remove" plain />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <RowsTable
+            id="allowances"
+            class="spaced"
+            rows={hour.allowances}
+            cells={(a) => (
+              <>
+                <td>{a.pattern}</td>
+                <td>{a.note ?? ""}</td>
+                <td class="muted">
+                  {`${a.createdBy}, `}
+                  <Time iso={a.createdAt} />
+                </td>
+                <td>
+                  <PostButton action={`/admin/allowances/${a.id}/remove`} csrf={csrf} label="Remove" plain />
+                </td>
+              </>
+            )}
+          />
         </div>
       );
     },
@@ -215,28 +205,21 @@ export function defencesAdmin(ledger: KyselySendLedger, clock: Clock): AdminExte
       "/defences": {
         get: {
           summary: "Codes sent and refused by reason, prefixes that hit their cap, and the allowances",
-          parameters: [{ name: "hours", in: "query", required: false, schema: { type: "integer", default: 24 } }],
-          responses: {
-            "200": {
-              description: "the figures",
-              content: { "application/json": { schema: z.toJSONSchema(defencesSchema, { io: "output" }) } },
-            },
-          },
+          parameters: [queryParam("hours", undefined, { type: "integer", default: 24 })],
+          responses: { "200": jsonResponse("the figures", defencesSchema) },
         },
       },
       "/allowances": {
         post: {
           summary: "Allow codes to a number or prefix whatever the caps, country list and number type say",
-          requestBody: {
-            content: { "application/json": { schema: z.toJSONSchema(allowRequest, { io: "input" }) } },
-          },
+          requestBody: jsonContent(allowRequest, "input"),
           responses: { "200": { description: "the allowance" }, "400": { description: "not a number or prefix" } },
         },
       },
       "/allowances/{id}": {
         delete: {
           summary: "Remove an allowance",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer" } }],
+          parameters: [pathParam("id", { type: "integer" })],
           responses: { "200": { description: "removed" }, "404": { description: "no such allowance" } },
         },
       },

@@ -10,12 +10,6 @@ export interface SmtpSenderOptions {
   timeoutMs: number;
 }
 
-interface SmtpFailure {
-  code?: string;
-  responseCode?: number;
-  message?: string;
-}
-
 export class SmtpEmailSender implements EmailSender {
   readonly name = "smtp" as const;
   private readonly transport: Transporter;
@@ -49,7 +43,7 @@ export class SmtpEmailSender implements EmailSender {
       return { id: info.messageId };
     } catch (error) {
       if (error instanceof EmailSendError) throw error;
-      const failure = error as SmtpFailure;
+      const failure = error as { code?: string; responseCode?: number; message?: string };
       // 4xx is SMTP's "try again later"; 5xx is final. No reply code at all: the connection failed, try again.
       const retryable = failure.responseCode === undefined || failure.responseCode < 500;
       const reason = failure.responseCode ? `SMTP ${failure.responseCode}` : (failure.code ?? "SMTP connection failed");

@@ -25,55 +25,43 @@ export class PrometheusMetrics implements Metrics {
 
   constructor(backlog: () => Promise<Backlog[]>, clock: Clock) {
     const registers = [this.registry];
-    this.inbound = new Counter({
-      name: "sms_signup_inbound_messages_total",
-      help: "Inbound messages that reached a turn (redeliveries excluded), by intent and channel",
-      labelNames: ["intent", "channel"],
-      registers,
-    });
-    this.transitions = new Counter({
-      name: "sms_signup_transitions_total",
-      help: "Conversation state transitions, by from and to state",
-      labelNames: ["from", "to"],
-      registers,
-    });
-    this.rejections = new Counter({
-      name: "sms_signup_webhook_rejections_total",
-      help: "Twilio webhooks refused before a turn, by reason",
-      labelNames: ["reason"],
-      registers,
-    });
-    this.providerCalls = new Counter({
-      name: "sms_signup_provider_calls_total",
-      help: "Calls to the verification provider, by provider, operation and outcome",
-      labelNames: ["provider", "operation", "outcome"],
-      registers,
-    });
-    this.providerSeconds = new Histogram({
-      name: "sms_signup_provider_call_duration_seconds",
-      help: "Duration of calls to the verification provider, retries included",
-      labelNames: ["provider", "operation"],
-      buckets: CALL_BUCKETS,
-      registers,
-    });
-    this.started = new Counter({
-      name: "sms_signup_signups_started_total",
-      help: "Sign-ups started (SIGNUP from a new conversation)",
-      registers,
-    });
-    this.verified = new Counter({ name: "sms_signup_signups_verified_total", help: "Sign-ups verified", registers });
-    this.refused = new Counter({
-      name: "sms_signup_sends_refused_total",
-      help: "Codes the send guard refused (SMS pumping defences), by reason",
-      labelNames: ["reason"],
-      registers,
-    });
-    this.turnSeconds = new Histogram({
-      name: "sms_signup_turn_duration_seconds",
-      help: "Time from an inbound message's arrival to its reply",
-      buckets: TURN_BUCKETS,
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+      new Counter<L>({ name: `sms_signup_${name}`, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: L[] = []) =>
+      new Histogram<L>({ name: `sms_signup_${name}`, help, buckets, labelNames, registers });
+    this.inbound = counter(
+      "inbound_messages_total",
+      "Inbound messages that reached a turn (redeliveries excluded), by intent and channel",
+      ["intent", "channel"],
+    );
+    this.transitions = counter("transitions_total", "Conversation state transitions, by from and to state", [
+      "from",
+      "to",
+    ]);
+    this.rejections = counter("webhook_rejections_total", "Twilio webhooks refused before a turn, by reason", [
+      "reason",
+    ]);
+    this.providerCalls = counter(
+      "provider_calls_total",
+      "Calls to the verification provider, by provider, operation and outcome",
+      ["provider", "operation", "outcome"],
+    );
+    this.providerSeconds = histogram(
+      "provider_call_duration_seconds",
+      "Duration of calls to the verification provider, retries included",
+      CALL_BUCKETS,
+      ["provider", "operation"],
+    );
+    this.started = counter("signups_started_total", "Sign-ups started (SIGNUP from a new conversation)");
+    this.verified = counter("signups_verified_total", "Sign-ups verified");
+    this.refused = counter("sends_refused_total", "Codes the send guard refused (SMS pumping defences), by reason", [
+      "reason",
+    ]);
+    this.turnSeconds = histogram(
+      "turn_duration_seconds",
+      "Time from an inbound message's arrival to its reply",
+      TURN_BUCKETS,
+    );
     // Read at scrape time from the database, so each instance reports the shared outboxes as they are.
     let latest: Promise<Backlog[]> | null = null;
     const read = () => {

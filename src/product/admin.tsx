@@ -1,7 +1,9 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { AdminExtension } from "../admin/extensions.js";
+import { jsonResponse, pathParam, queryParam } from "../admin/openapi-parts.js";
 import { PostButton } from "../admin/pages/post-button.js";
+import { RowsTable } from "../admin/pages/rows-table.js";
 import { Time } from "../admin/pages/words.js";
 import type { Clock } from "../conversation/ports.js";
 import type { WebhookOutbox, WebhookRow } from "./webhook-outbox.js";
@@ -84,38 +86,26 @@ export function webhookAdmin(outbox: WebhookOutbox, clock: Clock, kick: () => vo
             {oldestAt === null ? null : <Time iso={iso(oldestAt)} />}
             {`; ${failed.length} failed (given up, shown until sent again).`}
           </p>
-          {failed.length === 0 ? null : (
-            <table>
-              <thead>
-                <tr>
-                  <th>event</th>
-                  <th>phone</th>
-                  <th>created</th>
-                  <th>tries</th>
-                  <th>last error</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {failed.map((row) => (
-                  <tr>
-                    <td>
-                      <span class="event">{row.type}</span> <span class="muted">{row.webhookId}</span>
-                    </td>
-                    <td>{row.phone}</td>
-                    <td>
-                      <Time iso={iso(row.createdAt)} />
-                    </td>
-                    <td>{row.attempts}</td>
-                    <td>{row.lastError ?? "—"}</td>
-                    <td>
-                      <PostButton action={`/admin/webhooks/${row.webhookId}/resend`} csrf={csrf} label="Send again" />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <RowsTable
+            headings={["event", "phone", "created", "tries", "last error", ""]}
+            rows={failed}
+            cells={(row) => (
+              <>
+                <td>
+                  <span class="event">{row.type}</span> <span class="muted">{row.webhookId}</span>
+                </td>
+                <td>{row.phone}</td>
+                <td>
+                  <Time iso={iso(row.createdAt)} />
+                </td>
+                <td>{row.attempts}</td>
+                <td>{row.lastError ?? "—"}</td>
+                <td>
+                  <PostButton action={`/admin/webhooks/${row.webhookId}/resend`} csrf={csrf} label="Send again" />
+                </td>
+              </>
+            )}
+          />
         </div>
       );
     },
@@ -124,21 +114,16 @@ export function webhookAdmin(outbox: WebhookOutbox, clock: Clock, kick: () => vo
         get: {
           summary: "The product's webhook events, newest first",
           parameters: [
-            { name: "status", in: "query", required: false, schema: { type: "string", enum: STATUSES } },
-            { name: "limit", in: "query", required: false, schema: { type: "integer", default: 50 } },
+            queryParam("status", undefined, { type: "string", enum: STATUSES }),
+            queryParam("limit", undefined, { type: "integer", default: 50 }),
           ],
-          responses: {
-            "200": {
-              description: "events",
-              content: { "application/json": { schema: z.toJSONSchema(webhookList, { io: "output" }) } },
-            },
-          },
+          responses: { "200": jsonResponse("events", webhookList) },
         },
       },
       "/webhooks/{webhookId}/resend": {
         post: {
           summary: "Send a failed event again, with the same webhook-id and a fresh time budget",
-          parameters: [{ name: "webhookId", in: "path", required: true, schema: { type: "string" } }],
+          parameters: [pathParam("webhookId")],
           responses: {
             "200": { description: "queued again" },
             "404": { description: "no failed event with this id" },

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { KeyedLock } from "../conversation/keyed-lock.js";
-import type { ConversationStore, PhoneSerializer } from "../conversation/ports.js";
+import { QueuedPhoneSerializer } from "../conversation/phone-serializer.js";
+import type { ConversationStore } from "../conversation/ports.js";
 import { type DatabasePhoneLock, KyselyConversationStore, type TransactionHooks } from "./conversation-store.js";
 import type { Database } from "./schema.js";
 
@@ -15,36 +16,29 @@ const PHONE_LOCKS = 0x5_3d5; // "sms"
  * connection, and with it the lock, at once: no lease to expire. Within the process, a phone's turns queue first
  * (bounded), so a flood of one phone waits here instead of holding pooled connections.
  */
-export class PostgresPhoneSerializer implements PhoneSerializer {
+export class PostgresPhoneSerializer extends QueuedPhoneSerializer {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly queue: KeyedLock,
+    queue: KeyedLock,
     private readonly hooks: TransactionHooks = {},
-  ) {}
-
-  run<T>(
-    phone: string,
-    task: (store: ConversationStore) => Promise<T>,
-    whenFull: (store: ConversationStore) => Promise<T>,
-  ): Promise<T> {
-    return this.queue.run(
-      phone,
-      () =>
-        // One connection for the whole turn: the session-level lock belongs to it.
-        this.db.connection().execute(async (connection) => {
-          const lock = new SessionPhoneLock();
-          try {
-            return await task(new KyselyConversationStore(connection, lock, this.hooks));
-          } finally {
-            await lock.release(connection, phone);
-          }
-        }),
-      () => whenFull(new KyselyConversationStore(this.db, null, this.hooks)),
-    );
+  ) {
+    super(queue);
   }
 
-  get busyPhones(): number {
-    return this.queue.busyKeys;
+  protected turn<T>(phone: string, task: (store: ConversationStore) => Promise<T>): Promise<T> {
+    // One connection for the whole turn: the session-level lock belongs to it.
+    return this.db.connection().execute(async (connection) => {
+      const lock = new SessionPhoneLock();
+      try {
+        return await task(new KyselyConversationStore(connection, lock, this.hooks));
+      } finally {
+        await lock.release(connection, phone);
+      }
+    });
+  }
+
+  protected storeOutsideTurns(): ConversationStore {
+    return new KyselyConversationStore(this.db, null, this.hooks);
   }
 }
 

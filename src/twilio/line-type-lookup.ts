@@ -1,12 +1,8 @@
 import { maskPhone } from "../conversation/mask.js";
 import type { LineType, LineTypeLookup, Logger } from "../conversation/ports.js";
-import type { FetchHttpClient } from "./fetch-http-client.js";
-import { createTwilioClient, type TwilioClient } from "./messages-sender.js";
+import { createTwilioClient, type TwilioAccess, type TwilioClient } from "./client.js";
 
-export interface TwilioLineTypeLookupOptions {
-  accountSid: string;
-  authToken: string;
-  httpClient: FetchHttpClient;
+export interface TwilioLineTypeLookupOptions extends TwilioAccess {
   logger: Logger;
 }
 
@@ -18,7 +14,7 @@ export class TwilioLineTypeLookup implements LineTypeLookup {
   private readonly client: TwilioClient;
 
   constructor(private readonly options: TwilioLineTypeLookupOptions) {
-    this.client = createTwilioClient(options.accountSid, options.authToken, options.httpClient);
+    this.client = createTwilioClient(options);
   }
 
   async lineType(phone: string): Promise<LineType> {

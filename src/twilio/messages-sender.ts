@@ -1,11 +1,8 @@
-import twilio from "twilio";
 import { type OutboundSms, type SentSms, SmsSendError, type SmsSender } from "../conversation/ports.js";
 import { failureReason } from "../http/retry.js";
-import type { FetchHttpClient } from "./fetch-http-client.js";
+import { createTwilioClient, type TwilioAccess, type TwilioClient } from "./client.js";
 
-export interface TwilioSmsSenderOptions {
-  accountSid: string;
-  authToken: string;
+export interface TwilioSmsSenderOptions extends TwilioAccess {
   /** The sender: a Twilio number, or a Messaging Service (which then picks the number). */
   from?: string | undefined;
   messagingServiceSid?: string | undefined;
@@ -13,13 +10,6 @@ export interface TwilioSmsSenderOptions {
   whatsappFrom?: string | undefined;
   /** Where Twilio reports delivery (POST /sms/status). */
   statusCallback?: string | undefined;
-  httpClient: FetchHttpClient;
-}
-
-export type TwilioClient = ReturnType<typeof twilio>;
-
-export function createTwilioClient(accountSid: string, authToken: string, httpClient: FetchHttpClient): TwilioClient {
-  return twilio(accountSid, authToken, { httpClient: httpClient as never, lazyLoading: true });
 }
 
 /** Twilio's error, or a failure to reach it, as one error the callers can reason about. */
@@ -44,7 +34,7 @@ export class TwilioSmsSender implements SmsSender {
   private readonly client: TwilioClient;
 
   constructor(private readonly options: TwilioSmsSenderOptions) {
-    this.client = createTwilioClient(options.accountSid, options.authToken, options.httpClient);
+    this.client = createTwilioClient(options);
   }
 
   async send(sms: OutboundSms): Promise<SentSms> {

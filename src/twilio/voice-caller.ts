@@ -1,7 +1,7 @@
 import { type OutboundCall, type SentSms, SmsSendError, type VoiceCaller } from "../conversation/ports.js";
 import { INTL_LOCALE } from "../i18n/languages.js";
-import type { FetchHttpClient } from "./fetch-http-client.js";
-import { createTwilioClient, type TwilioClient, toSmsSendError } from "./messages-sender.js";
+import { createTwilioClient, type TwilioAccess, type TwilioClient } from "./client.js";
+import { toSmsSendError } from "./messages-sender.js";
 
 // Polly's neural voices by language: Twilio's <Say> reads with them; the basic "alice" has no Brazilian Portuguese.
 const VOICE_LANGUAGE = { en: "en-US", es: "es-MX", fr: "fr-FR", de: "de-DE", pt: "pt-BR" } as const;
@@ -18,12 +18,9 @@ export function sayTwiml(call: Pick<OutboundCall, "say" | "language">): string {
 /** Digits spoken one by one, with a pause between them ("4, 8, 2, 9, 1, 3"): slow enough to write down. */
 export const spokenDigits = (code: string) => [...code].join(", ");
 
-export interface TwilioVoiceCallerOptions {
-  accountSid: string;
-  authToken: string;
+export interface TwilioVoiceCallerOptions extends TwilioAccess {
   /** The caller ID: a Twilio number that can call (TWILIO_PHONE_NUMBER). */
   from: string | undefined;
-  httpClient: FetchHttpClient;
 }
 
 /** Calls through Twilio's Calls API with inline TwiML (no URL for Twilio to fetch back). */
@@ -31,7 +28,7 @@ export class TwilioVoiceCaller implements VoiceCaller {
   private readonly client: TwilioClient;
 
   constructor(private readonly options: TwilioVoiceCallerOptions) {
-    this.client = createTwilioClient(options.accountSid, options.authToken, options.httpClient);
+    this.client = createTwilioClient(options);
   }
 
   async call(call: OutboundCall): Promise<SentSms> {

@@ -4,16 +4,11 @@ import type { Delivery, Logger, VerificationProvider } from "../conversation/por
 import { maskEmail } from "../email/ports.js";
 import { failureReason } from "../http/retry.js";
 import { INTL_LOCALE } from "../i18n/languages.js";
-import type { FetchHttpClient } from "../twilio/fetch-http-client.js";
-import { createTwilioClient, type TwilioClient } from "../twilio/messages-sender.js";
+import { createTwilioClient, type TwilioAccess, type TwilioClient } from "../twilio/client.js";
 
-export interface VerifyProviderOptions {
-  accountSid: string;
-  authToken: string;
+export interface VerifyProviderOptions extends TwilioAccess {
   /** The Verify service (VA…). */
   serviceSid: string;
-  /** Timeouts, retries and TWILIO_API_BASE_URL live here (see retry-policy.ts for what Verify calls repeat). */
-  httpClient: FetchHttpClient;
   /** How long Verify keeps a verification: after 60203 (max sends) a new one can start when it is gone. */
   verificationTtlMs: number;
   logger: Logger;
@@ -38,7 +33,7 @@ export class VerifyVerificationProvider implements VerificationProvider {
   private readonly client: TwilioClient;
 
   constructor(private readonly options: VerifyProviderOptions) {
-    this.client = createTwilioClient(options.accountSid, options.authToken, options.httpClient);
+    this.client = createTwilioClient(options);
   }
 
   private get service() {
