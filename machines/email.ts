@@ -77,13 +77,18 @@ export function likelyDomain(domain: string): string | null {
   return best?.domain ?? null;
 }
 
-/** The address inside a message: the one word with an @, without the quotes and punctuation around it. */
+/** A link's scheme, as a mail app copies an address ("mailto:ana@example.com"). */
+const MAILTO = /^mailto:/iu;
+
+/** The address inside a message: the one word with an @, without the quotes, punctuation and mailto: around it. */
 function extract(text: string): string {
-  const trimmed = text.trim();
+  let trimmed = text.trim();
+  // "ana @ example.com", "ana@ example.com": a keyboard's spaces around the one @ are not part of the address.
+  if (trimmed.split("@").length === 2) trimmed = trimmed.replace(/(\S)\s+@/u, "$1@").replace(/@\s+(\S)/u, "@$1");
   const words = trimmed.split(/\s+/u).filter((word) => word.includes("@"));
-  // "ana @ example.com", "ana@ example.com": the @ is there, but the spaces break the address apart.
-  if (words.length === 1 && /\S@\S/u.test(words[0] ?? "")) return (words[0] ?? "").replace(WRAPPING, "");
-  return words.length === 0 ? trimmed.replace(WRAPPING, "") : trimmed;
+  const unwrap = (word: string) => word.replace(WRAPPING, "").replace(MAILTO, "").replace(WRAPPING, "");
+  if (words.length === 1 && /\S@\S/u.test(words[0] ?? "")) return unwrap(words[0] ?? "");
+  return words.length === 0 ? unwrap(trimmed) : trimmed;
 }
 
 export function checkEmail(text: string): EmailCheck {

@@ -34,8 +34,8 @@ describe("the conversation table, row by row", () => {
     expect(await m.text("ana@example")).toEqual([
       "The part after the @ needs a dot, like example.com. Please reply with your email, like ana@example.com.",
     ]);
-    expect(await m.text("ana @ example.com")).toEqual([
-      "An email address has no spaces around the @. This is your last try: reply with your email, like ana@example.com.",
+    expect(await m.text("@example.com")).toEqual([
+      "There's nothing before the @. This is your last try: reply with your email, like ana@example.com.",
     ]);
     expect(m.state()).toBe("awaitingEmail");
     expect(m.sends).toHaveLength(0);

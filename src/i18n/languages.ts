@@ -22,7 +22,7 @@ export const WORDS: Record<Language, LanguageWords> = {
   en: {
     names: ["EN", "ENGLISH", "INGLES", "ANGLAIS", "ENGLISCH"],
     language: ["LANG", "LANGUAGE"],
-    signup: ["SIGNUP", "REGISTER"],
+    signup: ["SIGNUP", "SIGNMEUP", "REGISTER"],
     resend: ["RESEND"],
     call: ["CALL", "CALLME"],
     yes: ["YES", "Y", "YEP", "YEAH"],
@@ -30,7 +30,7 @@ export const WORDS: Record<Language, LanguageWords> = {
   es: {
     names: ["ES", "ESPANOL", "CASTELLANO", "SPANISH"],
     language: ["IDIOMA"],
-    signup: ["REGISTRO", "REGISTRARME"],
+    signup: ["REGISTRO", "REGISTRARME", "REGISTRAME", "INSCRIBIRME"],
     resend: ["REENVIAR"],
     call: ["LLAMAR", "LLAMADA", "LLAMAME"],
     yes: ["SI"],
@@ -38,7 +38,7 @@ export const WORDS: Record<Language, LanguageWords> = {
   fr: {
     names: ["FR", "FRANCAIS", "FRENCH"],
     language: ["LANGUE"],
-    signup: ["INSCRIPTION"],
+    signup: ["INSCRIPTION", "SINSCRIRE", "INSCRIVEZMOI"],
     resend: ["RENVOYER"],
     call: ["APPEL", "APPELER", "APPELEZMOI"],
     yes: ["OUI"],
@@ -46,7 +46,7 @@ export const WORDS: Record<Language, LanguageWords> = {
   de: {
     names: ["DE", "DEUTSCH", "GERMAN"],
     language: ["SPRACHE"],
-    signup: ["ANMELDEN", "ANMELDUNG"],
+    signup: ["ANMELDEN", "ANMELDUNG", "REGISTRIEREN"],
     resend: ["NEU", "ERNEUT"],
     call: ["ANRUF", "ANRUFEN"],
     yes: ["JA"],
@@ -54,7 +54,7 @@ export const WORDS: Record<Language, LanguageWords> = {
   pt: {
     names: ["PT", "PORTUGUES", "PORTUGUESE"],
     language: ["IDIOMA", "LINGUA"],
-    signup: ["CADASTRO", "CADASTRAR"],
+    signup: ["CADASTRO", "CADASTRAR", "CADASTRARME", "INSCREVER"],
     resend: ["REENVIAR"],
     call: ["LIGAR", "LIGACAO", "LIGUE"],
     yes: ["SIM"],
