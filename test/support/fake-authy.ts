@@ -12,16 +12,27 @@ interface AuthyUser {
   code: string | null;
 }
 
+/** A token Authy sent: by SMS or read out in a call, in the locale asked for. */
+export interface AuthySend {
+  userId: number;
+  channel: "sms" | "call";
+  locale: string | null;
+  force: boolean;
+}
+
 const error = (code: string, message: string) => ({ error_code: code, message, errors: { message }, success: false });
 
 /**
  * The legacy Authy API on 127.0.0.1, as reference/twilio.md §2 describes it: API key header, form-encoded
- * users/new, sms/{id} that is "ignored" without force=true, verify/{token}/{id} with success as a string.
+ * users/new, sms/{id} that is "ignored" without force=true, call/{id} ("Call started..."), verify/{token}/{id}
+ * with success as a string. Both sends take `locale`, recorded with the channel.
  */
 export class FakeAuthy extends FakeServer {
   readonly users = new Map<number, AuthyUser>();
   /** Played one per request, before the normal answer. */
   readonly faults: Fault[] = [];
+  /** Every token sent, by SMS or call, oldest first. */
+  readonly sends: AuthySend[] = [];
   private nextId = 1635;
 
   codeFor(countryCode: string, cellphone: string): string | null {
@@ -37,8 +48,10 @@ export class FakeAuthy extends FakeServer {
       return sendJson(response, 401, error("60001", "Invalid API key"));
     if (request.method === "POST" && request.path === "/protected/json/users/new")
       return this.createUser(request, response);
-    const sms = /^\/protected\/json\/sms\/(\d+)$/.exec(request.path);
-    if (request.method === "GET" && sms) return this.sendSms(Number(sms[1]), request, response);
+    const send = /^\/protected\/json\/(sms|call)\/(\d+)$/.exec(request.path);
+    if (request.method === "GET" && send) {
+      return this.sendToken(send[1] === "call" ? "call" : "sms", Number(send[2]), request, response);
+    }
     const verify = /^\/protected\/json\/verify\/([^/]+)\/(\d+)$/.exec(request.path);
     if (request.method === "GET" && verify)
       return this.verify(decodeURIComponent(verify[1] ?? ""), Number(verify[2]), response);
@@ -64,11 +77,12 @@ export class FakeAuthy extends FakeServer {
     sendJson(response, 200, { message: "User created successfully.", user: { id: user.id }, success: true });
   }
 
-  private sendSms(id: number, request: RecordedRequest, response: ServerResponse) {
+  private sendToken(channel: "sms" | "call", id: number, request: RecordedRequest, response: ServerResponse) {
     const user = this.users.get(id);
     if (!user) return sendJson(response, 404, error("60026", "User not found"));
     const masked = `+${user.countryCode}-XXX-XXX-XX${user.cellphone.slice(-2)}`;
-    if (request.query.get("force") !== "true") {
+    const force = request.query.get("force") === "true";
+    if (channel === "sms" && !force) {
       return sendJson(response, 200, {
         success: true,
         message: "Ignored: SMS is not needed for smartphones. Pass force=true if you want to actually send it anyway.",
@@ -78,7 +92,9 @@ export class FakeAuthy extends FakeServer {
       });
     }
     user.code = String(1_000_000 + Math.floor(Math.random() * 9_000_000));
-    sendJson(response, 200, { success: true, message: "SMS token was sent", cellphone: masked });
+    this.sends.push({ userId: id, channel, locale: request.query.get("locale"), force });
+    const message = channel === "call" ? "Call started..." : "SMS token was sent";
+    sendJson(response, 200, { success: true, message, cellphone: masked });
   }
 
   private verify(token: string, id: number, response: ServerResponse) {
