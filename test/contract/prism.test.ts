@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VERIFY_TICKET, VerifyEmailCodes } from "../../src/email/email-codes.js";
 import { VerifyEmailSender } from "../../src/email/verify-sender.js";
 import { FetchHttpClient } from "../../src/twilio/fetch-http-client.js";
+import { TwilioLineTypeLookup } from "../../src/twilio/line-type-lookup.js";
 import { TwilioSmsSender } from "../../src/twilio/messages-sender.js";
+import { TwilioVoiceCaller } from "../../src/twilio/voice-caller.js";
 import { VerifyVerificationProvider } from "../../src/verification/verify.js";
 import { type PrismServer, startPrism, twilioOaiDir } from "../support/prism.js";
 import { VERIFY_SERVICE_SID, verifyEnv } from "../support/provider-env.js";
@@ -20,13 +22,15 @@ import {
 const oai = twilioOaiDir();
 if (!oai) {
   console.warn(
-    "Contract tests skipped: Twilio's OpenAPI files (../shared/twilio-oai/twilio_api_v2010.json and twilio_verify_v2.json) " +
-      "are not beside this repository. They are in CI and on the team's machines.",
+    "Contract tests skipped: Twilio's OpenAPI files (../shared/twilio-oai/twilio_api_v2010.json, twilio_verify_v2.json " +
+      "and twilio_lookups_v2.json) are not beside this repository (or in TWILIO_OAI_DIR). They are in CI and on the " +
+      "team's machines.",
   );
 }
 
 const PHONE = "+14155550123";
 const MESSAGES_PATH = `/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Messages.json`;
+const CALLS_PATH = `/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Calls.json`;
 
 interface Exchange {
   method: string;
@@ -55,16 +59,18 @@ function recordingClient(baseUrl: string) {
 describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Prism on twilio-oai)", () => {
   let messagesPrism: PrismServer;
   let verifyPrism: PrismServer;
+  let lookupPrism: PrismServer;
 
   beforeAll(async () => {
-    // One Prism per file: Messages lives in api_v2010, Verify in verify_v2.
-    [messagesPrism, verifyPrism] = await Promise.all([
+    // One Prism per file: Messages and Calls live in api_v2010, Verify in verify_v2, Lookup in lookups_v2.
+    [messagesPrism, verifyPrism, lookupPrism] = await Promise.all([
       startPrism(join(oai!, "twilio_api_v2010.json")),
       startPrism(join(oai!, "twilio_verify_v2.json")),
+      startPrism(join(oai!, "twilio_lookups_v2.json")),
     ]);
   }, 180_000);
   afterAll(async () => {
-    await Promise.all([messagesPrism?.stop(), verifyPrism?.stop()]);
+    await Promise.all([messagesPrism?.stop(), verifyPrism?.stop(), lookupPrism?.stop()]);
   });
 
   it("validation is on: a Messages create without To is refused with 422", async () => {
@@ -115,6 +121,89 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
       { method: "POST", path: MESSAGES_PATH, status: 201 },
       { method: "POST", path: MESSAGES_PATH, status: 201 },
     ]);
+  });
+
+  it("a WhatsApp message (To and From with the whatsapp: prefix) is accepted by the Messages API", async () => {
+    const { exchanges, httpClient } = recordingClient(messagesPrism.url);
+    const sender = new TwilioSmsSender({
+      accountSid: TEST_ACCOUNT_SID,
+      authToken: TEST_AUTH_TOKEN,
+      from: TEST_TWILIO_NUMBER,
+      whatsappFrom: "whatsapp:+14155238886",
+      statusCallback: `${PUBLIC_URL}/sms/status`,
+      httpClient,
+    });
+    const sent = await sender.send({ to: PHONE, body: "Tu código de registro es 123456.", channel: "whatsapp" });
+    expect(sent.sid).toMatch(/^(SM|MM)/);
+    expect(exchanges.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
+      { method: "POST", path: MESSAGES_PATH, status: 201 },
+    ]);
+  });
+
+  it("validation is on: a call without To is refused with 422", async () => {
+    const { httpClient } = recordingClient(messagesPrism.url);
+    const response = await httpClient.request({
+      method: "POST",
+      uri: `https://api.twilio.com${CALLS_PATH}`,
+      username: TEST_ACCOUNT_SID,
+      password: TEST_AUTH_TOKEN,
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      data: { From: TEST_TWILIO_NUMBER, Twiml: "<Response/>" },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.body).toContain("To");
+  });
+
+  it("the call of TwilioVoiceCaller (inline TwiML that reads the code) is accepted by the Calls API", async () => {
+    const { exchanges, httpClient } = recordingClient(messagesPrism.url);
+    const caller = new TwilioVoiceCaller({
+      accountSid: TEST_ACCOUNT_SID,
+      authToken: TEST_AUTH_TOKEN,
+      from: TEST_TWILIO_NUMBER,
+      httpClient,
+    });
+    const placed = await caller.call({
+      to: PHONE,
+      say: "Hola. Tu código de registro es: 1, 2, 3, 4, 5, 6. Repito: 1, 2, 3, 4, 5, 6. Adiós.",
+      language: "es",
+      transcriptText: "",
+    });
+    expect(placed.sid).toMatch(/^CA/);
+    expect(exchanges.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
+      { method: "POST", path: CALLS_PATH, status: 201 },
+    ]);
+  });
+
+  it("the Lookup v2 request of TwilioLineTypeLookup (Fields=line_type_intelligence) is accepted", async () => {
+    const { exchanges, httpClient } = recordingClient(lookupPrism.url);
+    const lookup = new TwilioLineTypeLookup({
+      accountSid: TEST_ACCOUNT_SID,
+      authToken: TEST_AUTH_TOKEN,
+      httpClient,
+      logger: new MemoryLogger(),
+    });
+    // Prism answers with the spec's first example, which has no line type: "unknown", read without an error.
+    expect(["mobile", "landline", "voip", "unknown"]).toContain(await lookup.lineType(PHONE));
+    expect(exchanges.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
+      { method: "GET", path: `/v2/PhoneNumbers/${PHONE}`, status: 200 },
+    ]);
+  });
+
+  it("Verify starts on the call and WhatsApp channels are accepted", async () => {
+    const { exchanges, httpClient } = recordingClient(verifyPrism.url);
+    const provider = new VerifyVerificationProvider({
+      accountSid: TEST_ACCOUNT_SID,
+      authToken: TEST_AUTH_TOKEN,
+      serviceSid: VERIFY_SERVICE_SID,
+      httpClient,
+      verificationTtlMs: 600_000,
+      logger: new MemoryLogger(),
+    });
+    const input = { phone: PHONE, email: "ana@example.com", ticket: null, providerId: null, reason: "call" as const };
+    for (const channel of ["call", "whatsapp"] as const) {
+      expect(await provider.sendCode({ ...input, language: "fr", channel })).toMatchObject({ status: "sent" });
+    }
+    expect(exchanges.map(({ status }) => status)).toEqual([201, 201]);
   });
 
   it("both Verify requests of VerifyVerificationProvider are accepted (start with locale, check)", async () => {

@@ -10,12 +10,16 @@ import { fileURLToPath } from "node:url";
  */
 export function twilioOaiDir(): string | null {
   const candidates = [
+    // A git worktree sits one level deeper than the clone: its runs say where the files are.
+    ...(process.env.TWILIO_OAI_DIR ? [resolve(process.env.TWILIO_OAI_DIR)] : []),
     fileURLToPath(new URL("../../../shared/twilio-oai/", import.meta.url)),
     resolve(process.cwd(), "..", "shared", "twilio-oai"),
   ];
   return (
-    candidates.find(
-      (dir) => existsSync(join(dir, "twilio_api_v2010.json")) && existsSync(join(dir, "twilio_verify_v2.json")),
+    candidates.find((dir) =>
+      ["twilio_api_v2010.json", "twilio_verify_v2.json", "twilio_lookups_v2.json"].every((file) =>
+        existsSync(join(dir, file)),
+      ),
     ) ?? null
   );
 }
