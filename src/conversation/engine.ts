@@ -11,7 +11,7 @@ import {
   type StateName,
   stateName,
 } from "../../machines/signup.js";
-import type { Limits, SignupContext, SignupEffect, SignupEvent } from "../../machines/types.js";
+import type { Limits, SendCodeResult, SignupContext, SignupEffect, SignupEvent } from "../../machines/types.js";
 import type { MessageRenderer } from "../i18n/catalog.js";
 import { type Language, languageForCountry } from "../i18n/languages.js";
 import { classify, type Keyword } from "./keywords.js";
@@ -25,7 +25,9 @@ import type {
   Delivery,
   ErasureCounts,
   Logger,
+  PendingCall,
   PhoneSerializer,
+  SendNote,
   SentRecord,
   TransitionRecord,
   Turn,
@@ -83,6 +85,8 @@ interface MachineProgress {
   first: Promise<{ kind: "rested"; run: MachineRun } | { kind: "calling"; call: string }>;
   proceed(): void;
   settled: Promise<MachineRun>;
+  /** The machine as it is now (at a call: in the calling state, the call in flight). */
+  snapshot(): unknown;
 }
 
 /** What the actors of a running turn read through and wait on; one per phone, since its turns run one at a time. */
@@ -93,6 +97,10 @@ interface TurnScope {
   beforeCall(call: string): Promise<void>;
   /** The language and channel of this turn, for the provider calls the machine invokes. */
   delivery: Delivery;
+  /** The provider call committed before it was made; a send's note is added to it before the code leaves. */
+  pending: PendingCall | null;
+  /** A send a dead turn of this phone made: the next sendCode takes it as made instead of sending again. */
+  earlierSend: SendNote | null;
 }
 
 /** The rest of a turn stopped at a provider call: the machine waiting at the call, and how to save the turn. */
@@ -102,7 +110,17 @@ interface CallInFlight {
   describe: ((run: MachineRun) => void) | undefined;
 }
 
-type TurnPlan = { kind: "static"; run: MachineRun; optedOut: boolean } | { kind: "machine"; events: SignupEvent[] };
+/** Where a turn finishes first what a dead turn began: the machine at its code send, and the provider's note. */
+interface Resume {
+  snapshot: unknown;
+  sent: SendNote;
+  /** The message that made the send is the one running again (Twilio's redelivery): its replies are the send's. */
+  sameMessage: boolean;
+}
+
+type TurnPlan =
+  | { kind: "static"; run: MachineRun; optedOut: boolean }
+  | { kind: "machine"; events: SignupEvent[]; resume?: Resume };
 
 /**
  * One inbound message in, replies out. The PhoneSerializer runs one turn of a phone at a time; the MessageSid claim
@@ -128,7 +146,19 @@ export class ConversationEngine {
         isEmailTaken: fromPromise(({ input }) =>
           this.read(input.phone, (uow) => uow.isEmailTaken(input.email, input.phone)),
         ),
-        sendCode: fromPromise(async ({ input }) => {
+        sendCode: fromPromise(async ({ input }): Promise<SendCodeResult> => {
+          const scope = this.scopes.get(input.phone);
+          const earlier = scope?.earlierSend;
+          if (scope && earlier) {
+            // The code went out in a turn that died before its commit: a second one would confuse the person.
+            scope.earlierSend = null;
+            return {
+              status: "sent",
+              ticket: earlier.ticket ?? null,
+              providerId: earlier.providerId ?? input.providerId,
+              ...(earlier.channel ? { channel: earlier.channel } : {}),
+            };
+          }
           await this.beforeCall(input.phone, "sendCode");
           const delivery = this.deliveryTo(input.phone);
           // CALL asks for the code in a call, whatever the channel the person writes on.
@@ -136,6 +166,7 @@ export class ConversationEngine {
             ...input,
             ...delivery,
             channel: input.reason === "call" ? "call" : delivery.channel,
+            beforeSend: (note) => this.recordSend(input.phone, note),
           });
         }),
         checkCode: fromPromise(async ({ input }) => {
@@ -248,9 +279,11 @@ export class ConversationEngine {
         return null;
       }
       const record = await uow.load(sms.from);
+      const resume = resumeOf(record, sms.messageSid);
       if (record?.pendingCall) {
+        const { call, messageSid, at } = record.pendingCall;
         logger.warn(
-          { phone: maskPhone(sms.from), pendingCall: record.pendingCall },
+          { phone: maskPhone(sms.from), pendingCall: { call, messageSid, at }, codeSent: resume !== undefined },
           "the last turn of this phone ended during a provider call",
         );
       }
@@ -261,13 +294,15 @@ export class ConversationEngine {
       let chosen = record?.language ?? null;
       if ((keyword.intent === "language" || keyword.intent === "signup") && keyword.language) chosen = keyword.language;
       language = chosen ?? language;
+      const plan = this.plan(keyword, sms, record, now, language);
+      if (plan.kind === "machine" && resume) plan.resume = resume;
       return {
         record,
         chosen,
         channel,
-        plan: this.plan(keyword, sms, record, now, language),
-        // A code in an inbound message is as secret as the one we sent.
-        inboundBody: from === "awaitingCode" ? maskCodes(sms.body) : sms.body,
+        plan,
+        // A code in an inbound message is as secret as the one we sent (one may be out though the state says not).
+        inboundBody: from === "awaitingCode" || resume ? maskCodes(sms.body) : sms.body,
       };
     });
     if (duplicate !== null) {
@@ -309,6 +344,8 @@ export class ConversationEngine {
       uow: null,
       beforeCall: () => Promise.resolve(),
       delivery: { language: this.languageOf(phone), channel: "sms" },
+      pending: null,
+      earlierSend: null,
     };
     this.scopes.set(phone, scope);
     try {
@@ -335,6 +372,8 @@ export class ConversationEngine {
           sent: this.options.sentDuringTurn?.take(phone) ?? [],
           transitions: run.transitions,
           effects: run.effects,
+          // A turn the machine does not run (STOP, HELP) leaves a dead turn's send to the next one that does.
+          pendingCall: plan.kind === "static" ? (record?.pendingCall ?? null) : null,
           outbox: run.effects.flatMap((effect) =>
             effect.type === "verified"
               ? [this.options.renderer.render(msg("success", { email: effect.email }), language)]
@@ -345,7 +384,8 @@ export class ConversationEngine {
           await uow.saveTurn(save(plan.run, plan.optedOut, record?.machineVersion ?? SIGNUP_MACHINE_VERSION));
           return plan.run;
         }
-        const progress = this.startMachine(phone, record, plan.events, now, scope, waited);
+        scope.earlierSend = plan.resume?.sent ?? null;
+        const progress = this.startMachine(phone, record, plan, now, scope, waited);
         const first = await progress.first;
         const machineSave = (run: MachineRun) => save(run, record?.optedOut ?? false, SIGNUP_MACHINE_VERSION);
         if (first.kind === "rested") {
@@ -353,7 +393,14 @@ export class ConversationEngine {
           await uow.saveTurn(machineSave(first.run));
           return first.run;
         }
-        await uow.beginCall(phone, { call: first.call, messageSid, at: now }, now);
+        // A send carries the machine at the call: the next turn finishes it from there if this one dies.
+        scope.pending = {
+          call: first.call,
+          messageSid,
+          at: now,
+          ...(first.call === "sendCode" ? { snapshot: progress.snapshot() } : {}),
+        };
+        await uow.beginCall(phone, scope.pending, now);
         calling.next = { progress, save: machineSave, describe };
         return null;
       });
@@ -445,12 +492,16 @@ export class ConversationEngine {
   private startMachine(
     phone: string,
     record: ConversationRecord | null,
-    events: SignupEvent[],
+    { events, resume }: { events: SignupEvent[]; resume?: Resume | undefined },
     now: number,
     scope: TurnScope,
     waited: number,
   ): MachineProgress {
-    const restored = restoreSnapshot(record);
+    const atCall = resume ? restoreSnapshot(record, resume.snapshot) : null;
+    // A send that cannot be finished (a machine from another version) is forgotten: the turn runs as usual.
+    if (atCall?.kind !== "restored") scope.earlierSend = null;
+    const resuming = resume !== undefined && atCall?.kind === "restored";
+    const restored = resuming && atCall ? atCall : restoreSnapshot(record);
     const replies: string[] = [];
     const effects: SignupEffect[] = [];
     const transitions: TransitionRecord[] = [];
@@ -490,10 +541,21 @@ export class ConversationEngine {
     );
     actor.on("effect", (emitted) => effects.push(emitted.effect));
     actor.start();
-    for (const event of events) actor.send(event);
-    // Persist only once settled: a snapshot taken mid-call would run the provider call again on restore.
     const timeout = Math.max(1_000, this.turnTimeoutMs - waited);
-    const settled = waitFor(actor, (snapshot) => snapshot.hasTag("resting"), { timeout })
+    const resting = () => waitFor(actor, (snapshot) => snapshot.hasTag("resting"), { timeout });
+    let ready: Promise<unknown> = Promise.resolve();
+    if (resuming) {
+      // The restored send settles first (from the note, no provider call); then this message's own events.
+      ready = resting().then(() => {
+        if (!resume?.sameMessage) replies.length = 0;
+        for (const event of events) actor.send(event);
+      });
+    } else {
+      for (const event of events) actor.send(event);
+    }
+    // Persist only once settled: a snapshot taken mid-call would run the provider call again on restore.
+    const settled = ready
+      .then(resting)
       .then((snapshot) => ({
         state: restingStateOf(snapshot.value),
         snapshot: actor.getPersistedSnapshot(),
@@ -512,6 +574,7 @@ export class ConversationEngine {
         proceed();
       },
       settled,
+      snapshot: () => actor.getPersistedSnapshot(),
     };
   }
 
@@ -522,9 +585,26 @@ export class ConversationEngine {
     return scope.uow ? work(scope.uow) : scope.store.unitOfWork(phone, work);
   }
 
+  /** The provider is about to send a code: its note joins the pending call, committed before the code leaves. */
+  private async recordSend(phone: string, sent: SendNote): Promise<void> {
+    const scope = this.scopes.get(phone);
+    const pending = scope?.pending;
+    if (!scope || !pending) return;
+    const noted = { ...pending, sent };
+    scope.pending = noted;
+    await scope.store.unitOfWork(phone, (uow) => uow.beginCall(phone, noted, pending.at));
+  }
+
   private beforeCall(phone: string, call: string): Promise<void> {
     return this.scopes.get(phone)?.beforeCall(call) ?? Promise.resolve();
   }
+}
+
+/** A code a dead turn sent (its note was written, its commit never came): the next turn finishes that send. */
+function resumeOf(record: ConversationRecord | null, messageSid: string): Resume | undefined {
+  const pending = record?.pendingCall;
+  if (pending?.call !== "sendCode" || !pending.sent || pending.snapshot === undefined) return undefined;
+  return { snapshot: pending.snapshot, sent: pending.sent, sameMessage: pending.messageSid === messageSid };
 }
 
 function stateOf(record: ConversationRecord | null): RestingState {

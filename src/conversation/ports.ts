@@ -30,9 +30,26 @@ export interface Delivery {
   channel: CodeChannel;
 }
 
+/**
+ * What a provider writes down right before a code leaves (never the code itself): what the next check needs. A turn
+ * that dies after this point is known to have sent a code; the next turn takes the code as sent from this note
+ * instead of sending another one.
+ */
+export interface SendNote {
+  /** The local provider's salted hash of the code. */
+  ticket?: string | null;
+  /** Authy's id for the person. */
+  providerId?: string | null;
+  /** How the code went when not as asked (a landline's call). */
+  channel?: CodeChannel;
+}
+
+/** A send as the engine asks for it: `beforeSend` must be awaited right before the code goes out. */
+export type SendCodeRequest = SendCodeInput & Delivery & { beforeSend?: (note: SendNote) => Promise<void> };
+
 export interface VerificationProvider {
   readonly name: "local" | "verify" | "authy";
-  sendCode(input: SendCodeInput & Delivery): Promise<SendCodeResult>;
+  sendCode(input: SendCodeRequest): Promise<SendCodeResult>;
   checkCode(input: CheckCodeInput): Promise<CheckCodeResult>;
 }
 
@@ -107,6 +124,10 @@ export interface PendingCall {
   call: string;
   messageSid: string | null;
   at: number;
+  /** sendCode: the provider's note, written once it was about to send (absent: no code left). */
+  sent?: SendNote;
+  /** sendCode: the machine at the call, from which the next turn finishes the send with the note instead. */
+  snapshot?: unknown;
 }
 
 /** How a MessageSid was left: answered (with the replies it got), or taken by a turn that never finished. */
@@ -142,6 +163,8 @@ export interface Turn {
   effects: SignupEffect[];
   /** Messages to send through the Messages API after the commit (the success SMS). */
   outbox: string[];
+  /** The provider call left recorded after the commit: none, or a dead turn's send no machine run finished yet. */
+  pendingCall?: PendingCall | null;
 }
 
 export interface SentRecord {

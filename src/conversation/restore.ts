@@ -21,10 +21,19 @@ const snapshotSchema = z.looseObject({
   context: signupContextSchema,
 });
 
+/** The machine at a code send (its call in flight), as a turn records it before the send. */
+const SENDING_CODE: StateValue = { signingUp: "sendingCode" };
+const atSendSchema = snapshotSchema.extend({
+  value: z.custom<StateValue>(
+    (value) => JSON.stringify(value) === JSON.stringify(SENDING_CODE),
+    "not the machine at a code send",
+  ),
+});
+
 export type Restored =
   | { kind: "fresh" }
   /** state: the snapshot's resting state by name (its leaf). */
-  | { kind: "restored"; state: RestingState; snapshot: z.infer<typeof snapshotSchema> }
+  | { kind: "restored"; state: RestingState | "sendingCode"; snapshot: z.infer<typeof snapshotSchema> }
   | { kind: "incompatible"; reason: string };
 
 /**
@@ -40,17 +49,21 @@ function migrate(version: number, snapshot: unknown): unknown {
   return null;
 }
 
-/** Decides whether a stored conversation can be resumed by the machine we run now. */
-export function restoreSnapshot(record: ConversationRecord | null): Restored {
-  if (!record || record.snapshot === null || record.snapshot === undefined) return { kind: "fresh" };
-  const snapshot = migrate(record.machineVersion, record.snapshot);
+/**
+ * Decides whether a stored conversation can be resumed by the machine we run now; with `atSend`, the machine a dead
+ * turn recorded at its code send (restored, it makes the call again: the engine answers it from the send's note).
+ */
+export function restoreSnapshot(record: ConversationRecord | null, atSend?: unknown): Restored {
+  const stored = atSend ?? record?.snapshot;
+  if (!record || stored === null || stored === undefined) return { kind: "fresh" };
+  const snapshot = migrate(record.machineVersion, stored);
   if (snapshot === null) {
     return {
       kind: "incompatible",
       reason: `machine version ${record.machineVersion}, running ${SIGNUP_MACHINE_VERSION}`,
     };
   }
-  const parsed = snapshotSchema.safeParse(snapshot);
+  const parsed = (atSend === undefined ? snapshotSchema : atSendSchema).safeParse(snapshot);
   if (!parsed.success) return { kind: "incompatible", reason: parsed.error.issues[0]?.message ?? "invalid snapshot" };
   return { kind: "restored", state: stateName(parsed.data.value) as RestingState, snapshot: parsed.data };
 }

@@ -204,7 +204,7 @@ export function turnWrites(db: Kysely<Database>, turn: Turn) {
     email,
     language: turn.language,
     channel: turn.channel,
-    pending_call: null,
+    pending_call: turn.pendingCall ? JSON.stringify(turn.pendingCall) : null,
     updated_at: turn.at,
     last_activity_at: turn.at,
   };

@@ -1,6 +1,6 @@
-import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
+import type { CheckCodeInput, CheckCodeResult, SendCodeResult } from "../../machines/types.js";
 import { splitPhone } from "../conversation/phone.js";
-import type { Delivery, VerificationProvider } from "../conversation/ports.js";
+import type { SendCodeRequest, VerificationProvider } from "../conversation/ports.js";
 import { defaultFetch } from "../http/default-fetch.js";
 import { AGAIN, type CallBudget, isJson, retryOptions, STOP, withRetries } from "../http/retry.js";
 
@@ -48,7 +48,7 @@ export class AuthyVerificationProvider implements VerificationProvider {
     return Date.now() + retryOptions(this.options).deadlineMs;
   }
 
-  async sendCode(input: SendCodeInput & Delivery): Promise<SendCodeResult> {
+  async sendCode(input: SendCodeRequest): Promise<SendCodeResult> {
     if (input.channel === "whatsapp") return this.options.whatsapp.sendCode(input);
     const until = this.deadline();
     let authyId = input.providerId;
@@ -65,6 +65,11 @@ export class AuthyVerificationProvider implements VerificationProvider {
       if (created.status !== 200 || id === undefined || id === null) return sendError(created.status, created.body);
       authyId = String(id);
     }
+    // Registering sends nothing; the id is written down before the SMS (or call) that carries the token.
+    await input.beforeSend?.({
+      providerId: authyId,
+      ...(input.channel === "call" ? { channel: "call" as const } : {}),
+    });
     // force=true: without it Authy skips the SMS for people who have its app, and answers "ignored". A call
     // (/call/{id}) reads the token out in the person's language.
     const path =

@@ -1,5 +1,5 @@
-import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
-import type { Delivery, LineTypeLookup, VerificationProvider } from "../conversation/ports.js";
+import type { CheckCodeInput, CheckCodeResult, SendCodeResult } from "../../machines/types.js";
+import type { LineTypeLookup, SendCodeRequest, VerificationProvider } from "../conversation/ports.js";
 
 /**
  * Before a code goes by SMS, asks Twilio Lookup what the line is: a landline cannot receive the SMS, so the code is
@@ -15,7 +15,7 @@ export class LandlineAwareProvider implements VerificationProvider {
     return this.inner.name;
   }
 
-  async sendCode(input: SendCodeInput & Delivery): Promise<SendCodeResult> {
+  async sendCode(input: SendCodeRequest): Promise<SendCodeResult> {
     if (input.channel !== "sms" || (await this.lookup.lineType(input.phone)) !== "landline") {
       return this.inner.sendCode(input);
     }

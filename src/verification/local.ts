@@ -1,8 +1,8 @@
 import { msg } from "../../machines/message-keys.js";
-import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
+import type { CheckCodeInput, CheckCodeResult, SendCodeResult } from "../../machines/types.js";
 import { maskCodes } from "../conversation/mask.js";
 import {
-  type Delivery,
+  type SendCodeRequest,
   SmsSendError,
   type SmsSender,
   type VerificationProvider,
@@ -43,9 +43,12 @@ export class LocalVerificationProvider implements VerificationProvider {
     this.codeLength = options.codeLength ?? 6;
   }
 
-  async sendCode(input: SendCodeInput & Delivery): Promise<SendCodeResult> {
+  async sendCode(input: SendCodeRequest): Promise<SendCodeResult> {
     const code = randomCode(this.codeLength);
+    const ticket = await codeTicket(input.phone, code);
     const { renderer } = this.options;
+    // The hash is written down before the code leaves: a turn that dies after the send still checks this code.
+    await input.beforeSend?.({ ticket, ...(input.channel === "call" ? { channel: "call" as const } : {}) });
     try {
       if (input.channel === "call") {
         const say = renderer.render(msg("callScript", { digits: spokenDigits(code) }), input.language);
@@ -68,7 +71,7 @@ export class LocalVerificationProvider implements VerificationProvider {
     } catch (error) {
       return sendFailure(error);
     }
-    return { status: "sent", ticket: await codeTicket(input.phone, code) };
+    return { status: "sent", ticket };
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {

@@ -1,6 +1,6 @@
-import type { CheckCodeInput, CheckCodeResult, SendCodeInput, SendCodeResult } from "../../machines/types.js";
+import type { CheckCodeInput, CheckCodeResult, SendCodeResult } from "../../machines/types.js";
 import { maskPhone } from "../conversation/mask.js";
-import type { Delivery, Logger, VerificationProvider } from "../conversation/ports.js";
+import type { Logger, SendCodeRequest, VerificationProvider } from "../conversation/ports.js";
 import { maskEmail } from "../email/ports.js";
 import { failureReason } from "../http/retry.js";
 import { INTL_LOCALE } from "../i18n/languages.js";
@@ -40,7 +40,9 @@ export class VerifyVerificationProvider implements VerificationProvider {
     return this.client.verify.v2.services(this.options.serviceSid);
   }
 
-  async sendCode(input: SendCodeInput & Delivery): Promise<SendCodeResult> {
+  async sendCode(input: SendCodeRequest): Promise<SendCodeResult> {
+    // Verify keeps the code: a check needs nothing of ours, only the knowledge that a code may be on its way.
+    await input.beforeSend?.(input.channel === "call" ? { channel: "call" } : {});
     try {
       // The person's language, the one our replies speak; the channel of the conversation, or a call.
       const verification = await this.service.verifications.create({

@@ -51,14 +51,14 @@ describe("commits per turn", () => {
     await twilio.close();
   });
 
-  it("a turn without a provider call commits once; a turn with one commits once before the call and once after", async () => {
+  it("a turn without a provider call commits once; a turn with one commits once before the call and once after (a code send once more, as the code leaves)", async () => {
     const phone = "+14155552001";
     const sms = (body: string) => counter.during(() => app.sms(phone, body));
     expect(await sms("hello")).toBe(1); // a fresh phone
     expect(await sms("SIGNUP")).toBe(1);
     expect(await sms("not an email")).toBe(1);
     expect(await sms("HELP")).toBe(1);
-    expect(await sms("ana.commits@example.com")).toBe(2); // sendCode
+    expect(await sms("ana.commits@example.com")).toBe(3); // sendCode: its note is written before the code leaves
     expect(await sms("000000")).toBe(2); // checkCode
     expect((await app.state(phone))?.state).toBe("awaitingCode");
 
@@ -72,7 +72,7 @@ describe("commits per turn", () => {
   it("the code SMS of a turn is in the transcript without a commit of its own", async () => {
     const phone = "+14155552002";
     await app.sms(phone, "SIGNUP");
-    expect(await counter.during(() => app.sms(phone, "ana.code@example.com"))).toBe(2);
+    expect(await counter.during(() => app.sms(phone, "ana.code@example.com"))).toBe(3);
     const transcript = await app.db
       .selectFrom("messages")
       .select(["direction", "channel", "body"])

@@ -6,10 +6,13 @@ import twilio from "twilio";
 import { readApiReferenceAssets } from "../../src/admin/pages/api-reference-assets.js";
 import { composeService, type Service } from "../../src/compose.js";
 import { type Config, parseConfig } from "../../src/config.js";
-import { type Clock, type Logger, systemClock } from "../../src/conversation/ports.js";
+import { KeyedLock } from "../../src/conversation/keyed-lock.js";
+import { InProcessPhoneSerializer } from "../../src/conversation/phone-serializer.js";
+import { type Clock, type ConversationStore, type Logger, systemClock } from "../../src/conversation/ports.js";
 import { type ConnectionLimits, listen } from "../../src/http/node-server.js";
 import { outboxBacklog } from "../../src/metrics/outbox-backlog.js";
 import { PrometheusMetrics } from "../../src/metrics/prometheus.js";
+import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { type OpenDatabase, openDatabase } from "../../src/store/node-database.js";
 import { parseReplies } from "./twiml.js";
@@ -76,6 +79,8 @@ export interface StartOptions {
   limits?: Partial<ConnectionLimits>;
   /** Sees every statement's SQL. */
   onQuery?: (sql: string) => void;
+  /** An adapter around the conversation's store (SQLite: one process, turns serialized in it), e.g. to fail it. */
+  wrapStore?: (store: ConversationStore) => ConversationStore;
 }
 
 export interface SmsResult {
@@ -178,6 +183,9 @@ export class RunningService extends WebhookClient {
       clock: options.clock,
       dialect: database.dialect,
       phoneQueue: database.phoneQueue,
+      serializer: options.wrapStore
+        ? new InProcessPhoneSerializer(options.wrapStore(new KyselyConversationStore(database.db)), new KeyedLock())
+        : undefined,
       apiReference: readApiReferenceAssets(),
     });
     const { server, address } = await listen({
