@@ -81,6 +81,11 @@ export class SmsSendError extends Error {
 
 export interface SmsSender {
   send(sms: OutboundSms): Promise<SentSms>;
+  /**
+   * An SMS with this body to this phone, created since `since` (ms), if the provider has one: whether a sender that
+   * died mid-send got it out. Absent where nobody can tell (local mode's log).
+   */
+  findSent?(sms: OutboundSms, since: number): Promise<SentSms | null>;
 }
 
 /** A phone call that reads a text out, in a language (BCP 47, for the text-to-speech voice). */
@@ -251,11 +256,21 @@ export interface OutboxMessage {
   body: string;
   channel: Channel;
   attempts: number;
+  createdAt: number;
+  /** Its lease ran out while a sender held it (that sender died or stalled mid-send): it may have gone out. */
+  takenOver: boolean;
+  /** Until when this sender holds it; `renewLease` moves it on. */
+  leasedUntil: number;
 }
 
 export interface OutboxStore {
-  /** Leases due messages so that one sender at a time owns each. */
+  /**
+   * Leases due messages so that one sender at a time owns each, with those whose lease ran out (their sender died
+   * mid-send: `takenOver`).
+   */
   claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]>;
+  /** Keeps a message's lease while its send runs; false if it was lost (another sender took it over). */
+  renewLease(message: OutboxMessage, until: number): Promise<boolean>;
   markSent(id: number, sent: SentSms, now: number): Promise<void>;
   markRetry(id: number, error: string, errorCode: number | null, nextAttemptAt: number, now: number): Promise<void>;
   markFailed(

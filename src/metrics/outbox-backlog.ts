@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { OUTBOX_DUE } from "../store/outbox-store.js";
 import type { Database } from "../store/schema.js";
 
 export interface Backlog {
@@ -14,7 +15,7 @@ export async function outboxBacklog(db: Kysely<Database>): Promise<Backlog[]> {
   const sms = await db
     .selectFrom("messages")
     .select((eb) => [eb.fn.countAll<number>().as("depth"), eb.fn.min("created_at").as("oldest")])
-    .where("status", "=", "pending")
+    .where("status", "in", OUTBOX_DUE)
     .executeTakeFirst();
   const webhooks = await db
     .selectFrom("product_webhooks")

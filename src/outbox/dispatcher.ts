@@ -19,7 +19,10 @@ export interface OutboxDispatcherOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   maxAttempts?: number;
-  /** How long a claimed message is ours before another sender may take it (a crash mid-send). */
+  /**
+   * How long a claimed message is ours before another sender may take it over: renewed while its send runs, so it
+   * only runs out when the sender died (or stalled) mid-send. Short, so a restart finds the message within it.
+   */
   leaseMs?: number;
   pollMs?: number;
   random?: () => number;
@@ -41,7 +44,7 @@ export class OutboxDispatcher extends DrainLoop {
     this.baseDelayMs = options.baseDelayMs ?? 2_000;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.maxAttempts = options.maxAttempts ?? 12;
-    this.leaseMs = options.leaseMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? 2_000;
     this.random = options.random ?? Math.random;
   }
 
@@ -54,14 +57,33 @@ export class OutboxDispatcher extends DrainLoop {
     }
   }
 
+  /** The outbox is due again at the earliest retry or lease end: the loop wakes then, not at its next poll. */
+  protected override async nextDueInMs(): Promise<number | null> {
+    const due = await this.options.store.nextDueAt();
+    return due === null ? null : due - this.options.clock.now();
+  }
+
   private async deliver(message: OutboxMessage): Promise<boolean> {
     const { store, sender, clock, logger } = this.options;
     if (await store.isOptedOut(message.phone)) {
       await store.markFailed(message.id, "suppressed", "recipient opted out", null, clock.now());
       return false;
     }
+    const sms = { to: message.phone, body: message.body, channel: message.channel };
+    // Its sender died mid-send: if Twilio has it, it went, and sending it again would double it.
+    const earlier = message.takenOver ? await sender.findSent?.(sms, message.createdAt) : null;
+    if (earlier) {
+      await store.markSent(message.id, earlier, clock.now());
+      logger.warn({ phone: maskPhone(message.phone), sid: earlier.sid, outbox: message.id }, "outbox message had gone");
+      return true;
+    }
+    const renewing = setInterval(
+      () => void store.renewLease(message, clock.now() + this.leaseMs).catch(() => undefined),
+      Math.max(100, this.leaseMs / 4),
+    );
+    (renewing as { unref?: () => void }).unref?.();
     try {
-      const sent = await sender.send({ to: message.phone, body: message.body, channel: message.channel });
+      const sent = await sender.send(sms).finally(() => clearInterval(renewing));
       await store.markSent(message.id, sent, clock.now());
       logger.info({ phone: maskPhone(message.phone), sid: sent.sid, outbox: message.id }, "outbox message sent");
       return true;

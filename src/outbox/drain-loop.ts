@@ -19,6 +19,11 @@ export abstract class DrainLoop {
   /** Sends what is due now; how many went. */
   protected abstract drainDue(): Promise<number>;
 
+  /** In how many ms something is due, if the loop should wake for it before its next poll. */
+  protected nextDueInMs(): Promise<number | null> {
+    return Promise.resolve(null);
+  }
+
   /** Polls until stop(); a kick() between polls sends at once. */
   start(): void {
     this.stopped = false;
@@ -59,7 +64,8 @@ export abstract class DrainLoop {
     if (this.stopped) return;
     this.timer = setTimeout(async () => {
       await this.drain().catch((error) => this.loopLogger.error({ err: error }, `${this.name} drain failed`));
-      this.schedule(this.pollMs);
+      const due = await this.nextDueInMs().catch(() => null);
+      this.schedule(due === null ? this.pollMs : Math.min(this.pollMs, Math.max(200, due)));
     }, delayMs);
     // A poll timer alone must not keep a process alive.
     (this.timer as { unref?: () => void }).unref?.();

@@ -2,12 +2,28 @@ import type { Kysely, Selectable } from "kysely";
 import type { OutboxMessage, OutboxStore, SentSms } from "../conversation/ports.js";
 import { type Database, fromFlag, type MessagesTable, toFlag } from "./schema.js";
 
+/** The statuses of rows a sender may take: due ones, and claimed ones whose sender's lease ran out. */
+export const OUTBOX_DUE = ["pending", "claimed"] as const;
+
+/** The columns a claim reads. */
+export const OUTBOX_COLUMNS = ["id", "phone", "body", "attempts", "medium", "created_at", "status"] as const;
+
 /** An outbox row as its sender sees it: on WhatsApp, or else by SMS (a call is never queued). */
-export function toOutboxMessage({ medium, ...rest }: OutboxRow): OutboxMessage {
-  return { ...rest, channel: medium === "whatsapp" ? "whatsapp" : "sms" };
+export function toOutboxMessage(
+  { medium, created_at, status, ...rest }: OutboxRow,
+  leasedUntil: number,
+  takenOver = status === "claimed",
+): OutboxMessage {
+  return {
+    ...rest,
+    channel: medium === "whatsapp" ? "whatsapp" : "sms",
+    createdAt: created_at,
+    takenOver,
+    leasedUntil,
+  };
 }
 
-type OutboxRow = Pick<Selectable<MessagesTable>, "id" | "phone" | "body" | "attempts" | "medium">;
+type OutboxRow = Pick<Selectable<MessagesTable>, (typeof OUTBOX_COLUMNS)[number]>;
 
 /** The outbox (pending outbound rows of the transcript) and the opt-out flag its sender respects. */
 export class KyselyOutboxStore implements OutboxStore {
@@ -18,26 +34,39 @@ export class KyselyOutboxStore implements OutboxStore {
     return this.db.transaction().execute(async (trx) => {
       const due = await trx
         .selectFrom("messages")
-        .select(["id", "phone", "body", "attempts", "medium"])
-        .where("status", "=", "pending")
+        .select(OUTBOX_COLUMNS)
+        .where("status", "in", OUTBOX_DUE)
         .where("next_attempt_at", "<=", now)
         .orderBy("next_attempt_at")
         .limit(limit)
         .execute();
       const claimed: OutboxMessage[] = [];
       for (const message of due) {
-        // Pushing the due time forward is the lease: a sender that dies mid-send leaves it to be retried later.
+        // The lease: claimed until then, renewed while the send runs; a sender that dies mid-send stops renewing it.
         const taken = await trx
           .updateTable("messages")
-          .set({ next_attempt_at: now + leaseMs })
+          .set({ status: "claimed", next_attempt_at: now + leaseMs })
           .where("id", "=", message.id)
-          .where("status", "=", "pending")
+          .where("status", "=", message.status)
           .where("next_attempt_at", "<=", now)
           .executeTakeFirst();
-        if (Number(taken.numUpdatedRows) > 0) claimed.push(toOutboxMessage(message));
+        if (Number(taken.numUpdatedRows) > 0) claimed.push(toOutboxMessage(message, now + leaseMs));
       }
       return claimed;
     });
+  }
+
+  async renewLease(message: OutboxMessage, until: number): Promise<boolean> {
+    const renewed = await this.db
+      .updateTable("messages")
+      .set({ next_attempt_at: until })
+      .where("id", "=", message.id)
+      .where("status", "=", "claimed")
+      .where("next_attempt_at", "=", message.leasedUntil)
+      .executeTakeFirst();
+    if (Number(renewed.numUpdatedRows) === 0) return false;
+    message.leasedUntil = until;
+    return true;
   }
 
   async markSent(id: number, sent: SentSms, now: number): Promise<void> {
@@ -64,6 +93,7 @@ export class KyselyOutboxStore implements OutboxStore {
     await this.db
       .updateTable("messages")
       .set((eb) => ({
+        status: "pending",
         error_message: error,
         error_code: errorCode,
         attempts: eb("attempts", "+", 1),
@@ -117,7 +147,7 @@ export class KyselyOutboxStore implements OutboxStore {
     const row = await this.db
       .selectFrom("messages")
       .select((eb) => eb.fn.min("next_attempt_at").as("due"))
-      .where("status", "=", "pending")
+      .where("status", "in", OUTBOX_DUE)
       .executeTakeFirst();
     return row?.due === null || row?.due === undefined ? null : Number(row.due);
   }

@@ -48,7 +48,8 @@ export interface UsersTable {
 
 /**
  * The transcript, and the outbox: an outbound row with status "pending" is an SMS still to be sent through the
- * Messages API. Bodies never hold a one-time code.
+ * Messages API, "claimed" one a sender is sending until `next_attempt_at` (its lease). Bodies never hold a one-time
+ * code.
  */
 export interface MessagesTable {
   id: Generated<number>;

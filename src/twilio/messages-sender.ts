@@ -61,4 +61,19 @@ export class TwilioSmsSender implements SmsSender {
       throw toSmsSendError(error);
     }
   }
+
+  /** The newest messages to the phone (Twilio lists newest first), searched for this body since `since`. */
+  async findSent(sms: OutboundSms, since: number): Promise<SentSms | null> {
+    try {
+      const to = sms.channel === "whatsapp" ? `whatsapp:${sms.to}` : sms.to;
+      const recent = await this.client.messages.list({ to, limit: 20 });
+      // Twilio's dates have whole seconds; a minute of slack covers a clock between us and them.
+      const match = recent.find(
+        (message) => message.body === sms.body && (message.dateCreated?.getTime() ?? 0) >= since - 60_000,
+      );
+      return match ? { sid: match.sid, status: match.status } : null;
+    } catch (error) {
+      throw toSmsSendError(error);
+    }
+  }
 }

@@ -21,6 +21,8 @@ export interface SentMessage {
   body: string;
   statusCallback: string | null;
   auth: string | undefined;
+  /** The resource as created (the list answers with it). */
+  resource?: Record<string, unknown>;
 }
 
 export interface FakeVerification {
@@ -142,6 +144,7 @@ export class FakeTwilio extends FakeServer {
     if (fault && (await this.playFault(fault, response))) return;
     const account = /^\/2010-04-01\/Accounts\/AC\w{32}\/(Messages|Calls)\.json$/.exec(request.path);
     if (account?.[1] === "Messages" && request.method === "POST") return this.createMessage(request, response);
+    if (account?.[1] === "Messages" && request.method === "GET") return this.listMessages(request, response);
     if (account?.[1] === "Calls" && request.method === "POST") return this.createCall(request, response);
     const lookup = /^\/v2\/PhoneNumbers\/([^/]+)$/.exec(request.path);
     if (lookup && request.method === "GET") return this.lookUp(decodeURIComponent(lookup[1] ?? ""), request, response);
@@ -393,7 +396,7 @@ export class FakeTwilio extends FakeServer {
     };
     this.messages.push(message);
     const now = new Date().toUTCString();
-    sendJson(response, 201, {
+    message.resource = {
       account_sid: request.path.split("/")[3],
       api_version: "2010-04-01",
       body,
@@ -414,6 +417,29 @@ export class FakeTwilio extends FakeServer {
       subresource_uris: { media: `${request.path.replace(".json", "")}/${message.sid}/Media.json` },
       to,
       uri: `${request.path.replace(".json", "")}/${message.sid}.json`,
+    };
+    sendJson(response, 201, message.resource);
+  }
+
+  /** GET Messages.json: newest first, filtered by To, one page of PageSize (Twilio's list resource). */
+  private listMessages(request: RecordedRequest, response: ServerResponse) {
+    const to = request.query.get("To");
+    const pageSize = Number(request.query.get("PageSize") ?? 50);
+    const messages = this.messages
+      .filter((message) => to === null || message.to === to)
+      .reverse()
+      .slice(0, pageSize)
+      .map((message) => message.resource);
+    sendJson(response, 200, {
+      messages,
+      end: messages.length - 1,
+      first_page_uri: request.path,
+      next_page_uri: null,
+      page: 0,
+      page_size: pageSize,
+      previous_page_uri: null,
+      start: 0,
+      uri: request.path,
     });
   }
 }
