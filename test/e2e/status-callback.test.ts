@@ -1,27 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeTwilio } from "../support/fake-twilio.js";
-import { PUBLIC_URL, productionEnv, RunningService, TEST_TWILIO_NUMBER } from "../support/service.js";
+import { describe, expect } from "vitest";
+import { PUBLIC_URL, type RunningService, TEST_TWILIO_NUMBER } from "../support/service.js";
+import { serviceTest } from "../support/service-test.js";
 
 const PHONE = "+14155550199";
+const test = serviceTest();
 
 describe("POST /sms/status: delivery status of outbound messages", () => {
-  let twilio: FakeTwilio;
-  let app: RunningService;
-
-  beforeAll(async () => {
-    twilio = await FakeTwilio.start();
-    app = await RunningService.start({ env: productionEnv(twilio.url) });
+  test.beforeAll(async ({ app, twilio }) => {
     await app.sms(PHONE, "SIGNUP");
     await app.sms(PHONE, "ana@example.com");
     await app.sms(PHONE, twilio.lastCodeTo(PHONE)!);
     await app.service.dispatcher.drain();
   });
-  afterAll(async () => {
-    await app.stop();
-    await twilio.close();
-  });
-
-  const callback = (sid: string, status: string, extra: Record<string, string> = {}) =>
+  const callback = (app: RunningService, sid: string, status: string, extra: Record<string, string> = {}) =>
     app.post("/sms/status", {
       MessageSid: sid,
       SmsSid: sid,
@@ -33,51 +24,51 @@ describe("POST /sms/status: delivery status of outbound messages", () => {
       ApiVersion: "2010-04-01",
       ...extra,
     });
-  const row = (sid: string) =>
+  const row = (app: RunningService, sid: string) =>
     app.db
       .selectFrom("messages")
       .select(["status", "error_code", "error_message"])
       .where("twilio_sid", "=", sid)
       .executeTakeFirstOrThrow();
 
-  it("asks Twilio to report to /sms/status", () => {
+  test("asks Twilio to report to /sms/status", ({ twilio }) => {
     expect(twilio.messages.map((m) => m.statusCallback)).toEqual([
       `${PUBLIC_URL}/sms/status`,
       `${PUBLIC_URL}/sms/status`,
     ]);
   });
 
-  it("records each status of the success SMS, and never goes back", async () => {
+  test("records each status of the success SMS, and never goes back", async ({ app, twilio }) => {
     const success = twilio.messages.at(-1)!;
     expect(success.body).toMatch(/^You did it!/);
-    expect(await row(success.sid)).toMatchObject({ status: "queued" });
+    expect(await row(app, success.sid)).toMatchObject({ status: "queued" });
 
     for (const status of ["sent", "delivered"]) {
-      const answer = await callback(success.sid, status);
+      const answer = await callback(app, success.sid, status);
       expect(answer.status).toBe(204);
       expect(answer.text).toBe("");
-      expect((await row(success.sid)).status).toBe(status);
+      expect((await row(app, success.sid)).status).toBe(status);
     }
     // Out of order: a late "sent", and a contradicting "failed", after "delivered" change nothing.
-    expect((await callback(success.sid, "sent")).status).toBe(204);
-    expect((await callback(success.sid, "failed", { ErrorCode: "30008" })).status).toBe(204);
-    expect(await row(success.sid)).toEqual({ status: "delivered", error_code: null, error_message: null });
+    expect((await callback(app, success.sid, "sent")).status).toBe(204);
+    expect((await callback(app, success.sid, "failed", { ErrorCode: "30008" })).status).toBe(204);
+    expect(await row(app, success.sid)).toEqual({ status: "delivered", error_code: null, error_message: null });
   });
 
-  it("records a failed delivery with its error code where operators see it", async () => {
+  test("records a failed delivery with its error code where operators see it", async ({ app, twilio }) => {
     const codeSms = twilio.messages[0]!;
-    expect((await callback(codeSms.sid, "undelivered", { ErrorCode: "30003" })).status).toBe(204);
-    expect(await row(codeSms.sid)).toEqual({
+    expect((await callback(app, codeSms.sid, "undelivered", { ErrorCode: "30003" })).status).toBe(204);
+    expect(await row(app, codeSms.sid)).toEqual({
       status: "undelivered",
       error_code: 30003,
       error_message: "Twilio error 30003 (undelivered)",
     });
   });
 
-  it("answers an unknown MessageSid with 204, changes nothing, and logs it", async () => {
+  test("answers an unknown MessageSid with 204, changes nothing, and logs it", async ({ app }) => {
     const before = await app.db.selectFrom("messages").selectAll().execute();
     const unknown = `SM${"f".repeat(32)}`;
-    expect((await callback(unknown, "delivered")).status).toBe(204);
+    expect((await callback(app, unknown, "delivered")).status).toBe(204);
     expect(await app.db.selectFrom("messages").selectAll().execute()).toEqual(before);
     expect(
       app.logger.entries.some(
@@ -87,7 +78,7 @@ describe("POST /sms/status: delivery status of outbound messages", () => {
     ).toBe(true);
   });
 
-  it("checks the signature like /sms, and the form", async () => {
+  test("checks the signature like /sms, and the form", async ({ app, twilio }) => {
     const success = twilio.messages.at(-1)!;
     const forged = await app.post(
       "/sms/status",
@@ -98,6 +89,6 @@ describe("POST /sms/status: delivery status of outbound messages", () => {
     const incomplete = await app.post("/sms/status", { MessageSid: success.sid });
     expect(incomplete.status).toBe(400);
     expect(incomplete.text).toBe("Invalid webhook form: MessageStatus is required");
-    expect((await row(success.sid)).status).toBe("delivered");
+    expect((await row(app, success.sid)).status).toBe("delivered");
   });
 });

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FakeTwilio } from "../support/fake-twilio.js";
-import { newMessageSid, PUBLIC_URL, productionEnv, RunningService, TestClock } from "../support/service.js";
+import { beforeEach, describe, expect } from "vitest";
+import type { FakeTwilio } from "../support/fake-twilio.js";
+import { newMessageSid, type RunningService, TestClock } from "../support/service.js";
+import { serviceTest } from "../support/service-test.js";
 
-let twilio: FakeTwilio;
-let app: RunningService;
 const clock = new TestClock();
+const test = serviceTest({ clock });
 let phoneCounter = 0;
 /** A new phone per test: tests share one service and never see each other's conversations. */
 const newPhone = () => {
@@ -12,29 +12,18 @@ const newPhone = () => {
   return `+1415555${String(phoneCounter).padStart(4, "0")}`;
 };
 
-beforeAll(async () => {
-  twilio = await FakeTwilio.start();
-  app = await RunningService.start({ env: productionEnv(twilio.url), clock });
-});
-afterAll(async () => {
-  await app.stop();
-  await twilio.close();
-});
 beforeEach(() => clock.advance(60 * 60_000));
 
-async function toCode(phone: string): Promise<string> {
+async function toCode(app: RunningService, twilio: FakeTwilio, phone: string): Promise<string> {
   await app.sms(phone, "SIGNUP");
   await app.sms(phone, `${phone.slice(1)}@example.com`);
   return twilio.lastCodeTo(phone)!;
 }
 
-const count = async (table: "messages" | "webhook_claims" | "conversations" | "transitions", phone: string) =>
-  (await app.db.selectFrom(table).select("phone").where("phone", "=", phone).execute()).length;
-
 describe("POST /sms: the conversation over real HTTP", () => {
-  it("RESEND sends a new code after the cooldown, and the old one stops working", async () => {
+  test("RESEND sends a new code after the cooldown, and the old one stops working", async ({ app, twilio }) => {
     const phone = newPhone();
-    const first = await toCode(phone);
+    const first = await toCode(app, twilio, phone);
     expect((await app.sms(phone, "resend")).replies).toEqual(["Please wait 30 seconds, then reply RESEND."]);
     clock.advance(30_000);
     expect((await app.sms(phone, "RESEND")).replies).toEqual([
@@ -48,9 +37,9 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect((await app.state(phone))?.state).toBe("verified");
   });
 
-  it("wrong codes count down, then a new code is needed", async () => {
+  test("wrong codes count down, then a new code is needed", async ({ app, twilio }) => {
     const phone = newPhone();
-    const code = await toCode(phone);
+    const code = await toCode(app, twilio, phone);
     const wrong = code === "000000" ? "111111" : "000000";
     const replies = [];
     for (let i = 0; i < 5; i += 1) replies.push((await app.sms(phone, wrong)).replies[0]);
@@ -65,9 +54,9 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect((await app.state(phone))?.state).toBe("awaitingCode");
   });
 
-  it("an expired code asks for RESEND; an idle conversation starts over", async () => {
+  test("an expired code asks for RESEND; an idle conversation starts over", async ({ app, twilio }) => {
     const phone = newPhone();
-    const code = await toCode(phone);
+    const code = await toCode(app, twilio, phone);
     clock.advance(10 * 60_000);
     expect((await app.sms(phone, code)).replies).toEqual(["That code has expired. Reply RESEND for a new one."]);
     clock.advance(24 * 60 * 60_000);
@@ -77,7 +66,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect((await app.state(phone))?.state).toBe("new");
   });
 
-  it("STOP silences everything until START, which resumes where it was", async () => {
+  test("STOP silences everything until START, which resumes where it was", async ({ app, twilio }) => {
     const phone = newPhone();
     await app.sms(phone, "SIGNUP");
     const stop = await app.sms(phone, "stop");
@@ -101,7 +90,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect(timeline.map((t) => t.event)).toEqual(expect.arrayContaining(["OPT_OUT", "OPT_IN"]));
   });
 
-  it("YES from someone who never opted out just gets the current prompt", async () => {
+  test("YES from someone who never opted out just gets the current prompt", async ({ app }) => {
     const phone = newPhone();
     await app.sms(phone, "SIGNUP");
     expect((await app.sms(phone, "yes")).replies).toEqual(["Welcome! What's your email address?"]);
@@ -109,7 +98,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect(timeline.map((t) => t.event)).not.toContain("OPT_IN");
   });
 
-  it("honours OptOutType from a Messaging Service with Advanced Opt-Out", async () => {
+  test("honours OptOutType from a Messaging Service with Advanced Opt-Out", async ({ app }) => {
     const phone = newPhone();
     await app.sms(phone, "SIGNUP");
     expect((await app.sms(phone, "arrêter", { OptOutType: "STOP" })).replies).toEqual([]);
@@ -118,7 +107,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect((await app.state(phone))?.opted_out).toBe(0);
   });
 
-  it("HELP explains the commands and how to stop, in any state", async () => {
+  test("HELP explains the commands and how to stop, in any state", async ({ app }) => {
     const phone = newPhone();
     await app.sms(phone, "SIGNUP");
     const help = await app.sms(phone, "help");
@@ -128,7 +117,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect((await app.state(phone))?.state).toBe("awaitingEmail");
   });
 
-  it("a redelivered MessageSid gets the first reply and runs nothing twice", async () => {
+  test("a redelivered MessageSid gets the first reply and runs nothing twice", async ({ app, twilio }) => {
     const phone = newPhone();
     await app.sms(phone, "SIGNUP");
     const params = {
@@ -152,54 +141,9 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect(inbound.map((m) => m.body)).toEqual(["SIGNUP", "ana.dup@example.com"]);
   });
 
-  it("a forged or missing signature is refused with 403 and nothing is stored", async () => {
+  test("the code in an inbound message is masked in the transcript", async ({ app, twilio }) => {
     const phone = newPhone();
-    const params = { MessageSid: newMessageSid(), From: phone, Body: "SIGNUP" };
-    expect((await app.post("/sms", params, "bm90IGEgc2lnbmF0dXJl")).status).toBe(403);
-    expect((await app.post("/sms", params, "")).status).toBe(403);
-    // Signed for another URL than PUBLIC_URL (e.g. what a proxy rewrote): refused.
-    const twilioSdk = (await import("twilio")).default;
-    const wrongUrl = twilioSdk.getExpectedTwilioSignature(app.config.twilio.authToken, `${app.url}/sms`, params);
-    expect((await app.post("/sms", params, wrongUrl)).status).toBe(403);
-    const wrongToken = twilioSdk.getExpectedTwilioSignature("another-token", `${PUBLIC_URL}/sms`, params);
-    expect((await app.post("/sms", params, wrongToken)).status).toBe(403);
-    expect(await count("conversations", phone)).toBe(0);
-    expect(await count("webhook_claims", phone)).toBe(0);
-  });
-
-  it.each([
-    [{ From: "+14155550999", Body: "hi" }, "MessageSid is required"],
-    [{ MessageSid: "SM123", From: "+14155550999", Body: "hi" }, "MessageSid must be"],
-    [{ MessageSid: newMessageSid(), Body: "hi" }, "From is required"],
-    [{ MessageSid: newMessageSid(), From: "whatsapp:14155550999", Body: "hi" }, "From must be an E.164"],
-    [{ MessageSid: newMessageSid(), From: "+14155550999" }, "Body is required"],
-    [{ MessageSid: newMessageSid(), From: "+14155550999", Body: "hi", OptOutType: "MAYBE" }, "OptOutType must be"],
-  ])("a malformed form %j is refused with 400 naming the field", async (params, message) => {
-    const response = await app.post("/sms", params as Record<string, string>);
-    expect(response.status).toBe(400);
-    expect(response.text).toContain(message);
-    expect(await count("conversations", "+14155550999")).toBe(0);
-  });
-
-  it("a body over 64 kB gets 413; nonsense never gets a 500", async () => {
-    const big = await fetch(`${app.url}/sms`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x" },
-      body: `Body=${"a".repeat(65 * 1024)}`,
-    });
-    expect(big.status).toBe(413);
-    for (const body of ["%%%", "a=1&&&=", "\u0000\u0001", JSON.stringify({ Body: "x" })]) {
-      const response = await fetch(`${app.url}/sms`, { method: "POST", headers: { "X-Twilio-Signature": "x" }, body });
-      expect(response.status).toBe(403);
-    }
-    // The signature is checked before anything else, whatever the method.
-    const get = await fetch(`${app.url}/sms?Body=SIGNUP`);
-    expect(get.status).toBe(403);
-  });
-
-  it("the code in an inbound message is masked in the transcript", async () => {
-    const phone = newPhone();
-    const code = await toCode(phone);
+    const code = await toCode(app, twilio, phone);
     await app.sms(phone, code);
     const bodies = (await app.db.selectFrom("messages").select("body").where("phone", "=", phone).execute()).map(
       (m) => m.body,
@@ -208,7 +152,7 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect(bodies.join("\n")).not.toContain(code);
   });
 
-  it("handles 20 messages of one phone sent at once, one at a time, none lost", async () => {
+  test("handles 20 messages of one phone sent at once, one at a time, none lost", async ({ app }) => {
     const phone = newPhone();
     await app.sms(phone, "SIGNUP");
     const sends = Array.from({ length: 20 }, (_, i) => app.sms(phone, `not an email ${i}`));
@@ -231,13 +175,13 @@ describe("POST /sms: the conversation over real HTTP", () => {
     expect(inbound).toHaveLength(21);
   });
 
-  it("different phones are handled in parallel", async () => {
+  test("different phones are handled in parallel", async ({ app }) => {
     const phones = Array.from({ length: 10 }, newPhone);
     const results = await Promise.all(phones.map((phone) => app.sms(phone, "SIGNUP")));
     expect(results.map((r) => r.replies[0])).toEqual(phones.map(() => "Welcome! What's your email address?"));
   });
 
-  it("GET /healthz checks the database", async () => {
+  test("GET /healthz checks the database", async ({ app }) => {
     const response = await fetch(`${app.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, database: "up" });

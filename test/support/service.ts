@@ -81,6 +81,8 @@ export interface StartOptions {
   onQuery?: (sql: string) => void;
   /** An adapter around the conversation's store (SQLite: one process, turns serialized in it), e.g. to fail it. */
   wrapStore?: (store: ConversationStore) => ConversationStore;
+  /** No socket: requests go straight into the Hono app (`app.request`), for the webhook's edge cases. */
+  inProcess?: boolean;
 }
 
 export interface SmsResult {
@@ -112,6 +114,9 @@ export class WebhookClient {
   constructor(
     readonly url: string,
     readonly config: Config,
+    /** How a request reaches the service: over the network, or into the app in-process (`app.request`). */
+    readonly request: (path: string, init?: RequestInit) => Promise<Response> = (path, init) =>
+      fetch(`${url}${path}`, init),
   ) {}
 
   /** Texts the service as Twilio would deliver it: form-encoded, signed with the twilio SDK's own signer. */
@@ -135,7 +140,7 @@ export class WebhookClient {
   async post(path: string, params: Record<string, string>, signature?: string): Promise<SmsResult> {
     const sig =
       signature ?? twilio.getExpectedTwilioSignature(this.config.twilio.authToken, `${PUBLIC_URL}${path}`, params);
-    const response = await fetch(`${this.url}${path}`, {
+    const response = await this.request(path, {
       method: "POST",
       headers: { "X-Twilio-Signature": sig, "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams(params),
@@ -159,9 +164,9 @@ export class RunningService extends WebhookClient {
     readonly database: OpenDatabase,
     readonly service: Service,
     readonly logger: MemoryLogger,
-    private readonly server: ServerType,
+    private readonly server: ServerType | null,
   ) {
-    super(url, config);
+    super(url, config, server ? undefined : async (path, init) => service.app.request(path, init));
   }
 
   static async start(options: StartOptions = {}): Promise<RunningService> {
@@ -188,6 +193,7 @@ export class RunningService extends WebhookClient {
         : undefined,
       apiReference: readApiReferenceAssets(),
     });
+    if (options.inProcess) return new RunningService(PUBLIC_URL, config, database, service, logger, null);
     const { server, address } = await listen({
       fetch: service.app.fetch,
       port: 0,
@@ -207,7 +213,8 @@ export class RunningService extends WebhookClient {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const { server } = this;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await this.service.dispatcher.stop();
     await this.service.webhookDispatcher?.stop();
     await this.database.db.destroy();
