@@ -3,10 +3,10 @@ import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { describe, expect, it } from "vitest";
-import { d1MigrationFiles } from "../../src/store/d1-migrations.js";
-import { migrateToLatest } from "../../src/store/migrations.js";
+import { d1MigrationFiles } from "./d1-migrations.js";
+import { migrateToLatest } from "./migrations.js";
 
-const DIR = join(import.meta.dirname, "..", "..", "src", "store", "migrations-d1");
+const DIR = join(import.meta.dirname, "migrations-d1");
 
 /** The schema as SQLite reports it, without the migrators' own bookkeeping tables. */
 function schemaOf(sqlite: SqliteDatabase.Database): { type: string; name: string; sql: string }[] {

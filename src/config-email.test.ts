@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config.js";
+import { ConfigError, parseConfig } from "./config.js";
 
 const production = {
   TWILIO_ACCOUNT_SID: `AC${"1".repeat(32)}`,

@@ -7,9 +7,9 @@ import {
   GSM7_LANGUAGES,
   MessageRenderer,
   withOverrides,
-} from "../../src/i18n/catalog.js";
-import { LANGUAGES } from "../../src/i18n/languages.js";
-import { smsCost } from "../../src/i18n/sms-encoding.js";
+} from "./catalog.js";
+import { LANGUAGES } from "./languages.js";
+import { smsCost } from "./sms-encoding.js";
 
 const renderer = new MessageRenderer();
 const EMAIL_PROBLEMS = MESSAGE_KEYS.filter((key) => key.startsWith("email") && specOf(key).vars.length <= 1).filter(

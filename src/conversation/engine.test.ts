@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
-import { ConversationEngine } from "../../src/conversation/engine.js";
-import { KeyedLock } from "../../src/conversation/keyed-lock.js";
-import { InProcessPhoneSerializer } from "../../src/conversation/phone-serializer.js";
+import { MemoryLogger, TestClock } from "../../test/support/service.js";
+import { MessageRenderer } from "../i18n/catalog.js";
+import { ConversationEngine } from "./engine.js";
+import { KeyedLock } from "./keyed-lock.js";
+import { InProcessPhoneSerializer } from "./phone-serializer.js";
 import type {
   ConversationRecord,
   ConversationStore,
@@ -11,9 +13,7 @@ import type {
   StoredClaim,
   Turn,
   VerificationProvider,
-} from "../../src/conversation/ports.js";
-import { MessageRenderer } from "../../src/i18n/catalog.js";
-import { MemoryLogger, TestClock } from "../support/service.js";
+} from "./ports.js";
 
 /** The conversation store as a map: a unit's writes apply when its work returns, and vanish when it throws. */
 class MemoryStore implements ConversationStore {
