@@ -62,9 +62,34 @@ export interface OutboundSms {
   transcriptBody?: string;
 }
 
+/** A Messages API status (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values). */
+export type DeliveryStatus =
+  | "accepted"
+  | "scheduled"
+  | "queued"
+  | "sending"
+  | "sent"
+  | "delivered"
+  | "undelivered"
+  | "failed"
+  | "canceled"
+  | "partially_delivered"
+  | "read";
+
+/** A Calls API status, for a code read out by a call. */
+export type CallStatus =
+  | "queued"
+  | "ringing"
+  | "in-progress"
+  | "completed"
+  | "busy"
+  | "failed"
+  | "no-answer"
+  | "canceled";
+
 export interface SentSms {
   sid: string;
-  status: string;
+  status: DeliveryStatus | CallStatus;
 }
 
 /** A send that failed; `code` is Twilio's error code when Twilio gave one (21610: the person opted out). */
@@ -290,5 +315,10 @@ export type DeliveryUpdate = "updated" | "stale" | "unknown";
 
 /** Delivery statuses Twilio reports for outbound messages, recorded on the transcript (never backwards). */
 export interface DeliveryStatusStore {
-  recordDelivery(messageSid: string, status: string, errorCode: number | null, at: number): Promise<DeliveryUpdate>;
+  recordDelivery(
+    messageSid: string,
+    status: DeliveryStatus,
+    errorCode: number | null,
+    at: number,
+  ): Promise<DeliveryUpdate>;
 }

@@ -238,13 +238,13 @@ export function turnWrites(db: Kysely<Database>, turn: Turn) {
       status: sent.status,
       attempts: 1,
     })),
-    ...turn.replies.map((body) => ({ ...outbound(line), channel: "twiml" as const, body, status: "replied" })),
+    ...turn.replies.map((body) => ({ ...outbound(line), channel: "twiml" as const, body, status: "replied" as const })),
     // The outbox: sent after the commit, retried until Twilio takes it.
     ...turn.outbox.map((body) => ({
       ...outbound(line),
       channel: "api" as const,
       body,
-      status: "pending",
+      status: "pending" as const,
       next_attempt_at: turn.at,
     })),
   ];

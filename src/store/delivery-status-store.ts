@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { DeliveryStatusStore, DeliveryUpdate } from "../conversation/ports.js";
+import type { DeliveryStatus, DeliveryStatusStore, DeliveryUpdate } from "../conversation/ports.js";
 import { statusesBefore } from "../twilio/delivery-status.js";
 import type { Database } from "./schema.js";
 
@@ -9,7 +9,7 @@ export class KyselyDeliveryStatusStore implements DeliveryStatusStore {
 
   async recordDelivery(
     messageSid: string,
-    status: string,
+    status: DeliveryStatus,
     errorCode: number | null,
     at: number,
   ): Promise<DeliveryUpdate> {

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { Channel, Medium } from "../../machines/channels.js";
 import type { RestingState, StateName } from "../../machines/signup.js";
+import type { CallStatus, DeliveryStatus } from "../conversation/ports.js";
 import type { Language } from "../i18n/languages.js";
 
 // Times are milliseconds since the epoch in every table (bigint on Postgres, read back as numbers).
@@ -47,6 +48,12 @@ export interface UsersTable {
 }
 
 /**
+ * Where a message stands: inbound "received"; a TwiML reply "replied"; an outbox SMS "pending" (to send), "held"
+ * (waiting for the product's webhook) or "suppressed" (the person opted out); then what Twilio says of it.
+ */
+export type MessageStatus = "received" | "replied" | "pending" | "held" | "suppressed" | DeliveryStatus | CallStatus;
+
+/**
  * The transcript, and the outbox: an outbound row with status "pending" is an SMS still to be sent through the
  * Messages API, "claimed" one a sender is sending until `next_attempt_at` (its lease). Bodies never hold a one-time
  * code.
@@ -61,7 +68,7 @@ export interface MessagesTable {
   medium: ColumnType<Medium, Medium | undefined, Medium>;
   body: string;
   twilio_sid: string | null;
-  status: string;
+  status: MessageStatus;
   error_code: number | null;
   error_message: string | null;
   attempts: ColumnType<number, number | undefined, number>;

@@ -1,6 +1,7 @@
 import { type OutboundSms, type SentSms, SmsSendError, type SmsSender } from "../conversation/ports.js";
 import { failureReason } from "../http/retry.js";
 import { createTwilioClient, type TwilioAccess, type TwilioClient } from "./client.js";
+import { toSentStatus } from "./delivery-status.js";
 
 export interface TwilioSmsSenderOptions extends TwilioAccess {
   /** The sender: a Twilio number, or a Messaging Service (which then picks the number). */
@@ -55,7 +56,7 @@ export class TwilioSmsSender implements SmsSender {
         // Accepted (2xx) but not the resource we know: as above, not repeated.
         throw new SmsSendError("Twilio accepted the message but its answer has no sid", null, false);
       }
-      return { sid: message.sid, status: message.status };
+      return { sid: message.sid, status: toSentStatus(message.status) };
     } catch (error) {
       if (error instanceof SmsSendError) throw error;
       throw toSmsSendError(error);

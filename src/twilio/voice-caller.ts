@@ -1,6 +1,7 @@
 import { type OutboundCall, type SentSms, SmsSendError, type VoiceCaller } from "../conversation/ports.js";
 import { INTL_LOCALE } from "../i18n/languages.js";
 import { createTwilioClient, type TwilioAccess, type TwilioClient } from "./client.js";
+import { toSentStatus } from "./delivery-status.js";
 import { toSmsSendError } from "./messages-sender.js";
 
 // Polly's neural voices by language: Twilio's <Say> reads with them; the basic "alice" has no Brazilian Portuguese.
@@ -37,7 +38,7 @@ export class TwilioVoiceCaller implements VoiceCaller {
       const created = await this.client.calls.create({ to: call.to, from: this.options.from, twiml: sayTwiml(call) });
       if (typeof created.sid !== "string")
         throw new SmsSendError("Twilio accepted the call but gave no sid", null, false);
-      return { sid: created.sid, status: String(created.status ?? "queued") };
+      return { sid: created.sid, status: toSentStatus(created.status) };
     } catch (error) {
       if (error instanceof SmsSendError) throw error;
       throw toSmsSendError(error);

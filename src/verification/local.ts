@@ -13,7 +13,7 @@ import { spokenDigits } from "../twilio/voice-caller.js";
 import { codeTicket, matchesTicket, randomCode } from "./code-hash.js";
 
 /** Failures of the SMS that carries a code, in the conversation's terms. */
-export function sendFailure(error: unknown): SendCodeResult {
+function codeSmsFailure(error: unknown): SendCodeResult {
   if (error instanceof SmsSendError) {
     if (error.code === 21211 || error.code === 21614 || error.code === 21612 || error.code === 21635)
       return { status: "undeliverable" };
@@ -69,7 +69,7 @@ export class LocalVerificationProvider implements VerificationProvider {
         });
       }
     } catch (error) {
-      return sendFailure(error);
+      return codeSmsFailure(error);
     }
     return { status: "sent", ticket };
   }
