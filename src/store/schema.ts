@@ -48,10 +48,19 @@ export interface UsersTable {
 }
 
 /**
- * Where a message stands: inbound "received"; a TwiML reply "replied"; an outbox SMS "pending" (to send), "held"
- * (waiting for the product's webhook) or "suppressed" (the person opted out); then what Twilio says of it.
+ * Where a message stands: inbound "received"; a TwiML reply "replied"; an outbox SMS "pending" (to send), "claimed"
+ * (an instance is sending it), "held" (waiting for the product's webhook) or "suppressed" (the person opted out);
+ * then what Twilio says of it.
  */
-export type MessageStatus = "received" | "replied" | "pending" | "held" | "suppressed" | DeliveryStatus | CallStatus;
+export type MessageStatus =
+  | "received"
+  | "replied"
+  | "pending"
+  | "claimed"
+  | "held"
+  | "suppressed"
+  | DeliveryStatus
+  | CallStatus;
 
 /**
  * The transcript, and the outbox: an outbound row with status "pending" is an SMS still to be sent through the

@@ -72,7 +72,7 @@ export class TwilioSmsSender implements SmsSender {
       const match = recent.find(
         (message) => message.body === sms.body && (message.dateCreated?.getTime() ?? 0) >= since - 60_000,
       );
-      return match ? { sid: match.sid, status: match.status } : null;
+      return match ? { sid: match.sid, status: toSentStatus(match.status) } : null;
     } catch (error) {
       throw toSmsSendError(error);
     }
