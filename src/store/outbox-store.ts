@@ -6,10 +6,10 @@ import { type Database, fromFlag, type MessagesTable, toFlag } from "./schema.js
 export const OUTBOX_DUE = ["pending", "claimed"] as const;
 
 /** The columns a claim reads. */
-export const OUTBOX_COLUMNS = ["id", "phone", "body", "attempts", "medium", "created_at", "status"] as const;
+const OUTBOX_COLUMNS = ["id", "phone", "body", "attempts", "medium", "created_at", "status"] as const;
 
 /** An outbox row as its sender sees it: on WhatsApp, or else by SMS (a call is never queued). */
-export function toOutboxMessage(
+function toOutboxMessage(
   { medium, created_at, status, ...rest }: OutboxRow,
   leasedUntil: number,
   takenOver = status === "claimed",
@@ -31,29 +31,37 @@ export class KyselyOutboxStore implements OutboxStore {
 
   /** One transaction: the due rows and their leases are read and written together. */
   claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const due = await trx
-        .selectFrom("messages")
-        .select(OUTBOX_COLUMNS)
-        .where("status", "in", OUTBOX_DUE)
+    return this.db.transaction().execute((trx) => this.claimDueIn(trx, now, limit, leaseMs));
+  }
+
+  /** Each claim is a compare-and-set on the row's status and due time, so two senders never both take a row. */
+  protected async claimDueIn(
+    db: Kysely<Database>,
+    now: number,
+    limit: number,
+    leaseMs: number,
+  ): Promise<OutboxMessage[]> {
+    const due = await db
+      .selectFrom("messages")
+      .select(OUTBOX_COLUMNS)
+      .where("status", "in", OUTBOX_DUE)
+      .where("next_attempt_at", "<=", now)
+      .orderBy("next_attempt_at")
+      .limit(limit)
+      .execute();
+    const claimed: OutboxMessage[] = [];
+    for (const message of due) {
+      // The lease: claimed until then, renewed while the send runs; a sender that dies mid-send stops renewing it.
+      const taken = await db
+        .updateTable("messages")
+        .set({ status: "claimed", next_attempt_at: now + leaseMs })
+        .where("id", "=", message.id)
+        .where("status", "=", message.status)
         .where("next_attempt_at", "<=", now)
-        .orderBy("next_attempt_at")
-        .limit(limit)
-        .execute();
-      const claimed: OutboxMessage[] = [];
-      for (const message of due) {
-        // The lease: claimed until then, renewed while the send runs; a sender that dies mid-send stops renewing it.
-        const taken = await trx
-          .updateTable("messages")
-          .set({ status: "claimed", next_attempt_at: now + leaseMs })
-          .where("id", "=", message.id)
-          .where("status", "=", message.status)
-          .where("next_attempt_at", "<=", now)
-          .executeTakeFirst();
-        if (Number(taken.numUpdatedRows) > 0) claimed.push(toOutboxMessage(message, now + leaseMs));
-      }
-      return claimed;
-    });
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) > 0) claimed.push(toOutboxMessage(message, now + leaseMs));
+    }
+    return claimed;
   }
 
   async renewLease(message: OutboxMessage, until: number): Promise<boolean> {
