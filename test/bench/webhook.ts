@@ -2,7 +2,7 @@
 // (as `npm start` runs it); load comes from a worker thread of this one; fakes of Twilio live here.
 //   npm run bench              all figures (a few minutes)
 //   npm run bench -- --quick   the same scenarios, small (a few seconds; npm test runs it so it cannot rot)
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -75,9 +75,11 @@ async function startProcess(args: string[], env: Record<string, string>, healthP
 }
 
 const tsx = ["--import", "tsx"];
+// What `npm start` runs: its prestart bundles the sources, then node starts the bundle.
+execFileSync(process.execPath, ["src/cli/build-node.mjs"], { stdio: "inherit" });
 const service = (databaseUrl: string, twilioUrl: string) =>
   startProcess(
-    [...tsx, "src/node.ts"],
+    ["--enable-source-maps", "dist/node.js"],
     {
       ...productionEnv(twilioUrl),
       DATABASE_URL: databaseUrl,

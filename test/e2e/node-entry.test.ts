@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -22,7 +22,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const START = [process.execPath, "--import", "tsx", "src/node.ts"];
+// What `npm start` runs: its prestart bundles the sources into dist/node.js, then node starts the bundle.
+execFileSync(process.execPath, ["src/cli/build-node.mjs"], { stdio: "inherit" });
+const START = [process.execPath, "--enable-source-maps", "dist/node.js"];
 
 /**
  * `npm start`'s command, as its own process, with only the environment a newcomer has; `atTerminal` runs it on a
