@@ -7,6 +7,7 @@ import pg from "pg";
 import { KeyedLock } from "../conversation/keyed-lock.js";
 import { PHONE_BACKLOG } from "../conversation/phone-serializer.js";
 import type { SqlDialectName } from "./migrations.js";
+import { poolReleasingPhoneLocks } from "./postgres-phone-serializer.js";
 import type { Database } from "./schema.js";
 import { CachingSqliteDialect } from "./sqlite-driver.js";
 
@@ -75,7 +76,10 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
       // provider call) emits on the client, where the pool does not listen: heard here, it fails the turn's next
       // query instead of ending the process.
       pool.on("connect", (client) => client.on("error", (error) => options.onConnectionError?.(error)));
-      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) });
+      const guarded = poolReleasingPhoneLocks(pool, () =>
+        options.onConnectionError?.(new Error("a connection still holding a phone's lock was closed, not pooled")),
+      );
+      return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }), log: queryLog(options) });
     };
     return { db: postgres(10), dialect: "postgres", phoneQueue: new KeyedLock(PHONE_BACKLOG), sideDb: postgres(3) };
   }

@@ -29,4 +29,54 @@ describe.skipIf(!hasPostgres)("PostgreSQL connections that the server ends", () 
       await db.destroy();
     }
   });
+
+  it("a connection handed back still holding a phone's session lock (its unlock failed) is closed, not pooled", async () => {
+    const url = await freshPostgresUrl();
+    const reported: Error[] = [];
+    const { db, sideDb } = openDatabase(url, { onConnectionError: (error) => reported.push(error) });
+    // The statements the PostgreSQL serializer sends to hold a phone past a commit and to let go of it.
+    const lock = (phone: string) => sql`select pg_advisory_lock(${0x5_3d5}, hashtext(${phone}))`;
+    const unlock = (key: unknown, phone: string) => sql`select pg_advisory_unlock(${key}, hashtext(${phone}))`;
+    const backend = async (connection: typeof db) =>
+      (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(connection)).rows[0]?.pid;
+    const advisoryLocksOf = async (pid: number | undefined) =>
+      Number(
+        (
+          await sql<{
+            n: number;
+          }>`select count(*) as n from pg_locks where locktype = 'advisory' and pid = ${pid}`.execute(sideDb)
+        ).rows[0]?.n,
+      );
+    try {
+      // Unlocked as it should be: the connection goes back to the pool and serves the next turn.
+      const first = await db.connection().execute(async (connection) => {
+        await lock("+14155550001").execute(connection);
+        await unlock(0x5_3d5, "+14155550001").execute(connection);
+        return backend(connection);
+      });
+      expect(await db.connection().execute(backend)).toBe(first);
+      expect(reported).toEqual([]);
+
+      // The unlock fails (here: a key PostgreSQL cannot read): the connection, and its lock, must not be kept.
+      const holder = await db.connection().execute(async (connection) => {
+        await lock("+14155550002").execute(connection);
+        await expect(unlock("not a key", "+14155550002").execute(connection)).rejects.toThrow();
+        return backend(connection);
+      });
+      expect(holder).toBe(first);
+      await expect.poll(() => advisoryLocksOf(holder)).toBe(0);
+      expect(await db.connection().execute(backend)).not.toBe(holder);
+      expect(reported.map((error) => error.message)).toEqual([
+        "a connection still holding a phone's lock was closed, not pooled",
+      ]);
+      // The phone is free for anyone.
+      const taken = await sql<{
+        ok: boolean;
+      }>`select pg_try_advisory_lock(${0x5_3d5}, hashtext(${"+14155550002"})) as ok`.execute(sideDb);
+      expect(taken.rows[0]?.ok).toBe(true);
+    } finally {
+      await db.destroy();
+      await sideDb.destroy();
+    }
+  });
 });
