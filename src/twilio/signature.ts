@@ -18,10 +18,25 @@ export function signingPayload(url: string, params: WebhookParams): string {
   return data;
 }
 
-export async function computeSignature(authToken: string, url: string, params: WebhookParams): Promise<string> {
+/**
+ * Imported once per token: the import cost as much as the signature itself, on every webhook. The key, not the
+ * promise of it, is kept: on Workers a promise must not outlive the request that made it.
+ */
+const keys = new Map<string, CryptoKey>();
+
+async function hmacKey(authToken: string): Promise<CryptoKey> {
+  const known = keys.get(authToken);
+  if (known) return known;
   const key = await crypto.subtle.importKey("raw", encoder.encode(authToken), { name: "HMAC", hash: "SHA-1" }, false, [
     "sign",
   ]);
+  if (keys.size >= 16) keys.clear(); // a process knows a token or two (a rotation, tests)
+  keys.set(authToken, key);
+  return key;
+}
+
+export async function computeSignature(authToken: string, url: string, params: WebhookParams): Promise<string> {
+  const key = await hmacKey(authToken);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(signingPayload(url, params))));
   return base64(mac);
 }
