@@ -1,4 +1,4 @@
-import type { CompiledQuery, InsertResult, Kysely, Transaction, UpdateResult } from "kysely";
+import type { CompiledQuery, Kysely, QueryResult, Transaction } from "kysely";
 import type { Medium } from "../../machines/channels.js";
 import type { SignupEffect } from "../../machines/types.js";
 import { maskPhone } from "../conversation/mask.js";
@@ -15,6 +15,7 @@ import {
   type Turn,
 } from "../conversation/ports.js";
 import { toConversationRecord } from "./conversation-record.js";
+import { prepared, preparedRows } from "./prepared.js";
 import { type Database, type NewMessage, toFlag } from "./schema.js";
 
 /**
@@ -100,21 +101,28 @@ export abstract class UnitOfWorkReads implements ConversationUnitOfWork {
   }
 
   async load(phone: string): Promise<ConversationRecord | null> {
-    const row = await this.reader.selectFrom("conversations").selectAll().where("phone", "=", phone).executeTakeFirst();
+    const [row] = (await loadConversation(this.reader, phone).execute()).rows;
     return row ? toConversationRecord(row) : null;
   }
 
   async isEmailTaken(email: string, exceptPhone: string): Promise<boolean> {
-    const row = await this.reader
-      .selectFrom("users")
-      .select("id")
-      .where("email", "=", email)
-      .where("verified_at", "is not", null)
-      .where("phone", "!=", exceptPhone)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await verifiedEmailElsewhere(this.reader, email, exceptPhone).execute()).rows.length > 0;
   }
 }
+
+const loadConversation = prepared((db, phone: string) =>
+  db.selectFrom("conversations").selectAll().where("phone", "=", phone),
+);
+
+const verifiedEmailElsewhere = prepared((db, email: string, exceptPhone: string) =>
+  db
+    .selectFrom("users")
+    .select("id")
+    .where("email", "=", email)
+    .where("verified_at", "is not", null)
+    .where("phone", "!=", exceptPhone)
+    .limit(1),
+);
 
 class KyselyUnitOfWork extends UnitOfWorkReads {
   constructor(
@@ -133,7 +141,7 @@ class KyselyUnitOfWork extends UnitOfWorkReads {
 
   async saveTurn(turn: Turn): Promise<void> {
     const { save, then } = turnWrites(this.trx, turn);
-    if (changedRows(await save.executeTakeFirst()) === 0) throw new StaleConversationError(turn.phone);
+    if (changedRows(await save.execute()) === 0) throw new StaleConversationError(turn.phone);
     for (const write of then) await write.execute();
     await this.hooks.afterTurn?.(this.trx, turn);
     this.saved.push(turn);
@@ -146,49 +154,48 @@ export interface Write {
   execute(): Promise<unknown>;
 }
 
-function changedRows(result: InsertResult | UpdateResult): number {
-  return Number("numUpdatedRows" in result ? result.numUpdatedRows : (result.numInsertedOrUpdatedRows ?? 0));
+function changedRows(result: QueryResult<unknown>): number {
+  return Number(result.numAffectedRows ?? 0);
 }
 
 /** What a unit of work writes before a provider call: the MessageSid taken, and the call it is about to make. */
 export function callWrites(db: Kysely<Database>, phone: string, call: PendingCall, now: number): Write[] {
-  const writes: Write[] = [];
-  if (call.messageSid !== null) {
-    writes.push(
-      db
-        .insertInto("webhook_claims")
-        .values({
-          message_sid: call.messageSid,
-          phone,
-          status: "processing",
-          replies: null,
-          claimed_at: now,
-          completed_at: null,
-        })
-        .onConflict((oc) => oc.column("message_sid").doUpdateSet({ status: "processing", claimed_at: now })),
-    );
-  }
-  const pending = JSON.stringify(call);
-  writes.push(
-    db
-      .insertInto("conversations")
-      .values({
-        phone,
-        state: "new",
-        snapshot: null,
-        machine_version: 0,
-        row_version: 0,
-        opted_out: 0,
-        email: null,
-        pending_call: pending,
-        created_at: now,
-        updated_at: now,
-        last_activity_at: now,
-      })
-      .onConflict((oc) => oc.column("phone").doUpdateSet({ pending_call: pending })),
-  );
-  return writes;
+  const pending = markPending(db, phone, JSON.stringify(call), now);
+  return call.messageSid === null ? [pending] : [claimProcessing(db, call.messageSid, phone, now), pending];
 }
+
+const claimProcessing = prepared((db, messageSid: string, phone: string, now: number) =>
+  db
+    .insertInto("webhook_claims")
+    .values({
+      message_sid: messageSid,
+      phone,
+      status: "processing",
+      replies: null,
+      claimed_at: now,
+      completed_at: null,
+    })
+    .onConflict((oc) => oc.column("message_sid").doUpdateSet({ status: "processing", claimed_at: now })),
+);
+
+const markPending = prepared((db, phone: string, pending: string, now: number) =>
+  db
+    .insertInto("conversations")
+    .values({
+      phone,
+      state: "new",
+      snapshot: null,
+      machine_version: 0,
+      row_version: 0,
+      opted_out: 0,
+      email: null,
+      pending_call: pending,
+      created_at: now,
+      updated_at: now,
+      last_activity_at: now,
+    })
+    .onConflict((oc) => oc.column("phone").doUpdateSet({ pending_call: pending })),
+);
 
 /**
  * What a turn writes: `save`, the conversation, which changes no row when another writer saved since the turn
@@ -196,39 +203,25 @@ export function callWrites(db: Kysely<Database>, phone: string, call: PendingCal
  */
 export function turnWrites(db: Kysely<Database>, turn: Turn) {
   const email = (turn.snapshot as { context?: { email?: string | null } } | null)?.context?.email ?? null;
-  const values = {
-    state: turn.state,
-    snapshot: turn.snapshot === null ? null : JSON.stringify(turn.snapshot),
-    machine_version: turn.machineVersion,
-    opted_out: toFlag(turn.optedOut),
+  const values: SavedValues = [
+    turn.state,
+    turn.snapshot === null ? null : JSON.stringify(turn.snapshot),
+    turn.machineVersion,
+    toFlag(turn.optedOut),
     email,
-    language: turn.language,
-    channel: turn.channel,
-    pending_call: turn.pendingCall ? JSON.stringify(turn.pendingCall) : null,
-    updated_at: turn.at,
-    last_activity_at: turn.at,
-  };
+    turn.language,
+    turn.channel,
+    turn.pendingCall ? JSON.stringify(turn.pendingCall) : null,
+    turn.at,
+  ];
   const save =
     turn.expectedRowVersion === null
-      ? // A new phone; a row with version 0 is one a pending call created for it.
-        db
-          .insertInto("conversations")
-          .values({ phone: turn.phone, ...values, row_version: 1, created_at: turn.at })
-          .onConflict((oc) =>
-            oc
-              .column("phone")
-              .doUpdateSet({ ...values, row_version: 1 })
-              .where("conversations.row_version", "=", 0),
-          )
-      : db
-          .updateTable("conversations")
-          .set((eb) => ({ ...values, row_version: eb("row_version", "+", 1) }))
-          .where("phone", "=", turn.phone)
-          .where("row_version", "=", turn.expectedRowVersion);
+      ? insertConversation(db, turn.phone, ...values)
+      : updateConversation(db, turn.phone, turn.expectedRowVersion, ...values);
 
   // Every line of the turn is on its channel, but a code read out in a call.
   const line = { phone: turn.phone, created_at: turn.at, updated_at: turn.at, medium: turn.channel };
-  const rows: NewMessage[] = [
+  const rows: MessageRow[] = [
     ...(turn.inboundBody === null ? [] : [inbound(line, turn.inboundBody, turn.messageSid)]),
     ...turn.sent.map(({ body, sent, at, medium }) => ({
       ...outbound({ ...line, created_at: at, updated_at: at, medium }),
@@ -249,15 +242,13 @@ export function turnWrites(db: Kysely<Database>, turn: Turn) {
     })),
   ];
   const then: Write[] = [];
-  // Rows go in small groups: D1 binds at most 100 parameters per statement.
-  for (const group of groupsOf(rows, 6)) then.push(db.insertInto("messages").values(group));
-  for (const group of groupsOf(turn.transitions, 12)) {
+  for (const group of groupsOf(rows, MESSAGES_AT_ONCE)) then.push(insertMessages(db, group));
+  for (const group of groupsOf(turn.transitions, TRANSITIONS_AT_ONCE)) {
     then.push(
-      db
-        .insertInto("transitions")
-        .values(
-          group.map((t) => ({ phone: turn.phone, from_state: t.from, event: t.event, to_state: t.to, at: t.at })),
-        ),
+      insertTransitions(
+        db,
+        group.map((t) => ({ phone: turn.phone, from_state: t.from, event: t.event, to_state: t.to, at: t.at })),
+      ),
     );
   }
   for (const effect of turn.effects) then.push(effectWrite(db, effect, turn.at));
@@ -265,17 +256,98 @@ export function turnWrites(db: Kysely<Database>, turn: Turn) {
   return { save, then };
 }
 
+/** A turn's conversation columns, in the order the two saves below take them. */
+type SavedValues = [
+  state: Turn["state"],
+  snapshot: string | null,
+  machineVersion: number,
+  optedOut: 0 | 1,
+  email: string | null,
+  language: Turn["language"],
+  channel: Turn["channel"],
+  pendingCall: string | null,
+  at: number,
+];
+
+const savedColumns = (
+  ...[state, snapshot, machineVersion, optedOut, email, language, channel, pendingCall, at]: SavedValues
+) => ({
+  state,
+  snapshot,
+  machine_version: machineVersion,
+  opted_out: optedOut,
+  email,
+  language,
+  channel,
+  pending_call: pendingCall,
+  updated_at: at,
+  last_activity_at: at,
+});
+
+// A new phone; a row with version 0 is one a pending call created for it.
+const insertConversation = prepared((db, phone: string, ...values: SavedValues) =>
+  db
+    .insertInto("conversations")
+    .values({ phone, ...savedColumns(...values), row_version: 1, created_at: values[8] })
+    .onConflict((oc) =>
+      oc
+        .column("phone")
+        .doUpdateSet({ ...savedColumns(...values), row_version: 1 })
+        .where("conversations.row_version", "=", 0),
+    ),
+);
+
+const updateConversation = prepared((db, phone: string, expectedRowVersion: number, ...values: SavedValues) =>
+  db
+    .updateTable("conversations")
+    .set((eb) => ({ ...savedColumns(...values), row_version: eb("row_version", "+", 1) }))
+    .where("phone", "=", phone)
+    .where("row_version", "=", expectedRowVersion),
+);
+
+// Rows go in small groups: D1 binds at most 100 parameters per statement.
+const MESSAGES_AT_ONCE = 6;
+const TRANSITIONS_AT_ONCE = 12;
+
+type MessageRow = Omit<Required<NewMessage>, "id">;
+
+const insertMessages = preparedRows<MessageRow, unknown>(
+  MESSAGES_AT_ONCE,
+  [
+    "phone",
+    "direction",
+    "channel",
+    "medium",
+    "body",
+    "twilio_sid",
+    "status",
+    "error_code",
+    "error_message",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+  ],
+  (db, rows) => db.insertInto("messages").values(rows),
+);
+
+type TransitionRow = { phone: string; from_state: string; event: string; to_state: string; at: number };
+
+const insertTransitions = preparedRows<TransitionRow, unknown>(
+  TRANSITIONS_AT_ONCE,
+  ["phone", "from_state", "event", "to_state", "at"],
+  (db, rows) => db.insertInto("transitions").values(rows as never),
+);
+
 /** A message answered without a turn: its MessageSid answered, its lines in the transcript. */
 export function refusalWrites(db: Kysely<Database>, refusal: Refusal): Write[] {
-  const line = { phone: refusal.phone, created_at: refusal.at, updated_at: refusal.at };
+  const line = { phone: refusal.phone, created_at: refusal.at, updated_at: refusal.at, medium: "sms" as const };
   return [
     claimAnswered(db, refusal.messageSid, refusal.phone, [refusal.reply], refusal.at),
-    db
-      .insertInto("messages")
-      .values([
-        inbound(line, refusal.inboundBody, refusal.messageSid),
-        { ...outbound(line), channel: "twiml", body: refusal.reply, status: "replied" },
-      ]),
+    insertMessages(db, [
+      inbound(line, refusal.inboundBody, refusal.messageSid),
+      { ...outbound(line), channel: "twiml", body: refusal.reply, status: "replied" },
+    ]),
   ];
 }
 
@@ -285,12 +357,12 @@ function groupsOf<T>(items: T[], size: number): T[][] {
   return groups;
 }
 
+const selectClaim = prepared((db, messageSid: string) =>
+  db.selectFrom("webhook_claims").select(["status", "replies"]).where("message_sid", "=", messageSid),
+);
+
 async function findClaim(db: Kysely<Database>, messageSid: string): Promise<StoredClaim | null> {
-  const row = await db
-    .selectFrom("webhook_claims")
-    .select(["status", "replies"])
-    .where("message_sid", "=", messageSid)
-    .executeTakeFirst();
+  const [row] = (await selectClaim(db, messageSid).execute()).rows;
   if (!row) return null;
   return row.status === "done"
     ? { status: "done", replies: row.replies === null ? [] : (JSON.parse(row.replies) as string[]) }
@@ -299,16 +371,20 @@ async function findClaim(db: Kysely<Database>, messageSid: string): Promise<Stor
 
 /** The MessageSid answered, with the replies a redelivery gets; over a claim a cut-short turn left processing. */
 function claimAnswered(db: Kysely<Database>, messageSid: string, phone: string, replies: string[], at: number): Write {
-  const done = { status: "done" as const, replies: JSON.stringify(replies), completed_at: at };
+  return answerClaim(db, messageSid, phone, JSON.stringify(replies), at);
+}
+
+const answerClaim = prepared((db, messageSid: string, phone: string, replies: string, at: number) => {
+  const done = { status: "done" as const, replies, completed_at: at };
   return db
     .insertInto("webhook_claims")
     .values({ message_sid: messageSid, phone, claimed_at: at, ...done })
     .onConflict((oc) => oc.column("message_sid").doUpdateSet(done));
-}
+});
 
-type Line = { phone: string; created_at: number; updated_at: number; medium?: Medium };
+type Line = { phone: string; created_at: number; updated_at: number; medium: Medium };
 
-function inbound(line: Line, body: string, messageSid: string | null): NewMessage {
+function inbound(line: Line, body: string, messageSid: string | null): MessageRow {
   return {
     ...outbound(line),
     direction: "in",
