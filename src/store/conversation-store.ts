@@ -411,20 +411,38 @@ function effectWrite(db: Kysely<Database>, effect: SignupEffect, at: number): Wr
   switch (effect.type) {
     case "userRegistered": {
       const { countryCode, nationalNumber } = splitPhone(effect.phone);
-      const values = {
-        country_code: countryCode,
-        national_number: nationalNumber,
-        email: effect.email,
-        provider_id: effect.providerId,
-        verified_at: null,
-        updated_at: at,
-      };
-      return db
-        .insertInto("users")
-        .values({ phone: effect.phone, ...values, created_at: at })
-        .onConflict((oc) => oc.column("phone").doUpdateSet(values));
+      return registerUser(db, effect.phone, countryCode, nationalNumber, effect.email, effect.providerId, at);
     }
     case "verified":
-      return db.updateTable("users").set({ verified_at: effect.at, updated_at: at }).where("phone", "=", effect.phone);
+      return markVerified(db, effect.phone, effect.at, at);
   }
 }
+
+const registerUser = prepared(
+  (
+    db,
+    phone: string,
+    countryCode: string,
+    nationalNumber: string,
+    email: string,
+    providerId: string | null,
+    at: number,
+  ) => {
+    const values = {
+      country_code: countryCode,
+      national_number: nationalNumber,
+      email,
+      provider_id: providerId,
+      verified_at: null,
+      updated_at: at,
+    };
+    return db
+      .insertInto("users")
+      .values({ phone, ...values, created_at: at })
+      .onConflict((oc) => oc.column("phone").doUpdateSet(values));
+  },
+);
+
+const markVerified = prepared((db, phone: string, verifiedAt: number, at: number) =>
+  db.updateTable("users").set({ verified_at: verifiedAt, updated_at: at }).where("phone", "=", phone),
+);

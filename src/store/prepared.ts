@@ -17,7 +17,7 @@ export interface BoundStatement<R> {
 /**
  * A statement whose shape never depends on its arguments' values, built and compiled once per dialect: `build` runs
  * with placeholders, and each call binds the real values in their places. Arguments must only be used as values
- * (never inspected, spread or left undefined), since at build time they are not there.
+ * (never inspected or spread), since at build time they are not there.
  */
 export function prepared<Args extends unknown[], R>(
   build: (db: Kysely<Database>, ...args: Args) => Compilable<R>,
@@ -35,7 +35,8 @@ export function prepared<Args extends unknown[], R>(
       return {
         ...template,
         queryId: createQueryId(),
-        parameters: template.parameters.map((value) => (value instanceof Slot ? args[value.index] : value)),
+        // An argument left undefined binds null (Kysely would have left the column out: its default, null here).
+        parameters: template.parameters.map((value) => (value instanceof Slot ? (args[value.index] ?? null) : value)),
       };
     };
     return { compile, execute: () => db.executeQuery(compile()) };
@@ -43,8 +44,7 @@ export function prepared<Args extends unknown[], R>(
 }
 
 /**
- * An insert of 1 to `most` rows, one prepared statement per count of rows. Every row gives every one of `columns`
- * (null, not undefined, where it has nothing).
+ * An insert of 1 to `most` rows, one prepared statement per count of rows. Every row gives every one of `columns`.
  */
 export function preparedRows<Row extends object, R>(
   most: number,
