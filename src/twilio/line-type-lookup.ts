@@ -11,7 +11,7 @@ export interface TwilioLineTypeLookupOptions extends TwilioAccess {
  * A failed lookup is "unknown", never an error: the SMS is tried as it would have been without it.
  */
 export class TwilioLineTypeLookup implements LineTypeLookup {
-  private readonly client: TwilioClient;
+  private readonly client: () => Promise<TwilioClient>;
 
   constructor(private readonly options: TwilioLineTypeLookupOptions) {
     this.client = createTwilioClient(options);
@@ -19,7 +19,9 @@ export class TwilioLineTypeLookup implements LineTypeLookup {
 
   async lineType(phone: string): Promise<LineType> {
     try {
-      const found = await this.client.lookups.v2.phoneNumbers(phone).fetch({ fields: "line_type_intelligence" });
+      const found = await (await this.client()).lookups.v2
+        .phoneNumbers(phone)
+        .fetch({ fields: "line_type_intelligence" });
       const type = (found.lineTypeIntelligence as { type?: string } | null)?.type;
       if (type === "landline") return "landline";
       if (type === "mobile") return "mobile";

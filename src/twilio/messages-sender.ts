@@ -32,7 +32,7 @@ export function toSmsSendError(error: unknown): SmsSendError {
 
 /** Sends SMS through Twilio's Messages API with the official SDK. */
 export class TwilioSmsSender implements SmsSender {
-  private readonly client: TwilioClient;
+  private readonly client: () => Promise<TwilioClient>;
 
   constructor(private readonly options: TwilioSmsSenderOptions) {
     this.client = createTwilioClient(options);
@@ -43,7 +43,7 @@ export class TwilioSmsSender implements SmsSender {
       throw new SmsSendError("a WhatsApp message needs TWILIO_WHATSAPP_NUMBER", null, false);
     }
     try {
-      const message = await this.client.messages.create({
+      const message = await (await this.client()).messages.create({
         ...(sms.channel === "whatsapp"
           ? { to: `whatsapp:${sms.to}`, from: this.options.whatsappFrom ?? "" }
           : this.options.messagingServiceSid

@@ -26,7 +26,7 @@ export interface TwilioVoiceCallerOptions extends TwilioAccess {
 
 /** Calls through Twilio's Calls API with inline TwiML (no URL for Twilio to fetch back). */
 export class TwilioVoiceCaller implements VoiceCaller {
-  private readonly client: TwilioClient;
+  private readonly client: () => Promise<TwilioClient>;
 
   constructor(private readonly options: TwilioVoiceCallerOptions) {
     this.client = createTwilioClient(options);
@@ -35,7 +35,11 @@ export class TwilioVoiceCaller implements VoiceCaller {
   async call(call: OutboundCall): Promise<SentSms> {
     if (!this.options.from) throw new SmsSendError("a call needs TWILIO_PHONE_NUMBER as its caller ID", null, false);
     try {
-      const created = await this.client.calls.create({ to: call.to, from: this.options.from, twiml: sayTwiml(call) });
+      const created = await (await this.client()).calls.create({
+        to: call.to,
+        from: this.options.from,
+        twiml: sayTwiml(call),
+      });
       if (typeof created.sid !== "string")
         throw new SmsSendError("Twilio accepted the call but gave no sid", null, false);
       return { sid: created.sid, status: toSentStatus(created.status) };

@@ -30,14 +30,14 @@ interface TwilioFailure {
  */
 export class VerifyVerificationProvider implements VerificationProvider {
   readonly name = "verify" as const;
-  private readonly client: TwilioClient;
+  private readonly client: () => Promise<TwilioClient>;
 
   constructor(private readonly options: VerifyProviderOptions) {
     this.client = createTwilioClient(options);
   }
 
-  private get service() {
-    return this.client.verify.v2.services(this.options.serviceSid);
+  private async service() {
+    return (await this.client()).verify.v2.services(this.options.serviceSid);
   }
 
   async sendCode(input: SendCodeRequest): Promise<SendCodeResult> {
@@ -45,7 +45,7 @@ export class VerifyVerificationProvider implements VerificationProvider {
     await input.beforeSend?.(input.channel === "call" ? { channel: "call" } : {});
     try {
       // The person's language, the one our replies speak; the channel of the conversation, or a call.
-      const verification = await this.service.verifications.create({
+      const verification = await (await this.service()).verifications.create({
         to: input.phone,
         channel: input.channel,
         locale: INTL_LOCALE[input.language],
@@ -86,7 +86,11 @@ export class VerifyVerificationProvider implements VerificationProvider {
    * in the console). Starting again while one is pending re-sends the same code, as with SMS.
    */
   async startEmail(email: string, language: string): Promise<{ sid: string }> {
-    const verification = await this.service.verifications.create({ to: email, channel: "email", locale: language });
+    const verification = await (await this.service()).verifications.create({
+      to: email,
+      channel: "email",
+      locale: language,
+    });
     if (verification?.status !== "pending") throw new Error(`unexpected status ${String(verification?.status)}`);
     return { sid: verification.sid };
   }
@@ -95,7 +99,7 @@ export class VerifyVerificationProvider implements VerificationProvider {
   async check(to: string, code: string): Promise<CheckCodeResult> {
     if (!VERIFY_CODE.test(code)) return { status: "wrong" };
     try {
-      const check = await this.service.verificationChecks.create({ to, code });
+      const check = await (await this.service()).verificationChecks.create({ to, code });
       switch (check?.status) {
         case "approved":
           return { status: "approved" };
