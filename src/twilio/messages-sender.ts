@@ -67,7 +67,7 @@ export class TwilioSmsSender implements SmsSender {
   async findSent(sms: OutboundSms, since: number): Promise<SentSms | null> {
     try {
       const to = sms.channel === "whatsapp" ? `whatsapp:${sms.to}` : sms.to;
-      const recent = await this.client.messages.list({ to, limit: 20 });
+      const recent = await (await this.client()).messages.list({ to, limit: 20 });
       // Twilio's dates have whole seconds; a minute of slack covers a clock between us and them.
       const match = recent.find(
         (message) => message.body === sms.body && (message.dateCreated?.getTime() ?? 0) >= since - 60_000,
