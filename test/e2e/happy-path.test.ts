@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeAuthy } from "../support/fake-authy.js";
-import { FakeTwilio } from "../support/fake-twilio.js";
+import { describe, expect } from "vitest";
 import { authyEnv } from "../support/provider-env.js";
-import { productionEnv, RunningService, TEST_ACCOUNT_SID, TEST_TWILIO_NUMBER } from "../support/service.js";
+import { TEST_ACCOUNT_SID, TEST_TWILIO_NUMBER } from "../support/service.js";
+import { serviceTest } from "../support/service-test.js";
 
 const PHONE = "+14155550123";
+const localTest = serviceTest();
+const authyTest = serviceTest({ env: authyEnv });
 
 describe("sign-up with the local provider, SMS through the Messages API", () => {
-  let twilio: FakeTwilio;
-  let app: RunningService;
-
-  beforeAll(async () => {
-    twilio = await FakeTwilio.start();
-    app = await RunningService.start({ env: productionEnv(twilio.url) });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await twilio.close();
-  });
-
-  it("walks from SIGNUP to the success SMS, persisting every step", async () => {
+  localTest("walks from SIGNUP to the success SMS, persisting every step", async ({ app, twilio }) => {
     const hello = await app.sms(PHONE, "hello");
     expect(hello.status).toBe(200);
     expect(hello.contentType).toMatch(/^text\/xml/);
@@ -67,43 +56,29 @@ describe("sign-up with the local provider, SMS through the Messages API", () => 
 });
 
 describe("sign-up with the legacy Authy API", () => {
-  let twilio: FakeTwilio;
-  let authy: FakeAuthy;
-  let app: RunningService;
+  authyTest(
+    "registers the person, forces the SMS, verifies the token and sends the success SMS",
+    async ({ app, twilio, authy }) => {
+      await app.sms(PHONE, "SIGNUP");
+      expect((await app.sms(PHONE, "ana@example.com")).replies[0]).toMatch(/We sent you a code/);
 
-  beforeAll(async () => {
-    twilio = await FakeTwilio.start();
-    authy = await FakeAuthy.start();
-    app = await RunningService.start({
-      env: authyEnv(twilio.url, authy.url),
-    });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await authy.close();
-    await twilio.close();
-  });
+      const register = authy.requests.find((r) => r.path === "/protected/json/users/new")!;
+      expect(register.method).toBe("POST");
+      expect(register.form.get("user[email]")).toBe("ana@example.com");
+      expect(register.form.get("user[cellphone]")).toBe("4155550123");
+      expect(register.form.get("user[country_code]")).toBe("1");
+      const smsRequest = authy.requests.find((r) => r.path.startsWith("/protected/json/sms/"))!;
+      expect(smsRequest.query.get("force")).toBe("true");
 
-  it("registers the person, forces the SMS, verifies the token and sends the success SMS", async () => {
-    await app.sms(PHONE, "SIGNUP");
-    expect((await app.sms(PHONE, "ana@example.com")).replies[0]).toMatch(/We sent you a code/);
+      const code = authy.codeFor("1", "4155550123")!;
+      expect((await app.sms(PHONE, "0000000")).replies).toEqual(["That code isn't right. 4 tries left."]);
+      expect((await app.sms(PHONE, code)).replies).toEqual([]);
+      expect((await app.state(PHONE))?.state).toBe("verified");
 
-    const register = authy.requests.find((r) => r.path === "/protected/json/users/new")!;
-    expect(register.method).toBe("POST");
-    expect(register.form.get("user[email]")).toBe("ana@example.com");
-    expect(register.form.get("user[cellphone]")).toBe("4155550123");
-    expect(register.form.get("user[country_code]")).toBe("1");
-    const smsRequest = authy.requests.find((r) => r.path.startsWith("/protected/json/sms/"))!;
-    expect(smsRequest.query.get("force")).toBe("true");
-
-    const code = authy.codeFor("1", "4155550123")!;
-    expect((await app.sms(PHONE, "0000000")).replies).toEqual(["That code isn't right. 4 tries left."]);
-    expect((await app.sms(PHONE, code)).replies).toEqual([]);
-    expect((await app.state(PHONE))?.state).toBe("verified");
-
-    const user = await app.db.selectFrom("users").selectAll().where("phone", "=", PHONE).executeTakeFirstOrThrow();
-    expect(user.provider_id).toBe(String([...authy.users.keys()][0]));
-    await app.service.dispatcher.drain();
-    expect(twilio.bodiesTo(PHONE)).toEqual(["You did it! Signup complete :) Your account is ana@example.com."]);
-  });
+      const user = await app.db.selectFrom("users").selectAll().where("phone", "=", PHONE).executeTakeFirstOrThrow();
+      expect(user.provider_id).toBe(String([...authy.users.keys()][0]));
+      await app.service.dispatcher.drain();
+      expect(twilio.bodiesTo(PHONE)).toEqual(["You did it! Signup complete :) Your account is ana@example.com."]);
+    },
+  );
 });

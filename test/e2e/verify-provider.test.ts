@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeTwilio } from "../support/fake-twilio.js";
+import { describe, expect } from "vitest";
 import { VERIFY_SERVICE_SID, verifyEnv } from "../support/provider-env.js";
-import { RunningService, TEST_ACCOUNT_SID, TestClock } from "../support/service.js";
+import { type RunningService, TEST_ACCOUNT_SID, TestClock } from "../support/service.js";
+import { serviceTest } from "../support/service-test.js";
 
 let phoneCounter = 0;
 /** A fresh US number per test, so tests share the service but not a conversation. */
@@ -12,30 +12,20 @@ const nextPhone = () => {
 /** Emails are unique among verified accounts, so each phone signs up with its own. */
 const emailOf = (phone: string) => `ana${phone.slice(1)}@example.com`;
 
+const clock = new TestClock();
+const test = serviceTest({ env: (twilioUrl) => ({ ...verifyEnv(twilioUrl), ALLOWED_COUNTRIES: "US,DE,CH" }), clock });
+
 describe("sign-up with Twilio Verify v2", () => {
-  let twilio: FakeTwilio;
-  let app: RunningService;
-  const clock = new TestClock();
-
-  beforeAll(async () => {
-    twilio = await FakeTwilio.start();
-    app = await RunningService.start({ env: { ...verifyEnv(twilio.url), ALLOWED_COUNTRIES: "US,DE,CH" }, clock });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await twilio.close();
-  });
-
-  async function toAwaitingCode(phone: string) {
+  async function toAwaitingCode(app: RunningService, phone: string) {
     await app.sms(phone, "SIGNUP");
     const sent = await app.sms(phone, emailOf(phone));
     expect(sent.replies).toEqual(["We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it."]);
     expect((await app.state(phone))?.state).toBe("awaitingCode");
   }
 
-  it("starts a verification, checks the codes, and sends the success SMS", async () => {
+  test("starts a verification, checks the codes, and sends the success SMS", async ({ app, twilio }) => {
     const phone = nextPhone();
-    await toAwaitingCode(phone);
+    await toAwaitingCode(app, phone);
 
     const [start] = twilio.verifyRequests("Verifications", phone);
     expect(start?.method).toBe("POST");
@@ -68,9 +58,12 @@ describe("sign-up with Twilio Verify v2", () => {
     }
   });
 
-  it("RESEND starts the verification again, which re-sends the same code; our cooldown still applies", async () => {
+  test("RESEND starts the verification again, which re-sends the same code; our cooldown still applies", async ({
+    app,
+    twilio,
+  }) => {
     const phone = nextPhone();
-    await toAwaitingCode(phone);
+    await toAwaitingCode(app, phone);
     const code = twilio.verifications.get(phone)!.code;
 
     expect((await app.sms(phone, "RESEND")).replies[0]).toMatch(/^Please wait \d+ seconds, then reply RESEND\.$/);
@@ -87,9 +80,9 @@ describe("sign-up with Twilio Verify v2", () => {
     expect((await app.state(phone))?.state).toBe("verified");
   });
 
-  it("an expired verification (404, 20404) asks for RESEND, and the new code works", async () => {
+  test("an expired verification (404, 20404) asks for RESEND, and the new code works", async ({ app, twilio }) => {
     const phone = nextPhone();
-    await toAwaitingCode(phone);
+    await toAwaitingCode(app, phone);
     const oldCode = twilio.verifications.get(phone)!.code;
     twilio.expireVerification(phone);
 
@@ -106,9 +99,9 @@ describe("sign-up with Twilio Verify v2", () => {
     expect((await app.state(phone))?.state).toBe("verified");
   });
 
-  it("60202 (max check attempts) means too many tries: RESEND for a new code", async () => {
+  test("60202 (max check attempts) means too many tries: RESEND for a new code", async ({ app, twilio }) => {
     const phone = nextPhone();
-    await toAwaitingCode(phone);
+    await toAwaitingCode(app, phone);
     twilio.faults.verify.push({
       kind: "status",
       status: 429,
@@ -122,9 +115,12 @@ describe("sign-up with Twilio Verify v2", () => {
     expect(twilio.verifyRequests("VerificationCheck", phone)).toHaveLength(checks);
   });
 
-  it("60203 (max send attempts) on RESEND says when to try again, and the live code still works", async () => {
+  test("60203 (max send attempts) on RESEND says when to try again, and the live code still works", async ({
+    app,
+    twilio,
+  }) => {
     const phone = nextPhone();
-    await toAwaitingCode(phone);
+    await toAwaitingCode(app, phone);
     clock.advance(31_000);
     twilio.faults.verify.push({
       kind: "status",
@@ -139,9 +135,9 @@ describe("sign-up with Twilio Verify v2", () => {
     expect((await app.state(phone))?.state).toBe("verified");
   });
 
-  it("a real 60203 after five sends to one verification is answered the same way", async () => {
+  test("a real 60203 after five sends to one verification is answered the same way", async ({ app, twilio }) => {
     const phone = nextPhone();
-    await toAwaitingCode(phone);
+    await toAwaitingCode(app, phone);
     twilio.verifications.get(phone)!.sends = 5;
     clock.advance(31_000);
     expect((await app.sms(phone, "RESEND")).replies).toEqual([
@@ -149,7 +145,7 @@ describe("sign-up with Twilio Verify v2", () => {
     ]);
   });
 
-  it.each([
+  test.for([
     [
       60200,
       400,
@@ -163,19 +159,25 @@ describe("sign-up with Twilio Verify v2", () => {
       "Verification delivery attempt blocked (geo permissions)",
       "We can't send a code to this number right now.",
     ],
-  ])("start answered %i: a clear reply, back to asking for the email", async (code, status, message, reply) => {
-    const phone = nextPhone();
-    await app.sms(phone, "SIGNUP");
-    twilio.faults.verify.push({ kind: "status", status, body: { code, message, status } });
-    expect((await app.sms(phone, emailOf(phone))).replies).toEqual([reply]);
-    const conversation = await app.state(phone);
-    expect(conversation?.state).toBe("awaitingEmail");
-    expect(JSON.parse(conversation?.snapshot ?? "{}").context.email).toBeNull();
-    // Not repeated: these are answers, not failures.
-    expect(twilio.verifyRequests("Verifications", phone)).toHaveLength(1);
-  });
+  ] as const)(
+    "start answered %i: a clear reply, back to asking for the email",
+    async ([code, status, message, reply], { app, twilio }) => {
+      const phone = nextPhone();
+      await app.sms(phone, "SIGNUP");
+      twilio.faults.verify.push({ kind: "status", status, body: { code, message, status } });
+      expect((await app.sms(phone, emailOf(phone))).replies).toEqual([reply]);
+      const conversation = await app.state(phone);
+      expect(conversation?.state).toBe("awaitingEmail");
+      expect(JSON.parse(conversation?.snapshot ?? "{}").context.email).toBeNull();
+      // Not repeated: these are answers, not failures.
+      expect(twilio.verifyRequests("Verifications", phone)).toHaveLength(1);
+    },
+  );
 
-  it("asks Verify for the language the bot speaks: the country's, or DEFAULT_LANGUAGE where it has several", async () => {
+  test("asks Verify for the language the bot speaks: the country's, or DEFAULT_LANGUAGE where it has several", async ({
+    app,
+    twilio,
+  }) => {
     const german = "+4915112345678";
     const swiss = "+41791234567";
     for (const phone of [german, swiss]) {

@@ -1,14 +1,16 @@
 import { test } from "vitest";
+import { FakeAuthy } from "./fake-authy.js";
 import { FakeTwilio } from "./fake-twilio.js";
 import { productionEnv, RunningService, type StartOptions } from "./service.js";
 
 export interface ServiceTestOptions extends Omit<StartOptions, "env"> {
-  /** The service's environment, given the fake Twilio's address; production mode against the fake by default. */
-  env?: (twilioUrl: string) => Record<string, string | undefined>;
+  /** The service's environment, given the fakes' addresses; production mode against the fake Twilio by default. */
+  env?: (twilioUrl: string, authyUrl: string) => Record<string, string | undefined>;
 }
 
 /**
- * The fixture of the end-to-end tests: a fake Twilio (Messages, Verify, Calls, Lookup) on 127.0.0.1 and the service
+ * The fixture of the end-to-end tests: a fake Twilio (Messages, Verify, Calls, Lookup) and a fake Authy on 127.0.0.1,
+ * and the service
  * on a real HTTP port and database, started once for the test file when its first test asks for them, stopped
  * after its last. Call it at the top level of a file, a test API per configuration.
  */
@@ -22,8 +24,14 @@ export function serviceTest(options: ServiceTestOptions = {}) {
         onCleanup(() => twilio.close());
         return twilio;
       })
-      .extend("app", { scope: "file" }, async ({ twilio }, { onCleanup }) => {
-        const app = await RunningService.start({ ...start, env: env(twilio.url) });
+      // biome-ignore lint/correctness/noEmptyPattern: as above
+      .extend("authy", { scope: "file" }, async ({}, { onCleanup }) => {
+        const authy = await FakeAuthy.start();
+        onCleanup(() => authy.close());
+        return authy;
+      })
+      .extend("app", { scope: "file" }, async ({ twilio, authy }, { onCleanup }) => {
+        const app = await RunningService.start({ ...start, env: env(twilio.url, authy.url) });
         onCleanup(() => app.stop());
         return app;
       })
