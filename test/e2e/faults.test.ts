@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeAuthy } from "../support/fake-authy.js";
-import { FakeTwilio, type Fault } from "../support/fake-twilio.js";
+import type { FakeTwilio, Fault } from "../support/fake-twilio.js";
 import { listen } from "../support/http-server.js";
 import { authyEnv, verifyEnv } from "../support/provider-env.js";
 import { productionEnv, RunningService, TestClock } from "../support/service.js";
+import { serviceTest } from "../support/service-test.js";
 
 // Short timeouts so a "slow" fake is slow without slowing the suite: each try gives up after 300 ms, a whole call
 // (its retries included) after 2 s. The fake's delay (1 s) outlasts one try but not the deadline.
@@ -31,6 +31,10 @@ const nextPhone = () => {
 };
 const emailOf = (phone: string) => `p${phone.slice(1)}@example.com`;
 
+const verifyTest = serviceTest({ env: (twilioUrl) => ({ ...verifyEnv(twilioUrl), ...FAST }), clock: new TestClock() });
+const messagesTest = serviceTest({ env: (twilioUrl) => ({ ...productionEnv(twilioUrl), ...FAST }) });
+const authyTest = serviceTest({ env: (twilioUrl, authyUrl) => ({ ...authyEnv(twilioUrl, authyUrl), ...FAST }) });
+
 async function snapshotContext(app: RunningService, phone: string) {
   const row = await app.state(phone);
   return {
@@ -40,19 +44,7 @@ async function snapshotContext(app: RunningService, phone: string) {
 }
 
 describe("faults on Verify, through whole conversations", () => {
-  let twilio: FakeTwilio;
-  let app: RunningService;
-
-  beforeAll(async () => {
-    twilio = await FakeTwilio.start();
-    app = await RunningService.start({ env: { ...verifyEnv(twilio.url), ...FAST }, clock: new TestClock() });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await twilio.close();
-  });
-
-  async function emailStep(phone: string, faults: Fault[]) {
+  async function emailStep(app: RunningService, twilio: FakeTwilio, phone: string, faults: Fault[]) {
     await app.sms(phone, "SIGNUP");
     twilio.faults.verify.push(...faults);
     const result = await app.sms(phone, emailOf(phone));
@@ -61,49 +53,57 @@ describe("faults on Verify, through whole conversations", () => {
     return result;
   }
 
-  it.each<[string, Fault]>([
+  verifyTest.for<[string, Fault]>([
     ["slow (timeout)", SLOW],
     ["500", ERROR_500],
     ["429 20429", RATE_LIMITED],
     ["a dropped connection", { kind: "drop" }],
     ["a body that is not JSON", { kind: "malformed" }],
-  ])("a start that fails once with %s is repeated: the code goes out, once, and works", async (_name, fault) => {
-    const phone = nextPhone();
-    const result = await emailStep(phone, [fault]);
-    expect(result.replies).toEqual([CODE_SENT]);
-    expect(twilio.verifyRequests("Verifications", phone)).toHaveLength(2);
-    expect((await snapshotContext(app, phone)).state).toBe("awaitingCode");
-    expect((await app.sms(phone, twilio.verifications.get(phone)!.code)).replies).toEqual([]);
-    expect((await app.state(phone))?.state).toBe("verified");
-  });
+  ])(
+    "a start that fails once with %s is repeated: the code goes out, once, and works",
+    async ([_name, fault], { app, twilio }) => {
+      const phone = nextPhone();
+      const result = await emailStep(app, twilio, phone, [fault]);
+      expect(result.replies).toEqual([CODE_SENT]);
+      expect(twilio.verifyRequests("Verifications", phone)).toHaveLength(2);
+      expect((await snapshotContext(app, phone)).state).toBe("awaitingCode");
+      expect((await app.sms(phone, twilio.verifications.get(phone)!.code)).replies).toEqual([]);
+      expect((await app.state(phone))?.state).toBe("verified");
+    },
+  );
 
-  it.each<[string, Fault[]]>([
+  verifyTest.for<[string, Fault[]]>([
     ["keeps timing out", [SLOW, SLOW, SLOW]],
     ["keeps answering 500", [ERROR_500, ERROR_500, ERROR_500]],
     ["keeps sending bodies that are not JSON", [{ kind: "malformed" }, { kind: "malformed" }, { kind: "malformed" }]],
     ["answers JSON that is not a verification", [{ kind: "status", status: 201, body: { hello: "world" } }]],
-  ])("a start that %s: never 'code sent', back to the email, and the next try works", async (_name, faults) => {
-    const phone = nextPhone();
-    const result = await emailStep(phone, faults);
-    expect(result.replies).toEqual([SEND_FAILED]);
-    expect(twilio.verifyRequests("Verifications", phone)).toHaveLength(faults.length);
-    expect(await snapshotContext(app, phone)).toMatchObject({ state: "awaitingEmail", context: { email: null } });
-    expect(await app.db.selectFrom("users").select("id").where("phone", "=", phone).executeTakeFirst()).toBeUndefined();
+  ])(
+    "a start that %s: never 'code sent', back to the email, and the next try works",
+    async ([_name, faults], { app, twilio }) => {
+      const phone = nextPhone();
+      const result = await emailStep(app, twilio, phone, faults);
+      expect(result.replies).toEqual([SEND_FAILED]);
+      expect(twilio.verifyRequests("Verifications", phone)).toHaveLength(faults.length);
+      expect(await snapshotContext(app, phone)).toMatchObject({ state: "awaitingEmail", context: { email: null } });
+      expect(
+        await app.db.selectFrom("users").select("id").where("phone", "=", phone).executeTakeFirst(),
+      ).toBeUndefined();
 
-    expect((await app.sms(phone, emailOf(phone))).replies).toEqual([CODE_SENT]);
-    expect((await app.state(phone))?.state).toBe("awaitingCode");
-  });
+      expect((await app.sms(phone, emailOf(phone))).replies).toEqual([CODE_SENT]);
+      expect((await app.state(phone))?.state).toBe("awaitingCode");
+    },
+  );
 
-  it.each<[string, Fault]>([
+  verifyTest.for<[string, Fault]>([
     ["slow (timeout)", SLOW],
     ["500", ERROR_500],
     ["a dropped connection", { kind: "drop" }],
     ["a body that is not JSON", { kind: "malformed" }],
   ])(
     "a check that fails with %s is not repeated (it may have counted): a clear reply, no try lost",
-    async (_name, fault) => {
+    async ([_name, fault], { app, twilio }) => {
       const phone = nextPhone();
-      expect((await emailStep(phone, [])).replies).toEqual([CODE_SENT]);
+      expect((await emailStep(app, twilio, phone, [])).replies).toEqual([CODE_SENT]);
       twilio.faults.verify.push(fault);
       const failed = await app.sms(phone, "999999");
       expect(failed.status).toBe(200);
@@ -116,7 +116,7 @@ describe("faults on Verify, through whole conversations", () => {
     },
   );
 
-  it("no code reached the log or the transcript, whatever failed", async () => {
+  verifyTest("no code reached the log or the transcript, whatever failed", async ({ app, twilio }) => {
     const transcript = (await app.db.selectFrom("messages").select("body").execute()).map((m) => m.body).join("\n");
     expect(twilio.verifications.size).toBeGreaterThan(5);
     for (const { code } of twilio.verifications.values()) {
@@ -125,14 +125,17 @@ describe("faults on Verify, through whole conversations", () => {
     }
   });
 
-  it("a check refused by Twilio's rate limiter (429 20429) is repeated and goes through", async () => {
-    const phone = nextPhone();
-    await emailStep(phone, []);
-    twilio.faults.verify.push(RATE_LIMITED);
-    expect((await app.sms(phone, twilio.verifications.get(phone)!.code)).replies).toEqual([]);
-    expect(twilio.verifyRequests("VerificationCheck", phone)).toHaveLength(2);
-    expect((await app.state(phone))?.state).toBe("verified");
-  });
+  verifyTest(
+    "a check refused by Twilio's rate limiter (429 20429) is repeated and goes through",
+    async ({ app, twilio }) => {
+      const phone = nextPhone();
+      await emailStep(app, twilio, phone, []);
+      twilio.faults.verify.push(RATE_LIMITED);
+      expect((await app.sms(phone, twilio.verifications.get(phone)!.code)).replies).toEqual([]);
+      expect(twilio.verifyRequests("VerificationCheck", phone)).toHaveLength(2);
+      expect((await app.state(phone))?.state).toBe("verified");
+    },
+  );
 });
 
 describe("Twilio unreachable (connection refused)", () => {
@@ -158,36 +161,24 @@ describe("Twilio unreachable (connection refused)", () => {
 });
 
 describe("faults on the Messages API (the local provider's code SMS)", () => {
-  let twilio: FakeTwilio;
-  let app: RunningService;
-
-  beforeAll(async () => {
-    twilio = await FakeTwilio.start();
-    app = await RunningService.start({ env: { ...productionEnv(twilio.url), ...FAST } });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await twilio.close();
-  });
-
-  const messageRequests = (phone: string) =>
+  const messageRequests = (twilio: FakeTwilio, phone: string) =>
     twilio.requests.filter((r) => r.path.endsWith("/Messages.json") && r.form.get("To") === phone);
 
-  it.each<[string, Fault]>([
+  messagesTest.for<[string, Fault]>([
     ["slow (timeout)", SLOW],
     ["500", ERROR_500],
     ["a dropped connection", { kind: "drop" }],
     ["a body that is not JSON", { kind: "malformed" }],
   ])(
     "a code SMS that fails with %s is not repeated (no second SMS): 'couldn't send', and the next try works",
-    async (_name, fault) => {
+    async ([_name, fault], { app, twilio }) => {
       const phone = nextPhone();
       await app.sms(phone, "SIGNUP");
       twilio.faults.messages.push(fault);
       const result = await app.sms(phone, emailOf(phone));
       expect(result.status).toBe(200);
       expect(result.replies).toEqual([SEND_FAILED]);
-      expect(messageRequests(phone)).toHaveLength(1);
+      expect(messageRequests(twilio, phone)).toHaveLength(1);
       expect(await snapshotContext(app, phone)).toMatchObject({ state: "awaitingEmail", context: { email: null } });
 
       expect((await app.sms(phone, emailOf(phone))).replies).toEqual([CODE_SENT]);
@@ -201,55 +192,41 @@ describe("faults on the Messages API (the local provider's code SMS)", () => {
     },
   );
 
-  it("a code SMS refused with 429 20429 is repeated and sent once", async () => {
+  messagesTest("a code SMS refused with 429 20429 is repeated and sent once", async ({ app, twilio }) => {
     const phone = nextPhone();
     await app.sms(phone, "SIGNUP");
     twilio.faults.messages.push(RATE_LIMITED);
     expect((await app.sms(phone, emailOf(phone))).replies).toEqual([CODE_SENT]);
-    expect(messageRequests(phone)).toHaveLength(2);
+    expect(messageRequests(twilio, phone)).toHaveLength(2);
     expect(twilio.bodiesTo(phone)).toHaveLength(1);
   });
 });
 
 describe("faults on the legacy Authy API", () => {
-  let twilio: FakeTwilio;
-  let authy: FakeAuthy;
-  let app: RunningService;
-
-  beforeAll(async () => {
-    twilio = await FakeTwilio.start();
-    authy = await FakeAuthy.start();
-    app = await RunningService.start({
-      env: { ...authyEnv(twilio.url, authy.url), ...FAST },
-    });
-  });
-  afterAll(async () => {
-    await app.stop();
-    await authy.close();
-    await twilio.close();
-  });
-
-  it.each<[string, Fault]>([
+  authyTest.for<[string, Fault]>([
     ["slow (timeout)", SLOW],
     ["500", ERROR_500],
     ["a dropped connection", { kind: "drop" }],
     ["a body that is not JSON", { kind: "malformed" }],
-  ])("every call failing once with %s is repeated: registered, code sent, verified", async (_name, fault) => {
-    const phone = nextPhone();
-    await app.sms(phone, "SIGNUP");
-    const before = authy.requests.length;
-    // users/new, then sms/{id}: each fails once and is repeated.
-    authy.faults.push(fault);
-    expect((await app.sms(phone, emailOf(phone))).replies).toEqual([CODE_SENT]);
-    expect(authy.requests.length - before).toBe(3);
-    const code = authy.codeFor("1", phone.slice(2))!;
-    authy.faults.push(fault);
-    expect((await app.sms(phone, code)).replies).toEqual([]);
-    expect((await app.state(phone))?.state).toBe("verified");
-    expect(authy.faults).toEqual([]);
-  });
+  ])(
+    "every call failing once with %s is repeated: registered, code sent, verified",
+    async ([_name, fault], { app, authy }) => {
+      const phone = nextPhone();
+      await app.sms(phone, "SIGNUP");
+      const before = authy.requests.length;
+      // users/new, then sms/{id}: each fails once and is repeated.
+      authy.faults.push(fault);
+      expect((await app.sms(phone, emailOf(phone))).replies).toEqual([CODE_SENT]);
+      expect(authy.requests.length - before).toBe(3);
+      const code = authy.codeFor("1", phone.slice(2))!;
+      authy.faults.push(fault);
+      expect((await app.sms(phone, code)).replies).toEqual([]);
+      expect((await app.state(phone))?.state).toBe("verified");
+      expect(authy.faults).toEqual([]);
+    },
+  );
 
-  it("Authy down for good: 'couldn't send', back to the email", async () => {
+  authyTest("Authy down for good: 'couldn't send', back to the email", async ({ app, authy }) => {
     const phone = nextPhone();
     await app.sms(phone, "SIGNUP");
     authy.faults.push(ERROR_500, ERROR_500, ERROR_500);

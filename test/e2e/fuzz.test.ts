@@ -3,27 +3,18 @@
 // PostgreSQL in the PostgreSQL pass). `npm run fuzz` runs 100,000 webhooks.
 import { fc } from "@fast-check/vitest";
 import twilio from "twilio";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { isRestingState } from "../../machines/signup.js";
 import { ADMIN_TOKEN, adminApi } from "../support/admin.js";
-import { FakeTwilio } from "../support/fake-twilio.js";
-import { newMessageSid, PUBLIC_URL, productionEnv, RunningService, TEST_AUTH_TOKEN } from "../support/service.js";
+import { newMessageSid, PUBLIC_URL, productionEnv, type RunningService, TEST_AUTH_TOKEN } from "../support/service.js";
+import { serviceTest } from "../support/service-test.js";
 
 const WEBHOOK_RUNS = Number(process.env.FUZZ_RUNS ?? 1_500);
 const API_RUNS = Math.max(200, Math.round(WEBHOOK_RUNS / 3));
 /** Generous: a run is a few milliseconds, and a long `npm run fuzz` must not be cut short by the test timeout. */
 const TIMEOUT_MS = Math.max(600_000, WEBHOOK_RUNS * 50);
 
-let twilioFake: FakeTwilio;
-let app: RunningService;
-beforeAll(async () => {
-  twilioFake = await FakeTwilio.start();
-  app = await RunningService.start({ env: { ...productionEnv(twilioFake.url), ADMIN_TOKEN } });
-});
-afterAll(async () => {
-  await app.stop();
-  await twilioFake.close();
-});
+const test = serviceTest({ env: (twilioUrl) => ({ ...productionEnv(twilioUrl), ADMIN_TOKEN }) });
 
 /** A few phones, so conversations get somewhere; now and then one that is not a phone at all. */
 const phone = fc.oneof(
@@ -57,7 +48,7 @@ const webhook = fc.record({
 });
 
 /** Signs with the twilio SDK's own signer over every field, repeated keys included, as Twilio does. */
-async function post(entries: [string, string][]) {
+async function post(app: RunningService, entries: [string, string][]) {
   const signed: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of entries) {
     const existing = signed[key];
@@ -75,9 +66,9 @@ async function post(entries: [string, string][]) {
 }
 
 describe("fuzzing", () => {
-  it(
+  test(
     `signed webhooks of any shape: never a 500, accepted ones stored once, the machine resting after (${WEBHOOK_RUNS} runs)`,
-    async () => {
+    async ({ app }) => {
       let accepted = 0;
       let refused = 0;
       await fc.assert(
@@ -93,9 +84,9 @@ describe("fuzzing", () => {
             ...(w.optOutType === undefined ? [] : [["OptOutType", w.optOutType] as [string, string]]),
             ...w.extra,
           ];
-          const first = await post(entries);
+          const first = await post(app, entries);
           expect([200, 400]).toContain(first.status);
-          if (w.redeliver) expect((await post(entries)).status).toBe(first.status);
+          if (w.redeliver) expect((await post(app, entries)).status).toBe(first.status);
           if (first.status !== 200) {
             refused += 1;
             return;
@@ -123,9 +114,9 @@ describe("fuzzing", () => {
     TIMEOUT_MS,
   );
 
-  it(
+  test(
     `operator API query parameters of any value: a 400 naming the problem, never a 500 (${API_RUNS} runs per route)`,
-    async () => {
+    async ({ app }) => {
       const value = fc.oneof(
         fc.string({ unit: "binary", maxLength: 40 }),
         fc.integer().map(String),
