@@ -2,7 +2,7 @@ import twilio from "twilio";
 import { describe, expect, it } from "vitest";
 import { computeSignature, formParams, isValidSignature } from "./signature.js";
 
-// reference/twilio.md §5: the twilio-node spec's vectors.
+// The vectors of twilio-node's own signature tests (spec/unit/webhooks/webhooks.spec.js).
 const TOKEN = "12345";
 const URL = "https://mycompany.com/myapp.php?foo=1&bar=2";
 const PARAMS = {
