@@ -162,6 +162,7 @@ export function composeConversation({
     caller: codeSender.recordingCalls(caller),
     renderer,
     codeTtlMs: config.limits.codeTtlMs,
+    logger,
   });
   const chosen = createProvider(config, localCodes, httpClient, logger);
   const lookedUp = config.twilio.lookupLineType
@@ -287,7 +288,7 @@ export function composeApp({
     mount: (routes) => {
       mountHome(routes, { readme, localMode: config.localMode });
       mountAdmin(routes, {
-        queries: new AdminQueries(db, dialect),
+        queries: new AdminQueries(db, dialect, config.defaultLanguage),
         sessions: new KyselyOperatorSessionStore(db),
         engine,
         adminToken: config.adminToken,

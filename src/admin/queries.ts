@@ -1,7 +1,8 @@
 // The operators' read model: plain Kysely queries over the tables the conversation writes. Nothing here writes.
 import { type Kysely, sql } from "kysely";
-import { E164 } from "../conversation/phone.js";
+import { E164, languageOfPhone } from "../conversation/phone.js";
 import { restoreSnapshot } from "../conversation/restore.js";
+import type { Language } from "../i18n/languages.js";
 import { base64url, fromBase64url } from "../security/base64.js";
 import { toConversationRecord } from "../store/conversation-record.js";
 import type { SqlDialectName } from "../store/migrations.js";
@@ -79,7 +80,18 @@ export class AdminQueries {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: SqlDialectName = "postgres",
+    /** DEFAULT_LANGUAGE: what a phone whose country suggests none of ours is written in. */
+    private readonly defaultLanguage: Language = "en",
   ) {}
+
+  /** The language the bot writes to this phone in, whether its person chose it, and the channel they last used. */
+  private speech(row: { phone: string; language: Language | null; channel: "sms" | "whatsapp" }) {
+    return {
+      language: languageOfPhone(row.phone, row.language, this.defaultLanguage),
+      languageChosen: row.language !== null,
+      channel: row.channel,
+    };
+  }
 
   /** The rowids of the conversations a fragment matches, from SQLite's trigram index; null when there are many. */
   private async searchHits(fragment: string): Promise<number[] | null> {
@@ -105,6 +117,8 @@ export class AdminQueries {
         "c.phone",
         "c.state",
         "c.opted_out",
+        "c.language",
+        "c.channel",
         "c.email",
         "c.created_at",
         "c.last_activity_at",
@@ -150,6 +164,7 @@ export class AdminQueries {
         phone: row.phone,
         state: row.state,
         optedOut: fromFlag(row.opted_out),
+        ...this.speech(row),
         email: row.email ?? row.user_email ?? null,
         verified: row.verified_at !== null && row.verified_at !== undefined,
         createdAt: toIso(Number(row.created_at)),
@@ -231,6 +246,7 @@ export class AdminQueries {
       phone: row.phone,
       state: row.state,
       optedOut: fromFlag(row.opted_out),
+      ...this.speech(row),
       machineVersion: row.machine_version,
       createdAt: toIso(Number(row.created_at)),
       updatedAt: toIso(Number(row.updated_at)),
@@ -250,6 +266,7 @@ export class AdminQueries {
         id: Number(m.id),
         direction: m.direction,
         channel: m.channel,
+        medium: m.medium,
         body: m.body,
         status: m.status,
         errorCode: m.error_code,

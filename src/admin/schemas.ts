@@ -1,9 +1,11 @@
 // The operator API's contract: every response is parsed with these before it leaves, and the OpenAPI document is
 // generated from the same schemas, so the description cannot drift from what is served.
 import { z } from "zod";
+import { CHANNELS } from "../../machines/channels.js";
 import { CONTEXT_HIDDEN, CONTEXT_INSTANTS, type SignupContext, signupContextSchema } from "../../machines/context.js";
 import { RESTING_STATES } from "../../machines/signup.js";
 import { E164 } from "../conversation/phone.js";
+import { LANGUAGES } from "../i18n/languages.js";
 import { pathParam, queryParam } from "./openapi-parts.js";
 
 /** Every named schema, for the OpenAPI document's components. */
@@ -67,11 +69,19 @@ export const statsQuery = z.object({ from: instantParam.optional(), to: instantP
 
 export const errorSchema = z.object({ error: z.string() }).register(registry, { id: "Error" });
 
+/** How the bot speaks to a phone: in which language, and on which channel. */
+const speechFields = {
+  language: z.enum(LANGUAGES).describe("the language the bot writes in: the person's choice, else their country's"),
+  languageChosen: z.boolean().describe("true: the person chose it (LANG, a language's keyword)"),
+  channel: z.enum(CHANNELS).describe("the channel they last wrote on; replies and the success message go there"),
+};
+
 export const conversationSummary = z
   .object({
     phone: z.string(),
     state: z.string(),
     optedOut: z.boolean(),
+    ...speechFields,
     email: z.string().nullable(),
     verified: z.boolean(),
     createdAt: instant,
@@ -147,7 +157,8 @@ export const transcriptEntry = z
   .object({
     id: z.number(),
     direction: z.enum(["in", "out"]),
-    channel: z.enum(["webhook", "twiml", "api"]),
+    channel: z.enum(["webhook", "twiml", "api"]).describe("how it passed: our webhook, a TwiML reply, the REST API"),
+    medium: z.enum([...CHANNELS, "call"]).describe("what the person got it on: sms, whatsapp, or a call"),
     body: z.string().describe("one-time codes are masked"),
     status: z.string().describe("delivery status: received, replied, pending, queued, sent, delivered, failed…"),
     errorCode: z.number().nullable(),
@@ -166,6 +177,7 @@ export const conversationDetail = z
     phone: z.string(),
     state: z.string(),
     optedOut: z.boolean(),
+    ...speechFields,
     machineVersion: z.number(),
     createdAt: instant,
     updatedAt: instant,

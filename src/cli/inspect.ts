@@ -34,12 +34,14 @@ function printList(page: Page): void {
   }
   console.log(
     table(
-      ["PHONE", "STATE", "OPTED OUT", "EMAIL", "LAST ACTIVITY"],
+      ["PHONE", "STATE", "OPTED OUT", "EMAIL", "LANGUAGE", "CHANNEL", "LAST ACTIVITY"],
       page.items.map((item) => [
         item.phone,
         item.state,
         item.optedOut ? "yes" : "",
         item.email ?? "",
+        languageOf(item),
+        item.channel,
         time(item.lastActivityAt),
       ]),
     ),
@@ -49,8 +51,13 @@ function printList(page: Page): void {
   );
 }
 
+/** "es" when the country chose it, "es (chosen)" when the person did. */
+const languageOf = (item: { language: string; languageChosen: boolean }) =>
+  item.languageChosen ? `${item.language} (chosen)` : item.language;
+
 function printDetail(detail: Detail): void {
   console.log(`${detail.phone}  state: ${detail.state}${detail.optedOut ? "  (opted out)" : ""}`);
+  console.log(`writes in ${languageOf(detail)} · on ${detail.channel}`);
   console.log(
     `started ${time(detail.createdAt)} · last activity ${time(detail.lastActivityAt)} · machine v${detail.machineVersion}`,
   );
@@ -75,7 +82,9 @@ function printDetail(detail: Detail): void {
         : "";
     // JSON.stringify keeps a person's control characters and newlines from rewriting the terminal; bidi controls
     // (which it leaves alone) are shown as marks.
-    console.log(`  ${time(m.at)}  ${arrow} ${revealBidi(JSON.stringify(m.body))}  [${m.channel}, ${m.status}${error}]`);
+    console.log(
+      `  ${time(m.at)}  ${arrow} ${revealBidi(JSON.stringify(m.body))}  [${m.medium}, ${m.channel}, ${m.status}${error}]`,
+    );
   }
   console.log("\nTIMELINE");
   if (detail.timeline.length === 0) console.log("  (none)");
@@ -162,7 +171,7 @@ async function main(): Promise<number> {
   }
   const { db, dialect } = openDatabase(config.databaseUrl);
   try {
-    const queries = new AdminQueries(db, dialect);
+    const queries = new AdminQueries(db, dialect, config.defaultLanguage);
     if (phone !== undefined) {
       const parsed = phoneParam.safeParse(phone);
       if (!parsed.success) {

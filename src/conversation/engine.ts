@@ -13,10 +13,10 @@ import {
 } from "../../machines/signup.js";
 import type { Limits, SendCodeResult, SignupContext, SignupEffect, SignupEvent } from "../../machines/types.js";
 import type { MessageRenderer } from "../i18n/catalog.js";
-import { type Language, languageForCountry } from "../i18n/languages.js";
+import type { Language } from "../i18n/languages.js";
 import { classify, type Keyword } from "./keywords.js";
 import { maskCodes, maskPhone } from "./mask.js";
-import { splitPhone } from "./phone.js";
+import { languageOfPhone } from "./phone.js";
 import type {
   Clock,
   ConversationRecord,
@@ -179,7 +179,7 @@ export class ConversationEngine {
 
   /** The language a phone gets until its person chooses one: its country's, or DEFAULT_LANGUAGE. */
   languageOf(phone: string): Language {
-    return languageForCountry(splitPhone(phone).country, this.options.defaultLanguage);
+    return languageOfPhone(phone, null, this.options.defaultLanguage);
   }
 
   /** The apology for a turn that failed, in the phone's language (the store may be what failed: no lookup). */

@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/min";
+import { type Language, languageForCountry } from "../i18n/languages.js";
 
 /** E.164 as Twilio writes `From`: a plus, a country code, up to 15 digits in all. */
 export const E164 = /^\+[1-9]\d{6,14}$/;
@@ -40,4 +41,9 @@ function parse(e164: string): PhoneParts {
     };
   }
   return { countryCode: e164.slice(1, 2), nationalNumber: e164.slice(2), country: null };
+}
+
+/** The language a phone is written to in: its person's choice (LANG), else its country's, else DEFAULT_LANGUAGE. */
+export function languageOfPhone(phone: string, chosen: Language | null, fallback: Language): Language {
+  return chosen ?? languageForCountry(splitPhone(phone).country, fallback);
 }

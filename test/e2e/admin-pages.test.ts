@@ -8,6 +8,7 @@ import { RunningService } from "../support/service.js";
 
 const ANA = "+14155550101";
 const BEN = "+14155550102";
+const FRANCE = "+33612345678";
 const SHOTS = process.env.SCREENSHOT_DIR ?? tmpdir();
 /** Every operator page a signed-in operator can open (the conversation is BEN's). */
 const PAGES = [
@@ -232,6 +233,37 @@ describe.skipIf(skipBrowserTests)("operator pages in a real browser", () => {
     await page.click("#live-pause");
     await page.waitForSelector(`#conversations a:has-text("${LATECOMER}")`, { timeout: 5_000 });
     await page.setViewportSize({ width: 1280, height: 720 });
+  });
+
+  it("shows each conversation's language and channel, in the list and on its page, kept live", async () => {
+    await page.goto(`${app.url}/admin`);
+    const cell = (phone: string, label: string) =>
+      page.locator(`#conversations tr[data-key="${phone}"] td[data-label=${label}]`);
+    expect(await cell(BEN, "Language").textContent()).toMatch(/^English\s+en\s+by country$/);
+    expect(await cell(BEN, "Channel").textContent()).toBe("SMS");
+
+    // BEN moves to WhatsApp and asks for Spanish: the open list says so without a reload.
+    await app.sms(`whatsapp:${BEN}`, "Español", { To: "whatsapp:+14155238886" });
+    await page.waitForFunction(
+      (phone) =>
+        document.querySelector(`#conversations tr[data-key="${phone}"] td[data-label=Channel]`)?.textContent ===
+        "WhatsApp",
+      BEN,
+      { timeout: 15_000 },
+    );
+    expect(await cell(BEN, "Language").textContent()).toMatch(/^Spanish\s+es\s+chosen$/);
+    // A French number that chose nothing is written to in French, by its country.
+    await app.sms(FRANCE, "bonjour");
+    await page.waitForSelector(`#conversations a:has-text("${FRANCE}")`, { timeout: 15_000 });
+    expect(await cell(FRANCE, "Language").textContent()).toMatch(/^French\s+fr\s+by country$/);
+
+    await page.goto(`${app.url}/admin/conversations/${encodeURIComponent(BEN)}`);
+    expect(await page.textContent("#channel")).toBe("WhatsApp");
+    expect(await page.textContent("[data-region=summary]")).toMatch(/writes in Spanish\s*es\s*chosen/);
+    const meta = await page.locator("#transcript .bubble .meta").allTextContents();
+    expect(meta.at(-2)).toMatch(/· WhatsApp · webhook · received/);
+    expect(meta.at(-1)).toMatch(/· WhatsApp · twiml · replied/);
+    expect(meta[0]).toMatch(/· SMS · webhook · received/);
   });
 
   it("fits a 390 px phone screen on every page: no sideways scrolling, the list as cards", async () => {

@@ -136,8 +136,8 @@ describe("npm run chat and npm run inspect against a running service", { timeout
     const missing = start("inspect", ["+15550000000"]);
     expect(await list.exited).toBe(0);
     const lines = list.stdout.split("\n");
-    expect(lines[0]).toMatch(/^PHONE\s+STATE\s+OPTED OUT\s+EMAIL\s+LAST ACTIVITY$/);
-    expect(list.stdout).toMatch(new RegExp(`\\${PHONE}\\s+verified\\s+ana@example\\.com`));
+    expect(lines[0]).toMatch(/^PHONE\s+STATE\s+OPTED OUT\s+EMAIL\s+LANGUAGE\s+CHANNEL\s+LAST ACTIVITY$/);
+    expect(list.stdout).toMatch(new RegExp(`\\${PHONE}\\s+verified\\s+ana@example\\.com\\s+en\\s+sms`));
     expect(list.stdout).toMatch(/\+14155550999\s+new/);
 
     expect(await filtered.exited).toBe(0);
@@ -147,8 +147,9 @@ describe("npm run chat and npm run inspect against a running service", { timeout
     expect(await one.exited).toBe(0);
     expect(one.stdout).toMatch(new RegExp(`^\\${PHONE}  state: verified`));
     expect(one.stdout).toContain("user: ana@example.com · verified");
-    expect(one.stdout).toMatch(/→ "SIGNUP"\s+\[webhook, received\]/);
-    expect(one.stdout).toMatch(/← "Your sign-up code is ••••••\. .*"\s+\[api, delivered\]/);
+    expect(one.stdout).toContain("writes in en · on sms");
+    expect(one.stdout).toMatch(/→ "SIGNUP"\s+\[sms, webhook, received\]/);
+    expect(one.stdout).toMatch(/← "Your sign-up code is ••••••\. .*"\s+\[sms, api, delivered\]/);
     expect(one.stdout).toMatch(/→ "••••••"/);
     expect(one.stdout).toMatch(/checkingCode\s+checkCode: approved\s+verified/);
     expect(one.stdout).not.toMatch(/code is \d{6}/);

@@ -4,7 +4,7 @@ import type { AdminQueries } from "../queries.js";
 import { revealBidi } from "../visible-text.js";
 import { conversationHref } from "./layout.js";
 import { LiveBar, Region, type Regions } from "./live.js";
-import { StateLabel, statesToShow, stateWords, Time } from "./words.js";
+import { channelWords, LanguageLabel, StateLabel, statesToShow, stateWords, Time } from "./words.js";
 
 type ConversationPage = Awaited<ReturnType<AdminQueries["listConversations"]>>;
 type Detail = NonNullable<Awaited<ReturnType<AdminQueries["getConversation"]>>>;
@@ -60,7 +60,7 @@ export function listRegions(page: ConversationPage, filters: ListFilters, stats:
     rows:
       page.items.length === 0 ? (
         <tr>
-          <td colspan={4} class="muted">
+          <td colspan={6} class="muted">
             No conversation matches.
           </td>
         </tr>
@@ -74,6 +74,10 @@ export function listRegions(page: ConversationPage, filters: ListFilters, stats:
               <StateLabel state={item.state} /> {item.optedOut ? <span class="badge out">opted out</span> : null}
             </td>
             <td data-label="Email">{item.email ?? "—"}</td>
+            <td data-label="Language">
+              <LanguageLabel language={item.language} chosen={item.languageChosen} />
+            </td>
+            <td data-label="Channel">{channelWords(item.channel)}</td>
             <td data-label="Last activity">
               <Time iso={item.lastActivityAt} />
             </td>
@@ -220,6 +224,8 @@ export function ListView({
               <th scope="col">Phone</th>
               <th scope="col">State</th>
               <th scope="col">Email</th>
+              <th scope="col">Language</th>
+              <th scope="col">Channel</th>
               <th scope="col">Last activity</th>
             </tr>
           </thead>
@@ -316,6 +322,10 @@ export function conversationRegions(detail: Detail, csrf: string): Record<string
         {detail.optedOut ? <span class="badge out">opted out</span> : null}
         {" · email "}
         <strong>{emailOf(detail) ?? "—"}</strong>
+        {" · writes in "}
+        <LanguageLabel language={detail.language} chosen={detail.languageChosen} />
+        {" · on "}
+        <strong id="channel">{channelWords(detail.channel)}</strong>
         {" · last activity "}
         <Time iso={detail.lastActivityAt} />
       </p>
@@ -338,7 +348,7 @@ export function conversationRegions(detail: Detail, csrf: string): Record<string
             {revealBidi(message.body)}
             <span class="meta">
               <Time iso={message.at} />
-              {` · ${message.channel} · ${message.status}`}
+              {` · ${channelWords(message.medium)} · ${message.channel} · ${message.status}`}
               {message.errorCode !== null || message.errorMessage !== null
                 ? ` · error ${message.errorCode ?? ""} ${message.errorMessage ?? ""}`
                 : ""}

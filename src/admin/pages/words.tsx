@@ -1,4 +1,5 @@
 import { RESTING_STATES } from "../../../machines/signup.js";
+import type { Language } from "../../i18n/languages.js";
 
 /** What each state means to an operator; the machine's own name goes beside it. */
 const STATE_WORDS: Record<string, string> = {
@@ -43,5 +44,27 @@ export function Time({ iso }: { iso: string | null }) {
     <time datetime={iso} title={utc} data-local="">
       {utc}
     </time>
+  );
+}
+
+const LANGUAGE_NAMES: Record<Language, string> = {
+  en: "English",
+  es: "Spanish",
+  fr: "French",
+  de: "German",
+  pt: "Portuguese",
+};
+const CHANNEL_NAMES: Record<string, string> = { sms: "SMS", whatsapp: "WhatsApp", call: "call" };
+
+/** A channel (or a call) as operators say it. */
+export const channelWords = (channel: string) => CHANNEL_NAMES[channel] ?? channel;
+
+/** The language the bot writes in, and whether the person chose it or their phone's country did. */
+export function LanguageLabel({ language, chosen }: { language: Language; chosen: boolean }) {
+  return (
+    <span class="language" lang="en">
+      {LANGUAGE_NAMES[language]} <code class="machine-name">{language}</code>
+      <span class="muted">{chosen ? " chosen" : " by country"}</span>
+    </span>
   );
 }
