@@ -7,7 +7,10 @@ export interface TwilioSmsSenderOptions extends TwilioAccess {
   /** The sender: a Twilio number, or a Messaging Service (which then picks the number). */
   from?: string | undefined;
   messagingServiceSid?: string | undefined;
-  /** The WhatsApp sender, `whatsapp:+…` (TWILIO_WHATSAPP_NUMBER); without it a WhatsApp send fails, named. */
+  /**
+   * The WhatsApp sender, `whatsapp:+…` (TWILIO_WHATSAPP_NUMBER). Without it WhatsApp goes through the Messaging
+   * Service (which picks its WhatsApp sender), and without either a WhatsApp send fails, naming the setting.
+   */
   whatsappFrom?: string | undefined;
   /** Where Twilio reports delivery (POST /sms/status). */
   statusCallback?: string | undefined;
@@ -39,13 +42,16 @@ export class TwilioSmsSender implements SmsSender {
   }
 
   async send(sms: OutboundSms): Promise<SentSms> {
-    if (sms.channel === "whatsapp" && !this.options.whatsappFrom) {
+    const { whatsappFrom, messagingServiceSid } = this.options;
+    if (sms.channel === "whatsapp" && !whatsappFrom && !messagingServiceSid) {
       throw new SmsSendError("a WhatsApp message needs TWILIO_WHATSAPP_NUMBER", null, false);
     }
     try {
       const message = await (await this.client()).messages.create({
         ...(sms.channel === "whatsapp"
-          ? { to: `whatsapp:${sms.to}`, from: this.options.whatsappFrom ?? "" }
+          ? whatsappFrom
+            ? { to: `whatsapp:${sms.to}`, from: whatsappFrom }
+            : { to: `whatsapp:${sms.to}`, messagingServiceSid }
           : this.options.messagingServiceSid
             ? { to: sms.to, messagingServiceSid: this.options.messagingServiceSid }
             : { to: sms.to, from: this.options.from ?? "" }),

@@ -1,7 +1,8 @@
 import { msg } from "../../machines/message-keys.js";
 import type { CheckCodeInput, CheckCodeResult, SendCodeResult } from "../../machines/types.js";
-import { maskCodes } from "../conversation/mask.js";
+import { maskCodes, maskPhone } from "../conversation/mask.js";
 import {
+  type Logger,
   type SendCodeRequest,
   SmsSendError,
   type SmsSender,
@@ -29,6 +30,8 @@ export interface LocalProviderOptions {
   renderer: MessageRenderer;
   codeLength?: number;
   codeTtlMs: number;
+  /** Where a failed send is explained to operators (the person only hears that it failed). */
+  logger?: Logger;
 }
 
 /**
@@ -69,6 +72,15 @@ export class LocalVerificationProvider implements VerificationProvider {
         });
       }
     } catch (error) {
+      this.options.logger?.warn(
+        {
+          phone: maskPhone(input.phone),
+          channel: input.channel,
+          twilioError: error instanceof SmsSendError ? error.code : null,
+          reason: error instanceof Error ? error.message : String(error),
+        },
+        "code send failed",
+      );
       return codeSmsFailure(error);
     }
     return { status: "sent", ticket };

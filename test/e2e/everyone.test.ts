@@ -1,6 +1,7 @@
 // Issue 11 end to end: signed webhooks over real HTTP to the whole service, every Twilio and Authy call answered by
 // fakes that speak the wire format and record the channel and the locale each send asked for.
 import { afterEach, describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, adminApi } from "../support/admin.js";
 import { FakeAuthy } from "../support/fake-authy.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { authyEnv, verifyEnv } from "../support/provider-env.js";
@@ -397,5 +398,70 @@ describe("words as people type them", () => {
       "We sent your code again. Reply with it when it arrives.",
     ]);
     expect(twilio.messagesTo(PHONE)).toHaveLength(3);
+  });
+});
+
+describe("operators see each conversation's language and channel", () => {
+  it("in the list and the detail of the API, with each transcript line's medium", async () => {
+    const { app, twilio, clock } = await use("local", { ADMIN_TOKEN });
+    const PHONE = "+14155550180";
+    const SPAIN = "+34612345680";
+    await app.sms(PHONE, "SIGNUP");
+    clock.advance(1_000);
+    await app.sms(PHONE, "ana@example.com");
+    clock.advance(AFTER_COOLDOWN);
+    await app.sms(wa(PHONE), "LANG PT", ON_WHATSAPP);
+    clock.advance(1_000);
+    await app.sms(wa(PHONE), "CALL", ON_WHATSAPP);
+    await app.sms(SPAIN, "hola");
+    expect(twilio.callsTo(PHONE)).toHaveLength(1);
+
+    const list = await adminApi(app, "/conversations");
+    expect(list.json.items).toEqual([
+      expect.objectContaining({ phone: SPAIN, language: "es", languageChosen: false, channel: "sms" }),
+      expect.objectContaining({ phone: PHONE, language: "pt", languageChosen: true, channel: "whatsapp" }),
+    ]);
+    const detail = await adminApi(app, `/conversations/${encodeURIComponent(PHONE)}`);
+    expect(detail.json).toMatchObject({ language: "pt", languageChosen: true, channel: "whatsapp" });
+    const lines = detail.json.transcript.map((line: { direction: string; medium: string }) => [
+      line.direction,
+      line.medium,
+    ]);
+    expect(lines).toEqual([
+      ["in", "sms"],
+      ["out", "sms"],
+      ["in", "sms"],
+      ["out", "sms"],
+      ["out", "sms"],
+      ["in", "whatsapp"],
+      ["out", "whatsapp"],
+      ["in", "whatsapp"],
+      ["out", "call"],
+      ["out", "whatsapp"],
+    ]);
+  });
+});
+
+describe("WhatsApp without TWILIO_WHATSAPP_NUMBER", () => {
+  const PHONE = "+14155550190";
+  const SERVICE = `MG${"e".repeat(32)}`;
+
+  it("goes through the Messaging Service (which picks its WhatsApp sender) when there is one", async () => {
+    const { app, twilio } = await use("local", { TWILIO_WHATSAPP_NUMBER: "", TWILIO_MESSAGING_SERVICE_SID: SERVICE });
+    await app.sms(wa(PHONE), "SIGNUP", ON_WHATSAPP);
+    expect((await app.sms(wa(PHONE), "ana@example.com", ON_WHATSAPP)).replies[0]).toMatch(/^We sent you a code/);
+    expect(twilio.messagesTo(PHONE)).toEqual([
+      expect.objectContaining({ to: wa(PHONE), channel: "whatsapp", from: null, messagingServiceSid: SERVICE }),
+    ]);
+  });
+
+  it("without one either, the code cannot go: the person is told, the operator's log names the setting", async () => {
+    const { app, twilio } = await use("local", { TWILIO_WHATSAPP_NUMBER: "" });
+    await app.sms(wa(PHONE), "SIGNUP", ON_WHATSAPP);
+    expect((await app.sms(wa(PHONE), "ana@example.com", ON_WHATSAPP)).replies).toEqual([
+      "Sorry, we couldn't send your code just now. Reply with your email again in a minute to retry.",
+    ]);
+    expect(twilio.messages).toEqual([]);
+    expect(app.logger.text).toContain("a WhatsApp message needs TWILIO_WHATSAPP_NUMBER");
   });
 });
