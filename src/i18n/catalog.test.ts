@@ -9,6 +9,7 @@ import {
   withOverrides,
 } from "./catalog.js";
 import { LANGUAGES } from "./languages.js";
+import { loadCatalogs } from "./messages-file.js";
 import { smsCost } from "./sms-encoding.js";
 
 const renderer = new MessageRenderer();
@@ -121,6 +122,13 @@ describe("plurals and numbers", () => {
 });
 
 describe("an operator's catalog file", () => {
+  it("the README's example file loads as it says", () => {
+    const custom = new MessageRenderer(loadCatalogs(new URL("./messages-file.example.json", import.meta.url).pathname));
+    expect(custom.render({ key: "welcome" }, "en")).toBe("Welcome to Acme! What's your email address?");
+    expect(custom.render({ key: "wrongCode", vars: { triesLeft: 1 } }, "de")).toBe("Falscher Code. Noch 1 Versuch.");
+    expect(custom.render({ key: "codeSent" }, "es")).toBe(renderer.render({ key: "codeSent" }, "es"));
+  });
+
   it("overrides texts in any language and keeps the rest", () => {
     const catalogs = withOverrides({
       es: {
