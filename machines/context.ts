@@ -29,6 +29,17 @@ export const signupContextSchema = z.object({
   now: instant,
   lastActivityAt: instant,
   verifiedAt: instant.nullable(),
+  // The email step (EMAIL_VERIFICATION=code), added in version 3; a version 2 snapshot restores with these empty.
+  /** When the phone's code was right; the sign-up is complete only once the email is proven too. */
+  phoneVerifiedAt: instant.nullable().default(null),
+  /** The salted hash of the live email code (or "verify": Verify holds it). Never shown. */
+  emailTicket: z.string().nullable().default(null),
+  emailCodeExpiresAt: instant.nullable().default(null),
+  /** Wrong guesses against the live email code, counted like wrongCodes. */
+  emailWrongCodes: z.number().default(0),
+  /** Whether the pending email send is the first for this address or a RESEND. */
+  emailSendReason: z.enum(["start", "resend"]).default("start"),
+  emailVerifiedAt: instant.nullable().default(null),
 });
 
 export type SignupContext = z.infer<typeof signupContextSchema>;
@@ -42,7 +53,10 @@ export const CONTEXT_INSTANTS = [
   "now",
   "lastActivityAt",
   "verifiedAt",
+  "phoneVerifiedAt",
+  "emailCodeExpiresAt",
+  "emailVerifiedAt",
 ] as const satisfies readonly (keyof SignupContext)[];
 
 /** Left out of the operator's view: the code's handle is a secret; `now` is the machine's clock, not a fact. */
-export const CONTEXT_HIDDEN = ["ticket", "now"] as const satisfies readonly (keyof SignupContext)[];
+export const CONTEXT_HIDDEN = ["ticket", "emailTicket", "now"] as const satisfies readonly (keyof SignupContext)[];

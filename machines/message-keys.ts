@@ -63,6 +63,11 @@ export const MESSAGE_SPECS = {
   tooManyAtOnce: { vars: [] },
   languageSet: { vars: [] },
   languageMenu: { vars: [] },
+  codeEmailed: { vars: ["email"], required: ["email"] },
+  codeEmailedAgain: { vars: ["email"], required: ["email"] },
+  promptEmailCode: { vars: ["email"], required: ["email"] },
+  notAnEmailCode: { vars: ["email"] },
+  codeEmailFailed: { vars: ["email"], required: ["email"] },
   codeMessage: { vars: ["code", "minutes"], required: ["code"], count: "minutes" },
   callScript: { vars: ["digits"], required: ["digits"], voice: true },
 } as const satisfies Record<string, MessageSpec>;

@@ -115,7 +115,13 @@ describe("the conversation table, row by row", () => {
     expect(await m.text("123 456")).toEqual([]);
     expect(m.state()).toBe("verified");
     expect(m.checks).toEqual(["123456"]);
-    expect(m.effects.at(-1)).toEqual({ type: "verified", phone: "+14155550123", email: "ana@example.com", at: m.now });
+    expect(m.effects.at(-1)).toEqual({
+      type: "verified",
+      phone: "+14155550123",
+      email: "ana@example.com",
+      at: m.now,
+      emailVerified: false,
+    });
     expect(m.context().ticket).toBeNull();
   });
 
@@ -322,5 +328,115 @@ describe("provider answers", () => {
       "Sorry, we couldn't check your code just now. Please send it again in a minute.",
     ]);
     expect(m.context().wrongCodes).toBe(0);
+  });
+});
+
+describe("the email step (EMAIL_VERIFICATION=code)", () => {
+  async function atEmailCode(options: Parameters<typeof driveMachine>[0] = {}) {
+    const m = await atCode({ emailVerification: true, ...options });
+    expect(await m.text("123456")).toEqual([
+      "Phone confirmed! We emailed a code to ana@example.com. Reply with it, or RESEND for a new one.",
+    ]);
+    expect(m.state()).toBe("awaitingEmailCode");
+    return m;
+  }
+
+  it("the right phone code leads to an email code; only the right email code completes the sign-up", async () => {
+    const m = await atEmailCode();
+    expect(m.emailSends).toEqual([{ email: "ana@example.com", reason: "start" }]);
+    expect(m.context().phoneVerifiedAt).toBe(m.now);
+    expect(m.effects.some((e) => e.type === "verified")).toBe(false);
+    expect(await m.text("111111")).toEqual(["That code isn't right. 4 tries left."]);
+    expect(await m.text("hello")).toEqual([
+      "That doesn't look like a code. Reply with the digits we emailed you, or RESEND for a new one.",
+    ]);
+    expect(await m.text("654 321")).toEqual([]);
+    expect(m.state()).toBe("verified");
+    expect(m.emailChecks).toEqual(["111111", "654321"]);
+    expect(m.effects.at(-1)).toEqual({
+      type: "verified",
+      phone: "+14155550123",
+      email: "ana@example.com",
+      at: m.now,
+      emailVerified: true,
+    });
+    expect(m.context().emailVerifiedAt).toBe(m.now);
+    expect(m.context().emailTicket).toBeNull();
+  });
+
+  it("no lookup of the address: a taken one goes on exactly like a free one", async () => {
+    const m = driveMachine({ emailVerification: true, taken: ["ana@example.com"] });
+    await m.text("SIGNUP");
+    expect(await m.text("ana@example.com")).toEqual([
+      "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
+    ]);
+    expect(m.state()).toBe("awaitingCode");
+  });
+
+  it("wrong email codes run out; the email code lives as long as an SMS code", async () => {
+    const m = await atEmailCode();
+    for (let i = 0; i < 4; i++) await m.text("111111");
+    expect(await m.text("111111")).toEqual(["Too many wrong codes. Reply RESEND for a new code."]);
+    expect(await m.text("654321")).toEqual(["Too many wrong codes. Reply RESEND for a new code."]);
+    m.advance(30_000);
+    expect(await m.text("RESEND")).toEqual([
+      "We emailed a new code to ana@example.com. Reply with it when it arrives.",
+    ]);
+    expect(m.context().emailWrongCodes).toBe(0);
+    m.advance(m.limits.codeTtlMs);
+    expect(await m.text("654321")).toEqual(["That code has expired. Reply RESEND for a new one."]);
+    expect(m.state()).toBe("awaitingEmailCode");
+  });
+
+  it("RESEND of the email code keeps the phone's cooldown and cap", async () => {
+    const m = await atEmailCode({ limits: { maxSendsPerWindow: 3 } });
+    expect(await m.text("RESEND")).toEqual(["Please wait 30 seconds, then reply RESEND."]);
+    m.advance(30_000);
+    await m.text("RESEND");
+    m.advance(30_000);
+    expect((await m.text("RESEND"))[0]).toMatch(/^You've asked for a lot of codes/);
+    expect(m.emailSends.map((s) => s.reason)).toEqual(["start", "resend"]);
+  });
+
+  it("another address restarts the email step for it; the same address again just prompts", async () => {
+    const m = await atEmailCode();
+    await m.text("111111");
+    expect(await m.text("ana@example.com")).toEqual([
+      "Reply with the code we emailed to ana@example.com, or RESEND for a new one.",
+    ]);
+    expect(await m.text("luz@example.org")).toEqual([
+      "Phone confirmed! We emailed a code to luz@example.org. Reply with it, or RESEND for a new one.",
+    ]);
+    expect(m.context()).toMatchObject({ email: "luz@example.org", emailWrongCodes: 0 });
+    expect(m.emailSends.at(-1)).toEqual({ email: "luz@example.org", reason: "start" });
+    expect(m.state()).toBe("awaitingEmailCode");
+  });
+
+  it("a failed email send says so and lets them RESEND", async () => {
+    let fail = true;
+    const m = await atCode({
+      emailVerification: true,
+      sendEmail: () => (fail ? Promise.reject(new Error("down")) : { status: "queued", ticket: "e" }),
+    });
+    expect(await m.text("123456")).toEqual([
+      "Sorry, we couldn't email your code to ana@example.com. Reply RESEND to try again, or send another email.",
+    ]);
+    expect(m.state()).toBe("awaitingEmailCode");
+    fail = false;
+    m.advance(30_000);
+    expect(await m.text("RESEND")).toEqual([
+      "We emailed a new code to ana@example.com. Reply with it when it arrives.",
+    ]);
+    expect(await m.text("654321")).toEqual([]);
+    expect(m.state()).toBe("verified");
+  });
+
+  it("idle and SIGNUP leave the email step like any other", async () => {
+    const m = await atEmailCode();
+    expect(await m.text("SIGNUP")).toEqual(["Welcome! What's your email address?"]);
+    const n = await atEmailCode();
+    n.advance(n.limits.idleTimeoutMs);
+    expect(await n.tick()).toEqual(["Your sign-up expired after a long pause, so we started over."]);
+    expect(n.state()).toBe("new");
   });
 });

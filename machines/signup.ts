@@ -4,10 +4,13 @@ import { EMAIL_EXAMPLE, type MessageRef, msg } from "./message-keys.js";
 import type {
   CheckCodeInput,
   CheckCodeResult,
+  CheckEmailCodeInput,
   EmailLookupInput,
   Limits,
   SendCodeInput,
   SendCodeResult,
+  SendEmailCodeInput,
+  SendEmailCodeResult,
   SignupContext,
   SignupEffect,
   SignupEvent,
@@ -16,21 +19,29 @@ import type {
 /**
  * Bump when a change makes old snapshots unfit (a renamed state, a new required context field). Stored with each
  * snapshot; a conversation saved under another version is migrated where restore.ts knows how, else starts over.
- * Version 2 nested the sign-up in progress under `signingUp`.
+ * Version 2 nested the sign-up in progress under `signingUp`; version 3 added the email step (its context fields
+ * default to empty, so a version 2 snapshot restores as it was).
  */
-export const SIGNUP_MACHINE_VERSION = 2;
+export const SIGNUP_MACHINE_VERSION = 3;
 
 /** States a person can be waiting in between two messages. The others last only while a provider call runs. */
-export const RESTING_STATES = ["new", "awaitingEmail", "awaitingCode", "verified"] as const;
+export const RESTING_STATES = ["new", "awaitingEmail", "awaitingCode", "awaitingEmailCode", "verified"] as const;
 export type RestingState = (typeof RESTING_STATES)[number];
 /** Every state a conversation passes through, by its leaf name (the machine-graph test checks the list). */
-export type StateName = RestingState | "checkingEmail" | "sendingCode" | "checkingCode";
+export type StateName =
+  | RestingState
+  | "checkingEmail"
+  | "sendingCode"
+  | "checkingCode"
+  | "sendingEmailCode"
+  | "checkingEmailCode";
 
 /** Where each resting state sits in the hierarchy: the snapshot's value for it (a unit test checks the machine). */
 export const RESTING_VALUES: Record<RestingState, StateValue> = {
   new: "new",
   awaitingEmail: { signingUp: "awaitingEmail" },
   awaitingCode: { signingUp: "awaitingCode" },
+  awaitingEmailCode: { signingUp: "awaitingEmailCode" },
   verified: "verified",
 };
 
@@ -59,6 +70,8 @@ export interface SignupMachineOptions {
   limits: Limits;
   /** The word shown to people as the way to begin (the first of SIGNUP_KEYWORDS). */
   signupWord: string;
+  /** EMAIL_VERIFICATION=code: after the phone's code, a code emailed to the address proves it too. */
+  emailVerification?: boolean;
 }
 
 export interface SignupInput {
@@ -87,10 +100,16 @@ export function initialContext(phone: string, now: number): SignupContext {
     now,
     lastActivityAt: now,
     verifiedAt: null,
+    phoneVerifiedAt: null,
+    emailTicket: null,
+    emailCodeExpiresAt: null,
+    emailWrongCodes: 0,
+    emailSendReason: "start",
+    emailVerifiedAt: null,
   };
 }
 
-type ProviderStatus = SendCodeResult["status"] | CheckCodeResult["status"];
+type ProviderStatus = SendCodeResult["status"] | CheckCodeResult["status"] | SendEmailCodeResult["status"];
 
 /** What an invoked provider call answered; named guards and actions see the machine's events, not done events. */
 const outputOf = <T>(event: unknown) => (event as { output?: T }).output;
@@ -103,7 +122,7 @@ const replyFrom = (message: (context: SignupContext) => MessageRef) =>
 const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-export function createSignupMachine({ limits, signupWord }: SignupMachineOptions) {
+export function createSignupMachine({ limits, signupWord, emailVerification = false }: SignupMachineOptions) {
   const sendsInWindow = (context: SignupContext) =>
     context.sendTimes.filter((time) => context.now - time < limits.sendWindowMs);
   /** When the oldest send leaves the window, and with it the cap: what "try again in N minutes" counts down. */
@@ -114,6 +133,16 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
   // Guards run before the transition's actions, so they read the time from the event itself.
   const nowOf = (context: SignupContext, event: SignupEvent) => event.now ?? context.now;
 
+  const emailCodeIsLive = (context: SignupContext) =>
+    context.emailCodeExpiresAt !== null &&
+    context.now < context.emailCodeExpiresAt &&
+    context.emailWrongCodes < limits.maxWrongCodes;
+  const toEmail = (key: "promptEmailCode" | "notAnEmailCode" | "codeEmailed" | "codeEmailedAgain") =>
+    replyFrom((context) => msg(key, { email: context.email ?? "" }));
+  const cooldownLeft = replyFrom((context) =>
+    msg("resendTooSoon", { seconds: seconds(limits.resendCooldownMs - (context.now - (context.lastSentAt ?? 0))) }),
+  );
+
   const alreadyVerified = replyFrom((context) => msg("alreadyVerified", { email: context.email ?? "" }));
   const tooManySends = replyFrom((context) => msg("tooManySends", { minutes: minutes(capLiftsInMs(context)) }));
   const howToBegin = reply(msg("howToBegin", { signupWord }));
@@ -121,20 +150,18 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
   const emailNeededFirst = reply(msg("emailNeededFirst", { example: EMAIL_EXAMPLE }));
   /** RESEND or CALL while a code is awaited: within the cooldown and the cap, a new send. */
   const anotherSend = (reason: "resend" | "call") => [
-    {
-      guard: "inCooldown" as const,
-      actions: [
-        "touch" as const,
-        replyFrom((context) =>
-          msg("resendTooSoon", {
-            seconds: seconds(limits.resendCooldownMs - (context.now - (context.lastSentAt ?? 0))),
-          }),
-        ),
-      ],
-    },
+    { guard: "inCooldown" as const, actions: ["touch" as const, cooldownLeft] },
     { guard: "sendCapReached" as const, actions: ["touch" as const, tooManySends] },
     { target: "sendingCode", actions: ["touch" as const, { type: "chooseSend" as const, params: { reason } }] },
   ];
+  /**
+   * A valid email in awaitingEmail: with the email step on, no lookup (the reply must not tell whether the address
+   * has an account), straight to the phone's code; otherwise the lookup first.
+   */
+  const emailTaken = (take: "takeEmail" | "takeSuggestion") =>
+    emailVerification
+      ? { target: "sendingCode" as const, actions: ["touch" as const, take, "firstSend" as const] }
+      : { target: "checkingEmail" as const, actions: ["touch" as const, take] };
   /** What a bad email gets: the problem, and on the last try, that it is the last. */
   const emailProblem = (context: SignupContext, event: SignupEvent): MessageRef => {
     const check = event.type === "TEXT" ? checkEmail(event.body) : null;
@@ -166,6 +193,7 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       beginSignup: assign(({ event }) => ({ startedAt: event.now, lastActivityAt: event.now })),
       askEmailAgain: assign({ email: null, emailAttempts: 0, suggestedEmail: null }),
       chooseSend: assign((_, params: { reason: "resend" | "call" }) => ({ sendReason: params.reason })),
+      firstSend: assign({ sendReason: "start" }),
       takeEmail: assign({ email: ({ event }) => validEmail(event), suggestedEmail: null }),
       /** "Did you mean ana@gmail.com?": kept until YES takes it or another email replaces it. */
       suggestEmail: assign({ suggestedEmail: ({ event }) => suggestionFor(event) }),
@@ -202,11 +230,55 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       countWrongCode: assign({ wrongCodes: ({ context }) => context.wrongCodes + 1 }),
       expireCode: assign({ codeExpiresAt: null }),
       exhaustCode: assign({ wrongCodes: limits.maxWrongCodes }),
-      recordVerified: assign({ verifiedAt: ({ context }) => context.now, ticket: null, codeExpiresAt: null }),
+      recordVerified: assign(({ context }) => ({
+        verifiedAt: context.now,
+        phoneVerifiedAt: context.phoneVerifiedAt ?? context.now,
+        ticket: null,
+        codeExpiresAt: null,
+        emailTicket: null,
+        emailCodeExpiresAt: null,
+      })),
       announceVerified: emit(({ context }) => ({
         type: "effect" as const,
-        effect: { type: "verified", phone: context.phone, email: context.email ?? "", at: context.now },
+        effect: {
+          type: "verified",
+          phone: context.phone,
+          email: context.email ?? "",
+          at: context.now,
+          emailVerified: context.emailVerifiedAt !== null,
+        },
       })),
+      /** The phone is proven; the email step begins with a fresh code for the address. */
+      recordPhoneVerified: assign(({ context }) => ({
+        phoneVerifiedAt: context.now,
+        ticket: null,
+        codeExpiresAt: null,
+        emailSendReason: "start" as const,
+        emailTicket: null,
+        emailCodeExpiresAt: null,
+        emailWrongCodes: 0,
+      })),
+      recordEmailVerified: assign({ emailVerifiedAt: ({ context }) => context.now }),
+      /** Another address while the email code is awaited: the step starts over for it, the old code is void. */
+      takeNewEmail: assign(({ event }) => ({
+        email: validEmail(event),
+        emailSendReason: "start" as const,
+        emailTicket: null,
+        emailCodeExpiresAt: null,
+        emailWrongCodes: 0,
+      })),
+      chooseEmailResend: assign({ emailSendReason: "resend" as const }),
+      recordEmailCodeSent: assign(({ context, event }) => ({
+        // As with SMS codes, RESEND alone never refills the tries: only a code spent or gone does.
+        emailWrongCodes: emailCodeIsLive(context) ? context.emailWrongCodes : 0,
+        emailTicket: outputOf<SendEmailCodeResult>(event)?.ticket ?? null,
+        emailCodeExpiresAt: context.now + limits.codeTtlMs,
+        lastSentAt: context.now,
+        sendTimes: [...sendsInWindow(context), context.now],
+      })),
+      countWrongEmailCode: assign({ emailWrongCodes: ({ context }) => context.emailWrongCodes + 1 }),
+      expireEmailCode: assign({ emailCodeExpiresAt: null }),
+      exhaustEmailCode: assign({ emailWrongCodes: limits.maxWrongCodes }),
     },
     actors: {
       isEmailTaken: fromPromise<boolean, EmailLookupInput>(async () => {
@@ -217,6 +289,12 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
       }),
       checkCode: fromPromise<CheckCodeResult, CheckCodeInput>(async () => {
         throw new Error("checkCode is provided by the host");
+      }),
+      sendEmailCode: fromPromise<SendEmailCodeResult, SendEmailCodeInput>(async () => {
+        throw new Error("sendEmailCode is provided by the host");
+      }),
+      checkEmailCode: fromPromise<CheckCodeResult, CheckEmailCodeInput>(async () => {
+        throw new Error("checkEmailCode is provided by the host");
       }),
     },
     guards: {
@@ -238,6 +316,16 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
         sendsInWindow({ ...context, now: nowOf(context, event) }).length >= limits.maxSendsPerWindow,
       isResend: ({ context }) => context.sendReason !== "start",
       emailTaken: ({ event }) => outputOf<boolean>(event) === true,
+      emailStepOn: () => emailVerification,
+      emailCodeExhausted: ({ context }) => context.emailWrongCodes >= limits.maxWrongCodes,
+      emailCodeExpired: ({ context, event }) =>
+        context.emailCodeExpiresAt === null || nowOf(context, event) >= context.emailCodeExpiresAt,
+      isEmailResend: ({ context }) => context.emailSendReason === "resend",
+      /** A valid address other than the one the code went to. */
+      isOtherEmail: ({ context, event }) => {
+        const email = validEmail(event);
+        return email !== null && email !== context.email;
+      },
       providerSaid: ({ event }, params: { status: ProviderStatus }) =>
         outputOf<{ status: ProviderStatus }>(event)?.status === params.status,
     },
@@ -274,10 +362,7 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
             on: {
               RESEND: { actions: ["touch", emailNeededFirst] },
               CALL: { actions: ["touch", emailNeededFirst] },
-              CONFIRM: [
-                { guard: "hasSuggestion", target: "checkingEmail", actions: ["touch", "takeSuggestion"] },
-                { actions: ["touch", welcome] },
-              ],
+              CONFIRM: [{ guard: "hasSuggestion", ...emailTaken("takeSuggestion") }, { actions: ["touch", welcome] }],
               TEXT: [
                 // Starting over with another email must not become a way around the per-phone send cap.
                 { guard: and(["isValidEmail", "sendCapReached"]), actions: ["touch", tooManySends] },
@@ -289,7 +374,7 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                     replyFrom((context) => msg("emailSuggestion", { suggestion: context.suggestedEmail ?? "" })),
                   ],
                 },
-                { guard: "isValidEmail", target: "checkingEmail", actions: ["touch", "takeEmail"] },
+                { guard: "isValidEmail", ...emailTaken("takeEmail") },
                 {
                   guard: "emailRetriesLeft",
                   actions: [
@@ -403,6 +488,11 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
               }),
               onDone: [
                 {
+                  guard: and([providerSaid("approved"), "emailStepOn"]),
+                  target: "sendingEmailCode",
+                  actions: "recordPhoneVerified",
+                },
+                {
                   guard: providerSaid("approved"),
                   target: "#signup.verified",
                   actions: ["recordVerified", "announceVerified"],
@@ -432,6 +522,103 @@ export function createSignupMachine({ limits, signupWord }: SignupMachineOptions
                 { target: "awaitingCode", actions: reply(msg("checkFailed")) },
               ],
               onError: { target: "awaitingCode", actions: reply(msg("checkFailed")) },
+            },
+          },
+
+          // The email step (EMAIL_VERIFICATION=code). The host queues the email in the turn's commit (the durable
+          // outbox); to an address with an account on another phone it queues a notice to its owner instead, and
+          // answers exactly as for any address: a code nobody was sent can never be right.
+          sendingEmailCode: {
+            invoke: {
+              id: "sendEmailCode",
+              src: "sendEmailCode",
+              input: ({ context }) => ({
+                phone: context.phone,
+                email: context.email ?? "",
+                reason: context.emailSendReason,
+              }),
+              onDone: [
+                {
+                  guard: "isEmailResend",
+                  target: "awaitingEmailCode",
+                  actions: ["recordEmailCodeSent", toEmail("codeEmailedAgain")],
+                },
+                { target: "awaitingEmailCode", actions: ["recordEmailCodeSent", toEmail("codeEmailed")] },
+              ],
+              onError: {
+                target: "awaitingEmailCode",
+                actions: [
+                  "countSendAttempt",
+                  replyFrom((context) => msg("codeEmailFailed", { email: context.email ?? "" })),
+                ],
+              },
+            },
+          },
+
+          awaitingEmailCode: {
+            tags: "resting",
+            on: {
+              RESEND: [
+                { guard: "inCooldown", actions: ["touch", cooldownLeft] },
+                { guard: "sendCapReached", actions: ["touch", tooManySends] },
+                { target: "sendingEmailCode", actions: ["touch", "chooseEmailResend"] },
+              ],
+              CALL: { actions: ["touch", toEmail("promptEmailCode")] },
+              CONFIRM: { actions: ["touch", toEmail("promptEmailCode")] },
+              TEXT: [
+                // A changed address is a new send: the cap holds (no cooldown: it is not the same address again).
+                { guard: and(["isOtherEmail", "sendCapReached"]), actions: ["touch", tooManySends] },
+                { guard: "isOtherEmail", target: "sendingEmailCode", actions: ["touch", "takeNewEmail"] },
+                { guard: "isValidEmail", actions: ["touch", toEmail("promptEmailCode")] },
+                { guard: not("isCodeShaped"), actions: ["touch", toEmail("notAnEmailCode")] },
+                { guard: "emailCodeExhausted", actions: ["touch", reply(msg("tooManyWrongCodes"))] },
+                { guard: "emailCodeExpired", actions: ["touch", reply(msg("codeExpired"))] },
+                { target: "checkingEmailCode", actions: "touch" },
+              ],
+            },
+          },
+
+          checkingEmailCode: {
+            invoke: {
+              id: "checkEmailCode",
+              src: "checkEmailCode",
+              input: ({ context, event }) => ({
+                phone: context.phone,
+                email: context.email ?? "",
+                code: event.type === "TEXT" ? normalizeCode(event.body) : "",
+                ticket: context.emailTicket,
+              }),
+              onDone: [
+                {
+                  guard: providerSaid("approved"),
+                  target: "#signup.verified",
+                  actions: ["recordEmailVerified", "recordVerified", "announceVerified"],
+                },
+                {
+                  guard: providerSaid("wrong"),
+                  target: "awaitingEmailCode",
+                  actions: [
+                    "countWrongEmailCode",
+                    replyFrom((context) =>
+                      context.emailWrongCodes >= limits.maxWrongCodes
+                        ? msg("tooManyWrongCodes")
+                        : msg("wrongCode", { triesLeft: limits.maxWrongCodes - context.emailWrongCodes }),
+                    ),
+                  ],
+                },
+                {
+                  guard: providerSaid("expired"),
+                  target: "awaitingEmailCode",
+                  actions: ["expireEmailCode", reply(msg("codeExpired"))],
+                },
+                {
+                  guard: providerSaid("too_many_attempts"),
+                  target: "awaitingEmailCode",
+                  actions: ["exhaustEmailCode", reply(msg("tooManyWrongCodes"))],
+                },
+                { target: "awaitingEmailCode", actions: reply(msg("checkFailed")) },
+              ],
+              onError: { target: "awaitingEmailCode", actions: reply(msg("checkFailed")) },
             },
           },
         },

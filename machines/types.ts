@@ -63,6 +63,26 @@ export interface CheckCodeInput {
   providerId: string | null;
 }
 
+/** The email step: a code for the address (or, where the address has an account elsewhere, a notice to its owner). */
+export interface SendEmailCodeInput {
+  phone: string;
+  email: string;
+  reason: "start" | "resend";
+}
+
+/**
+ * "queued" whatever the address: a notice to an account's owner goes out instead of a code, and the machine must
+ * not answer differently (no account enumeration). `notice` says which, for operators' timeline only.
+ */
+export type SendEmailCodeResult = { status: "queued"; ticket: string } | { status: "notice"; ticket: string };
+
+export interface CheckEmailCodeInput {
+  phone: string;
+  email: string;
+  code: string;
+  ticket: string | null;
+}
+
 export interface EmailLookupInput {
   phone: string;
   email: string;
@@ -82,4 +102,5 @@ export type SignupEvent =
 /** What the machine asks its host to do beyond replying; the host applies it in the same transaction as the save. */
 export type SignupEffect =
   | { type: "userRegistered"; phone: string; email: string; providerId: string | null }
-  | { type: "verified"; phone: string; email: string; at: number };
+  /** emailVerified: the email was proven by a code too (EMAIL_VERIFICATION=code). */
+  | { type: "verified"; phone: string; email: string; at: number; emailVerified: boolean };

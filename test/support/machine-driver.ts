@@ -5,6 +5,7 @@ import {
   DEFAULT_LIMITS,
   type Limits,
   type SendCodeResult,
+  type SendEmailCodeResult,
   type SignupEffect,
 } from "../../machines/types.js";
 import { MessageRenderer } from "../../src/i18n/catalog.js";
@@ -17,6 +18,10 @@ export interface DriverOptions {
   taken?: string[] | (() => boolean);
   send?: () => SendCodeResult;
   check?: (code: string) => CheckCodeResult;
+  /** EMAIL_VERIFICATION=code, with scripted answers for the email step (by default: queued, "654321" is right). */
+  emailVerification?: boolean;
+  sendEmail?: (email: string) => SendEmailCodeResult | Promise<SendEmailCodeResult>;
+  checkEmail?: (code: string) => CheckCodeResult;
 }
 
 /** The machine alone, with scripted provider answers and a clock the test moves. */
@@ -24,7 +29,13 @@ export function driveMachine(options: DriverOptions = {}) {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const sends: { reason: string }[] = [];
   const checks: string[] = [];
-  const machine = createSignupMachine({ limits, signupWord: "SIGNUP" }).provide({
+  const emailSends: { email: string; reason: string }[] = [];
+  const emailChecks: string[] = [];
+  const machine = createSignupMachine({
+    limits,
+    signupWord: "SIGNUP",
+    emailVerification: options.emailVerification ?? false,
+  }).provide({
     actors: {
       isEmailTaken: fromPromise(async ({ input }) =>
         typeof options.taken === "function" ? options.taken() : (options.taken ?? []).includes(input.email),
@@ -36,6 +47,16 @@ export function driveMachine(options: DriverOptions = {}) {
       checkCode: fromPromise(async ({ input }) => {
         checks.push(input.code);
         return options.check?.(input.code) ?? (input.code === "123456" ? { status: "approved" } : { status: "wrong" });
+      }),
+      sendEmailCode: fromPromise(async ({ input }) => {
+        emailSends.push({ email: input.email, reason: input.reason });
+        return (await options.sendEmail?.(input.email)) ?? { status: "queued", ticket: `e${emailSends.length}` };
+      }),
+      checkEmailCode: fromPromise(async ({ input }) => {
+        emailChecks.push(input.code);
+        return (
+          options.checkEmail?.(input.code) ?? (input.code === "654321" ? { status: "approved" } : { status: "wrong" })
+        );
       }),
     },
   });
@@ -76,6 +97,8 @@ export function driveMachine(options: DriverOptions = {}) {
     limits,
     sends,
     checks,
+    emailSends,
+    emailChecks,
     effects,
     text,
     advance: (ms: number) => {

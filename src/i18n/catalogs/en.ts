@@ -65,6 +65,11 @@ export const en: Catalog = {
   tooManyAtOnce: "You sent us many messages at once, so we skipped this one. Please send it again in a moment.",
   languageSet: "OK, I'll write to you in English.",
   languageMenu: "Reply LANG and a language: EN English, ES Spanish, FR French, DE German, PT Portuguese.",
+  codeEmailed: "Phone confirmed! We emailed a code to {email}. Reply with it, or RESEND for a new one.",
+  codeEmailedAgain: "We emailed a new code to {email}. Reply with it when it arrives.",
+  promptEmailCode: "Reply with the code we emailed to {email}, or RESEND for a new one.",
+  notAnEmailCode: "That doesn't look like a code. Reply with the digits we emailed you, or RESEND for a new one.",
+  codeEmailFailed: "Sorry, we couldn't email your code to {email}. Reply RESEND to try again, or send another email.",
   codeMessage: {
     one: "Your sign-up code is {code}. It expires in {minutes} minute. Don't share it with anyone.",
     other: "Your sign-up code is {code}. It expires in {minutes} minutes. Don't share it with anyone.",

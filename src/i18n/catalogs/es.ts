@@ -63,6 +63,11 @@ export const es: Catalog = {
   tooManyAtOnce: "Nos enviaste muchos mensajes a la vez y nos saltamos este. Vuelve a enviarlo en un momento.",
   languageSet: "Listo, te escribiré en español.",
   languageMenu: "Responde IDIOMA y tu idioma: ES español, EN inglés, FR francés, DE alemán, PT portugués.",
+  codeEmailed: "¡Teléfono confirmado! Te enviamos un código a {email}. Responde con él o REENVIAR para otro.",
+  codeEmailedAgain: "Te enviamos otro código a {email}. Responde con él cuando llegue.",
+  promptEmailCode: "Responde con el código que enviamos a {email} o REENVIAR para otro.",
+  notAnEmailCode: "Eso no parece un código. Responde con los dígitos del correo o REENVIAR para otro.",
+  codeEmailFailed: "Perdón, no pudimos enviar el correo a {email}. Responde REENVIAR o envía otro correo.",
   codeMessage: {
     one: "Tu código de registro es {code}. Vale por {minutes} minuto. No se lo des a nadie.",
     other: "Tu código de registro es {code}. Vale por {minutes} minutos. No se lo des a nadie.",

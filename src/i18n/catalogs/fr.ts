@@ -63,6 +63,11 @@ export const fr: Catalog = {
   tooManyAtOnce: "Vous avez envoyé beaucoup de messages d'un coup, celui-ci est ignoré. Renvoyez-le dans un instant.",
   languageSet: "D'accord, je vous écris désormais en français.",
   languageMenu: "Répondez LANGUE et votre langue : FR français, EN anglais, ES espagnol, DE allemand, PT portugais.",
+  codeEmailed: "Téléphone confirmé ! Code envoyé par e-mail à {email}. Répondez avec, ou RENVOYER pour un nouveau.",
+  codeEmailedAgain: "Nouveau code envoyé à {email}. Répondez avec dès qu'il arrive.",
+  promptEmailCode: "Répondez avec le code envoyé à {email}, ou RENVOYER pour un nouveau.",
+  notAnEmailCode: "Ce n'est pas un code. Répondez avec les chiffres reçus par e-mail, ou RENVOYER.",
+  codeEmailFailed: "Désolé, l'e-mail à {email} n'est pas parti. Répondez RENVOYER ou envoyez une autre adresse.",
   codeMessage: {
     one: "Votre code d'inscription : {code}. Il expire dans {minutes} minute. Ne le donnez à personne.",
     other: "Votre code d'inscription : {code}. Il expire dans {minutes} minutes. Ne le donnez à personne.",

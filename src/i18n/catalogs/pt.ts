@@ -63,6 +63,11 @@ export const pt: Catalog = {
   tooManyAtOnce: "Você enviou muitas mensagens de uma vez e pulamos esta. Envie-a de novo daqui a pouco.",
   languageSet: "Certo, vou escrever para você em português.",
   languageMenu: "Responda IDIOMA e seu idioma: PT português, EN inglês, ES espanhol, FR francês, DE alemão.",
+  codeEmailed: "Telefone confirmado! Enviamos um código para {email}. Responda com ele ou REENVIAR para outro.",
+  codeEmailedAgain: "Enviamos outro código para {email}. Responda com ele quando chegar.",
+  promptEmailCode: "Responda com o código que enviamos para {email} ou REENVIAR para outro.",
+  notAnEmailCode: "Isso não parece um código. Responda com os números do e-mail ou REENVIAR para outro.",
+  codeEmailFailed: "Desculpe, não conseguimos enviar o e-mail para {email}. Responda REENVIAR ou envie outro.",
   codeMessage: {
     one: "Seu código de cadastro é {code}. Ele vale por {minutes} minuto. Não o compartilhe.",
     other: "Seu código de cadastro é {code}. Ele vale por {minutes} minutos. Não o compartilhe.",
