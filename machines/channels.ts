@@ -8,5 +8,5 @@ export const CHANNELS: readonly Channel[] = ["sms", "whatsapp"];
 /** How a code can reach them: by what they write with, or read out in a phone call. */
 export type CodeChannel = Channel | "call";
 
-/** What the transcript records for each message: the channel, or a call. */
-export type Medium = CodeChannel;
+/** What the transcript records for each message: the channel, a call, or an email (the email step's). */
+export type Medium = CodeChannel | "email";

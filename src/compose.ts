@@ -5,7 +5,7 @@ import { AdminQueries, mountAdmin } from "./admin/index.js";
 import type { ApiReferenceAssets } from "./admin/pages/api-reference.js";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
-import { ConversationEngine } from "./conversation/engine.js";
+import { ConversationEngine, type EmailStep } from "./conversation/engine.js";
 import { KeyedLock } from "./conversation/keyed-lock.js";
 import { InProcessPhoneSerializer, PHONE_BACKLOG } from "./conversation/phone-serializer.js";
 import {
@@ -23,9 +23,15 @@ import { RecordingSmsSender } from "./conversation/recording-sms-sender.js";
 import { defencesAdmin } from "./defences/admin.js";
 import { KyselySendLedger } from "./defences/kysely-ledger.js";
 import { GuardedVerificationProvider } from "./defences/send-guard.js";
+import { HashedEmailCodes, VerifyEmailCodes } from "./email/email-codes.js";
+import { EmailOutboxDispatcher } from "./email/email-dispatcher.js";
+import { LogEmailSender } from "./email/log-sender.js";
+import type { EmailSender, OutboundEmail, SentEmail } from "./email/ports.js";
+import { SendGridEmailSender } from "./email/sendgrid-sender.js";
+import { VerifyEmailSender } from "./email/verify-sender.js";
 import { mountHome } from "./home/home-page.js";
 import { BUILT_IN_CATALOGS, type Catalogs, MessageRenderer } from "./i18n/catalog.js";
-import { mountLocalOutbox } from "./local/outbox-route.js";
+import { type LocalEmailHistory, mountLocalOutbox } from "./local/outbox-route.js";
 import { meteredHandle, recordTurn } from "./metrics/metered-engine.js";
 import { MeteredVerificationProvider } from "./metrics/metered-provider.js";
 import { type Metrics, noMetrics } from "./metrics/port.js";
@@ -35,6 +41,7 @@ import { WebhookDispatcher } from "./product/webhook-dispatcher.js";
 import { WebhookOutbox } from "./product/webhook-outbox.js";
 import { KyselyConversationStore, type TransactionHooks } from "./store/conversation-store.js";
 import { KyselyDeliveryStatusStore } from "./store/delivery-status-store.js";
+import { KyselyEmailOutboxStore } from "./store/email-outbox-store.js";
 import type { SqlDialectName } from "./store/migrations.js";
 import { KyselyOperatorSessionStore } from "./store/operator-session-store.js";
 import { KyselyOutboxStore } from "./store/outbox-store.js";
@@ -74,6 +81,10 @@ export interface ServiceParts {
   sideDb?: Kysely<Database>;
   /** Where the service's figures go, and the route that serves them (prom-client on Node); none: not counted. */
   metrics?: ServiceMetrics;
+  /** SMTP for EMAIL_SMTP_URL: nodemailer needs sockets, so only the Node entry (and tests) can give it. */
+  smtp?: (options: { url: string; from: string; timeoutMs: number }) => EmailSender;
+  /** Wakes the email outbox's sender after a turn queued an email; by default this process's own dispatcher. */
+  onEmail?: () => void;
 }
 
 export interface ServiceMetrics extends Metrics {
@@ -122,6 +133,8 @@ export function composeConversation({
   onOutbox,
   sideDb = db,
   metrics,
+  smtp,
+  onEmail,
 }: ServiceParts) {
   const counted: Metrics = metrics ?? noMetrics;
   const webhooks = productWebhooks(config, db, counted);
@@ -187,6 +200,15 @@ export function composeConversation({
     logger,
   );
   const dispatcher = new OutboxDispatcher({ store: outbox, sender, clock, logger });
+  const email = composeEmail(config, {
+    db,
+    logger,
+    clock,
+    renderer,
+    smtp,
+    verify: chosen instanceof VerifyVerificationProvider ? chosen : null,
+    onSmsQueued: () => (onOutbox ?? (() => dispatcher.kick()))(),
+  });
   const webhookDispatcher = webhooks.outbox
     ? new WebhookDispatcher({
         outbox: webhooks.outbox,
@@ -215,6 +237,8 @@ export function composeConversation({
     signupWords: config.signupKeywords,
     renderer,
     defaultLanguage: config.defaultLanguage,
+    emailStep: email.step,
+    onEmail: onEmail ?? (() => email.dispatcher?.kick()),
     onOutbox:
       onOutbox ??
       (() => {
@@ -233,7 +257,76 @@ export function composeConversation({
     sender,
     localSender,
     renderer,
+    emailDispatcher: email.dispatcher,
+    localEmails: email.local,
   };
+}
+
+/**
+ * The email step (EMAIL_VERIFICATION=code): its codes, its transports, its outbox. Codes go by Verify's email
+ * channel when Verify is the provider, else by SMTP or SendGrid (local mode: the log); notices to an address's
+ * owner need SMTP or SendGrid (or local mode's log): Verify sends only its own codes.
+ */
+function composeEmail(
+  config: Config,
+  parts: {
+    db: Kysely<Database>;
+    logger: Logger;
+    clock: Clock;
+    renderer: MessageRenderer;
+    smtp: ServiceParts["smtp"];
+    verify: VerifyVerificationProvider | null;
+    onSmsQueued: () => void;
+  },
+): { step: EmailStep | undefined; dispatcher: EmailOutboxDispatcher | null; local: LogEmailSender | null } {
+  if (config.email.verification !== "code") return { step: undefined, dispatcher: null, local: null };
+  const { from, smtpUrl, sendgrid } = config.email;
+  const timeoutMs = config.outboundTimeoutMs;
+  let general: EmailSender | null = null;
+  let local: LogEmailSender | null = null;
+  if (smtpUrl) {
+    if (!parts.smtp) throw new Error("EMAIL_SMTP_URL needs the Node entry (SMTP needs sockets); use SENDGRID_API_KEY");
+    general = parts.smtp({ url: smtpUrl, from, timeoutMs });
+  } else if (sendgrid.apiKey) {
+    general = new SendGridEmailSender({ apiKey: sendgrid.apiKey, from, baseUrl: sendgrid.apiUrl, timeoutMs });
+  } else if (config.localMode) {
+    local = new LogEmailSender(parts.logger);
+    general = local;
+  }
+  const codes = parts.verify ? new VerifyEmailSender(parts.verify) : general;
+  if (!codes) throw new Error("EMAIL_VERIFICATION=code needs EMAIL_SMTP_URL, SENDGRID_API_KEY or the Verify provider");
+  const step: EmailStep = {
+    codes: parts.verify ? new VerifyEmailCodes(parts.verify) : new HashedEmailCodes(),
+    decoys: new HashedEmailCodes(),
+    sendsNotices: general !== null,
+    checksRemotely: parts.verify !== null,
+  };
+  const dispatcher = new EmailOutboxDispatcher({
+    store: new KyselyEmailOutboxStore(parts.db),
+    sender: new EmailRouter(codes, general),
+    renderer: parts.renderer,
+    clock: parts.clock,
+    logger: parts.logger,
+    onSmsQueued: parts.onSmsQueued,
+  });
+  return { step, dispatcher, local };
+}
+
+/** Codes by one transport, notices by another (Verify sends codes only). */
+class EmailRouter implements EmailSender {
+  readonly name: EmailSender["name"];
+
+  constructor(
+    private readonly codes: EmailSender,
+    private readonly notices: EmailSender | null,
+  ) {
+    this.name = codes.name;
+  }
+
+  send(email: OutboundEmail): Promise<SentEmail> {
+    const sender = email.kind === "code" ? this.codes : (this.notices ?? this.codes);
+    return sender.send(email);
+  }
 }
 
 export interface AppParts {
@@ -256,6 +349,8 @@ export interface AppParts {
   extensions?: AdminExtension[];
   /** Aborted when the service shuts down (ends open pages' live streams). */
   stopping?: AbortSignal | undefined;
+  /** Local mode's emails, for GET /local/outbox. */
+  localEmails?: LocalEmailHistory | null;
 }
 
 /** The HTTP side: webhooks, health, operators, local mode's outbox, and the metrics. */
@@ -272,6 +367,7 @@ export function composeApp({
   metrics,
   extensions = [],
   stopping,
+  localEmails,
 }: AppParts) {
   return createApp({
     engine: meteredHandle(engine, metrics ?? noMetrics, config.signupKeywords),
@@ -299,7 +395,7 @@ export function composeApp({
         extensions,
         stopping,
       });
-      if (localSms) mountLocalOutbox(routes, localSms);
+      if (localSms) mountLocalOutbox(routes, localSms, localEmails ?? undefined);
       metrics?.mount(routes, config.metricsToken);
     },
   });
@@ -312,6 +408,7 @@ export function composeService(parts: ServiceParts & Pick<AppParts, "readme" | "
     ...parts,
     engine: conversation.engine,
     localSms: conversation.localSender,
+    localEmails: conversation.localEmails,
     extensions: conversation.extensions,
   });
   return { app, ...conversation };

@@ -4,6 +4,7 @@ import { readApiReferenceAssets } from "./admin/pages/api-reference-assets.js";
 import { composeService } from "./compose.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { systemClock } from "./conversation/ports.js";
+import { SmtpEmailSender } from "./email/smtp-sender.js";
 import { listen } from "./http/node-server.js";
 import { loadCatalogs } from "./i18n/messages-file.js";
 import { createLogger } from "./logger.js";
@@ -38,8 +39,10 @@ async function main(): Promise<void> {
     readme: readReadme(),
     apiReference: readApiReferenceAssets(),
     stopping: stopping.signal,
+    smtp: (options) => new SmtpEmailSender(options),
   });
   service.dispatcher.start();
+  service.emailDispatcher?.start();
   service.webhookDispatcher?.start();
 
   let listening: Awaited<ReturnType<typeof listen>>;
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
       console.error("sms-signup could not listen:", error instanceof Error ? error.message : error);
     }
     await service.dispatcher.stop();
+    await service.emailDispatcher?.stop();
     await db.destroy();
     process.exit(1);
   }
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
     stopping.abort();
     server.close(async () => {
       await service.dispatcher.stop();
+      await service.emailDispatcher?.stop();
       await service.webhookDispatcher?.stop();
       await db.destroy();
       if (sideDb !== db) await sideDb.destroy();

@@ -11,12 +11,16 @@ describe("machineGraph", () => {
       "sendingCode",
       "awaitingCode",
       "checkingCode",
+      "sendingEmailCode",
+      "awaitingEmailCode",
+      "checkingEmailCode",
       "verified",
     ]);
     expect(graph.states.filter((s) => s.resting).map((s) => s.name)).toEqual([
       "new",
       "awaitingEmail",
       "awaitingCode",
+      "awaitingEmailCode",
       "verified",
     ]);
     expect(graph.states.find((s) => s.name === "sendingCode")?.invokes).toBe("sendCode");
@@ -24,9 +28,25 @@ describe("machineGraph", () => {
     expect(edge("new", "awaitingEmail")).toEqual(["SIGNUP"]);
     expect(edge("awaitingCode", "sendingCode")).toEqual(["RESEND", "CALL"]);
     expect(edge("checkingCode", "verified")).toEqual(["checkCode done"]);
+    // The email step (EMAIL_VERIFICATION=code) is drawn too.
+    expect(edge("checkingCode", "sendingEmailCode")).toEqual(["checkCode done"]);
+    expect(edge("awaitingEmailCode", "sendingEmailCode")).toEqual(["RESEND", "TEXT"]);
+    expect(edge("checkingEmailCode", "verified")).toEqual(["checkEmailCode done"]);
     // The sign-up in progress is one parent state: its idle timeout and SIGNUP are drawn once, from its frame.
     expect(graph.groups).toEqual([
-      { name: "signingUp", states: ["awaitingEmail", "checkingEmail", "sendingCode", "awaitingCode", "checkingCode"] },
+      {
+        name: "signingUp",
+        states: [
+          "awaitingEmail",
+          "checkingEmail",
+          "sendingCode",
+          "awaitingCode",
+          "checkingCode",
+          "sendingEmailCode",
+          "awaitingEmailCode",
+          "checkingEmailCode",
+        ],
+      },
     ]);
     expect(graph.states.find((s) => s.name === "awaitingCode")?.group).toBe("signingUp");
     expect(edge("signingUp", "new")).toEqual(["idle timeout"]);

@@ -112,6 +112,8 @@ export type OperatorContext = {
 /** A context field as an operator reads it: an instant (alone, nullable or in a list) as ISO 8601, else as it is. */
 function operatorField(key: string, field: Field): Field {
   if (!isInstantField(key)) return field;
+  // A field added after the first version has a default (for older snapshots); the operator sees it filled in.
+  if (field instanceof z.ZodDefault) return operatorField(key, field.unwrap() as Field);
   if (field instanceof z.ZodArray) return z.array(instant);
   if (field instanceof z.ZodNullable) return instant.nullable();
   return instant;
@@ -157,8 +159,12 @@ export const transcriptEntry = z
   .object({
     id: z.number(),
     direction: z.enum(["in", "out"]),
-    channel: z.enum(["webhook", "twiml", "api"]).describe("how it passed: our webhook, a TwiML reply, the REST API"),
-    medium: z.enum([...CHANNELS, "call"]).describe("what the person got it on: sms, whatsapp, or a call"),
+    channel: z
+      .enum(["webhook", "twiml", "api", "email"])
+      .describe("how it passed: our webhook, a TwiML reply, the REST API, or an email of the email step"),
+    medium: z
+      .enum([...CHANNELS, "call", "email"])
+      .describe("what the person got it on: sms, whatsapp, a call or email"),
     body: z.string().describe("one-time codes are masked"),
     status: z.string().describe("delivery status: received, replied, pending, queued, sent, delivered, failed…"),
     errorCode: z.number().nullable(),
@@ -204,6 +210,7 @@ export const erasureResult = z
       transitions: z.number(),
       users: z.number(),
       webhookClaims: z.number(),
+      emails: z.number(),
     }),
   })
   .register(registry, { id: "ErasureResult" });

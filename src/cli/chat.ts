@@ -64,6 +64,7 @@ export function twimlMessages(twiml: string): string[] {
 
 class TerminalPhone {
   private lastOutboxId = 0;
+  private lastEmailId = 0;
   private outboxAvailable: boolean | null = null;
   private polling: Promise<void> = Promise.resolve();
 
@@ -119,7 +120,7 @@ class TerminalPhone {
 
   private async pollOnce(show: boolean): Promise<void> {
     if (this.outboxAvailable === false) return;
-    const url = `${this.options.targetUrl}/local/outbox?phone=${encodeURIComponent(this.options.phone)}&after=${this.lastOutboxId}`;
+    const url = `${this.options.targetUrl}/local/outbox?phone=${encodeURIComponent(this.options.phone)}&after=${this.lastOutboxId}&emailsAfter=${this.lastEmailId}`;
     const response = await fetch(url);
     if (response.status === 404) {
       this.outboxAvailable = false;
@@ -129,10 +130,18 @@ class TerminalPhone {
       return;
     }
     this.outboxAvailable = true;
-    const { messages } = (await response.json()) as { messages: { id: number; body: string }[] };
+    const { messages, emails = [] } = (await response.json()) as {
+      messages: { id: number; body: string }[];
+      emails?: { id: number; to: string; subject: string; text: string }[];
+    };
     for (const sms of messages) {
       if (show) print(`← ${sms.body}`);
       this.lastOutboxId = Math.max(this.lastOutboxId, sms.id);
+    }
+    // The email step's emails, as the person's inbox would show them.
+    for (const email of emails) {
+      if (show) print(`✉ to ${email.to}: ${email.subject}\n${email.text.trimEnd().replace(/^/gm, "  ")}`);
+      this.lastEmailId = Math.max(this.lastEmailId, email.id);
     }
   }
 }

@@ -12,6 +12,9 @@ import {
   stateName,
 } from "../../machines/signup.js";
 import type { Limits, SendCodeResult, SignupContext, SignupEffect, SignupEvent } from "../../machines/types.js";
+import { codeEmail, noticeEmail } from "../email/content.js";
+import { type EmailCodes, VERIFY_TICKET } from "../email/email-codes.js";
+import type { EmailKind } from "../email/ports.js";
 import type { MessageRenderer } from "../i18n/catalog.js";
 import type { Language } from "../i18n/languages.js";
 import { classify, type Keyword } from "./keywords.js";
@@ -27,6 +30,7 @@ import type {
   Logger,
   PendingCall,
   PhoneSerializer,
+  QueuedEmail,
   SendNote,
   SentRecord,
   TransitionRecord,
@@ -66,10 +70,26 @@ export interface EngineOptions {
   sentDuringTurn?: { take(phone: string): SentRecord[] };
   /** Called after a turn queued outbound SMS, so the sender starts at once instead of at its next poll. */
   onOutbox?: () => void;
+  /** Called after a turn queued an email, so the email outbox sends it at once. */
+  onEmail?: () => void;
   /** A turn whose provider calls have not settled by then is abandoned (Twilio gives up at 15 s). */
   turnTimeoutMs?: number;
   /** A message that waited this long behind its phone's earlier ones is answered at once instead of run. */
   maxWaitMs?: number;
+  /** EMAIL_VERIFICATION=code: how email codes are made and checked; absent, there is no email step. */
+  emailStep?: EmailStep;
+}
+
+/** What the email step needs from the host. */
+export interface EmailStep {
+  /** The codes emailed to the address: ours (hashed), or Verify's. */
+  codes: EmailCodes;
+  /** Codes nobody is sent, for an address with an account on another phone: no code can ever match. */
+  decoys: EmailCodes;
+  /** Whether a transport can tell an address's owner that their address was tried (Verify's email channel cannot). */
+  sendsNotices: boolean;
+  /** Whether checking a code calls out (Verify): then the turn commits before the call, as for a phone code. */
+  checksRemotely: boolean;
 }
 
 interface MachineRun {
@@ -101,6 +121,8 @@ interface TurnScope {
   pending: PendingCall | null;
   /** A send a dead turn of this phone made: the next sendCode takes it as made instead of sending again. */
   earlierSend: SendNote | null;
+  /** Emails the turn owes, saved with it (the email outbox). */
+  emails: QueuedEmail[];
 }
 
 /** The rest of a turn stopped at a provider call: the machine waiting at the call, and how to save the turn. */
@@ -141,7 +163,11 @@ export class ConversationEngine {
     this.turnTimeoutMs = options.turnTimeoutMs ?? 12_000;
     this.maxWaitMs = options.maxWaitMs ?? 3_000;
     // Built once: a message restores an actor from this machine, it never builds one.
-    this.machine = createSignupMachine({ limits: options.limits, signupWord: this.signupWord }).provide({
+    this.machine = createSignupMachine({
+      limits: options.limits,
+      signupWord: this.signupWord,
+      emailVerification: options.emailStep !== undefined,
+    }).provide({
       actors: {
         isEmailTaken: fromPromise(({ input }) =>
           this.read(input.phone, (uow) => uow.isEmailTaken(input.email, input.phone)),
@@ -173,8 +199,43 @@ export class ConversationEngine {
           await this.beforeCall(input.phone, "checkCode");
           return provider.checkCode(input);
         }),
+        sendEmailCode: fromPromise(({ input }) => this.queueEmailCode(input.phone, input.email)),
+        checkEmailCode: fromPromise(async ({ input }) => {
+          const step = this.requireEmailStep();
+          if (step.checksRemotely && input.ticket === VERIFY_TICKET)
+            await this.beforeCall(input.phone, "checkEmailCode");
+          return step.codes.check(input);
+        }),
       },
     });
+  }
+
+  private requireEmailStep(): EmailStep {
+    if (!this.options.emailStep) throw new Error("the email step is off");
+    return this.options.emailStep;
+  }
+
+  /**
+   * The email step's send: a code for the address, queued in the turn's commit (the email outbox sends it). An
+   * address with a verified account on another phone gets a notice to its owner instead, and the machine a ticket
+   * no code matches: the person is answered exactly as for any address, and can never finish.
+   */
+  private async queueEmailCode(phone: string, email: string) {
+    const step = this.requireEmailStep();
+    const taken = await this.read(phone, (uow) => uow.isEmailTaken(email, phone));
+    const { language } = this.deliveryTo(phone);
+    const queue = (kind: EmailKind, content: { subject: string; text: string; html: string }) =>
+      this.scopes.get(phone)?.emails.push({ kind, to: email, phone, language, ref: newEmailRef(), ...content });
+    if (taken) {
+      const decoy = await step.decoys.issue(email);
+      if (step.sendsNotices) queue("notice", noticeEmail(language, { phoneEnding: phone.slice(-2) }));
+      this.options.logger.info({ phone: maskPhone(phone) }, "email step with an address of another account");
+      return { status: "notice" as const, ticket: decoy.ticket };
+    }
+    const issued = await step.codes.issue(email);
+    // Verify writes its own email with its own code: the row only says that one is owed.
+    queue("code", codeEmail(language, { code: issued.code ?? "", codeTtlMs: this.options.limits.codeTtlMs }));
+    return { status: "queued" as const, ticket: issued.ticket };
   }
 
   /** The language a phone gets until its person chooses one: its country's, or DEFAULT_LANGUAGE. */
@@ -302,7 +363,7 @@ export class ConversationEngine {
         channel,
         plan,
         // A code in an inbound message is as secret as the one we sent (one may be out though the state says not).
-        inboundBody: from === "awaitingCode" || resume ? maskCodes(sms.body) : sms.body,
+        inboundBody: from === "awaitingCode" || from === "awaitingEmailCode" || resume ? maskCodes(sms.body) : sms.body,
       };
     });
     if (duplicate !== null) {
@@ -346,6 +407,7 @@ export class ConversationEngine {
       delivery: { language: this.languageOf(phone), channel: "sms" },
       pending: null,
       earlierSend: null,
+      emails: [],
     };
     this.scopes.set(phone, scope);
     try {
@@ -370,6 +432,7 @@ export class ConversationEngine {
           inboundBody,
           replies: run.replies,
           sent: this.options.sentDuringTurn?.take(phone) ?? [],
+          emails: scope.emails,
           transitions: run.transitions,
           effects: run.effects,
           // A turn the machine does not run (STOP, HELP) leaves a dead turn's send to the next one that does.
@@ -405,21 +468,22 @@ export class ConversationEngine {
         return null;
       });
       scope.uow = null;
-      if (done) return this.settledTurn(done);
+      if (done) return this.settledTurn(done, scope.emails);
       const next = calling.next;
       if (next === null) return null;
       next.progress.proceed();
       const run = await next.progress.settled;
       next.describe?.(run);
       await store.unitOfWork(phone, (uow) => uow.saveTurn(next.save(run)));
-      return this.settledTurn(run);
+      return this.settledTurn(run, scope.emails);
     } finally {
       if (this.scopes.get(phone) === scope) this.scopes.delete(phone);
     }
   }
 
-  private settledTurn(run: MachineRun): MachineRun {
+  private settledTurn(run: MachineRun, emails: QueuedEmail[]): MachineRun {
     if (run.effects.some((effect) => effect.type === "verified")) this.options.onOutbox?.();
+    if (emails.length > 0) this.options.onEmail?.();
     return run;
   }
 
@@ -606,6 +670,8 @@ function resumeOf(record: ConversationRecord | null, messageSid: string): Resume
   if (pending?.call !== "sendCode" || !pending.sent || pending.snapshot === undefined) return undefined;
   return { snapshot: pending.snapshot, sent: pending.sent, sameMessage: pending.messageSid === messageSid };
 }
+/** Ties an email's outbox row to its line in the transcript. */
+const newEmailRef = () => `email:${crypto.randomUUID()}`;
 
 function stateOf(record: ConversationRecord | null): RestingState {
   return record?.state ?? "new";

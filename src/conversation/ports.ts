@@ -9,6 +9,7 @@ import type {
   SendCodeResult,
   SignupEffect,
 } from "../../machines/types.js";
+import type { OutboundEmail } from "../email/ports.js";
 import type { Language } from "../i18n/languages.js";
 
 export interface Clock {
@@ -195,6 +196,13 @@ export interface Turn {
   outbox: string[];
   /** The provider call left recorded after the commit: none, or a dead turn's send no machine run finished yet. */
   pendingCall?: PendingCall | null;
+  /** Emails the turn owes (the email step), written to the email outbox in the same commit. */
+  emails?: QueuedEmail[];
+}
+
+/** An email a turn queued; `ref` ties its outbox row to its (masked) line in the transcript. */
+export interface QueuedEmail extends OutboundEmail {
+  ref: string;
 }
 
 export interface SentRecord {
@@ -273,6 +281,8 @@ export interface ErasureCounts {
   transitions: number;
   users: number;
   webhookClaims: number;
+  /** Emails of the email step still owed or already sent (their outbox rows). */
+  emails: number;
 }
 
 export interface OutboxMessage {

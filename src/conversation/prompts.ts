@@ -8,6 +8,8 @@ export function promptFor(state: string, context: SignupContext | null, signupWo
       return msg("welcome");
     case "awaitingCode":
       return msg("promptCode");
+    case "awaitingEmailCode":
+      return msg("promptEmailCode", { email: context?.email ?? "" });
     case "verified":
       return msg("alreadyVerified", { email: context?.email ?? "" });
     default:

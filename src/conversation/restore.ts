@@ -38,10 +38,11 @@ export type Restored =
 
 /**
  * A stored snapshot in the shape the running machine reads, or null where no migration is known. Version 1 had
- * no hierarchy: the same context, with its resting states at the top level ("awaitingCode").
+ * no hierarchy: the same context, with its resting states at the top level ("awaitingCode"). Version 2 had no
+ * email step: its states are where they were, and the context schema fills the step's fields in empty.
  */
 function migrate(version: number, snapshot: unknown): unknown {
-  if (version === SIGNUP_MACHINE_VERSION) return snapshot;
+  if (version === SIGNUP_MACHINE_VERSION || version === 2) return snapshot;
   const value = (snapshot as { value?: unknown } | null)?.value;
   if (version === 1 && typeof value === "string" && isRestingState(value)) {
     return { ...(snapshot as object), value: RESTING_VALUES[value] };

@@ -1,4 +1,5 @@
-import type { Logger } from "../conversation/ports.js";
+import type { Clock, Logger } from "../conversation/ports.js";
+import { backoffDelay } from "../http/retry.js";
 
 /**
  * An outbox's sender: `drainDue` runs on a poll and whenever kicked, never two at a time; a kick during a run asks
@@ -69,5 +70,58 @@ export abstract class DrainLoop {
     }, delayMs);
     // A poll timer alone must not keep a process alive.
     (this.timer as { unref?: () => void }).unref?.();
+  }
+}
+
+/** How an outbox retries: the same for the success SMS and the emails. */
+export interface RetryOptions {
+  clock: Clock;
+  logger: Logger;
+  /** First retry delay; each further one doubles, up to maxDelayMs, with jitter so retries don't stampede. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  maxAttempts?: number;
+  /** How long a claimed item is ours before another sender may take it (a crash mid-send). */
+  leaseMs?: number;
+  pollMs?: number;
+  random?: () => number;
+}
+
+/** An outbox of leased rows: claims what is due, ten at a time, and delivers each, retrying with backoff. */
+export abstract class LeasedOutbox<T> extends DrainLoop {
+  protected readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly leaseMs: number;
+  private readonly random: () => number;
+
+  constructor(
+    name: string,
+    private readonly retry: RetryOptions,
+  ) {
+    super(retry.pollMs ?? 5_000, retry.logger, name);
+    this.baseDelayMs = retry.baseDelayMs ?? 2_000;
+    this.maxDelayMs = retry.maxDelayMs ?? 5 * 60_000;
+    this.maxAttempts = retry.maxAttempts ?? 12;
+    this.leaseMs = retry.leaseMs ?? 60_000;
+    this.random = retry.random ?? Math.random;
+  }
+
+  protected abstract claimDue(now: number, limit: number, leaseMs: number): Promise<T[]>;
+  /** Sends one; whether it went. */
+  protected abstract deliver(item: T): Promise<boolean>;
+
+  protected async drainDue(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const batch = await this.claimDue(this.retry.clock.now(), 10, this.leaseMs);
+      if (batch.length === 0) return sent;
+      for (const item of batch) sent += (await this.deliver(item)) ? 1 : 0;
+    }
+  }
+
+  /** The wait after the given number of failed attempts: the outbound calls' backoff, one step further along. */
+  delay(attempts: number): number {
+    return backoffDelay(attempts + 1, { baseDelayMs: this.baseDelayMs, maxDelayMs: this.maxDelayMs }, this.random);
   }
 }

@@ -51,7 +51,8 @@ export class WebhookOutbox {
         phone: effect.phone,
         email: effect.email,
         at: effect.at,
-        data: { verified_at: new Date(effect.at).toISOString() },
+        // email_verified: the address was proven by a code (EMAIL_VERIFICATION=code), not only typed.
+        data: { verified_at: new Date(effect.at).toISOString(), email_verified: effect.emailVerified },
       });
       if (this.options.holdSuccessSms) await this.holdSuccessSms(trx, turn, id);
     }

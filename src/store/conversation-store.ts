@@ -14,6 +14,8 @@ import {
   type StoredClaim,
   type Turn,
 } from "../conversation/ports.js";
+import { transcriptLine } from "../email/content.js";
+import { maskEmail } from "../email/ports.js";
 import { toConversationRecord } from "./conversation-record.js";
 import { prepared, preparedRows } from "./prepared.js";
 import { type Database, type NewMessage, toFlag } from "./schema.js";
@@ -71,13 +73,15 @@ export class KyselyConversationStore implements ConversationStore {
     return this.db.transaction().execute(async (trx) => {
       await this.phoneLock?.takeInTransaction(trx, phone);
       await this.hooks.beforeErase?.(trx, phone, at, operator);
-      const removed = async (table: "conversations" | "messages" | "transitions" | "users" | "webhook_claims") =>
-        Number((await trx.deleteFrom(table).where("phone", "=", phone).executeTakeFirst()).numDeletedRows);
+      const removed = async (
+        table: "conversations" | "messages" | "transitions" | "users" | "webhook_claims" | "email_outbox",
+      ) => Number((await trx.deleteFrom(table).where("phone", "=", phone).executeTakeFirst()).numDeletedRows);
       const counts: ErasureCounts = {
         messages: await removed("messages"),
         transitions: await removed("transitions"),
         users: await removed("users"),
         webhookClaims: await removed("webhook_claims"),
+        emails: await removed("email_outbox"),
         conversations: await removed("conversations"),
       };
       await trx
@@ -240,6 +244,14 @@ export function turnWrites(db: Kysely<Database>, turn: Turn) {
       status: "pending" as const,
       next_attempt_at: turn.at,
     })),
+    // An email's line: who and what, never its code; its status follows the email outbox's row (by ref).
+    ...(turn.emails ?? []).map((email) => ({
+      ...outbound({ ...line, medium: "email" }),
+      channel: "email" as const,
+      body: transcriptLine(email.kind, maskEmail(email.to), email.subject),
+      twilio_sid: email.ref,
+      status: "queued" as const,
+    })),
   ];
   const then: Write[] = [];
   for (const group of groupsOf(rows, MESSAGES_AT_ONCE)) then.push(insertMessages(db, group));
@@ -249,6 +261,24 @@ export function turnWrites(db: Kysely<Database>, turn: Turn) {
         db,
         group.map((t) => ({ phone: turn.phone, from_state: t.from, event: t.event, to_state: t.to, at: t.at })),
       ),
+    );
+  }
+  for (const email of turn.emails ?? []) {
+    then.push(
+      db.insertInto("email_outbox").values({
+        ref: email.ref,
+        phone: turn.phone,
+        kind: email.kind,
+        to_address: email.to,
+        language: email.language,
+        subject: email.subject,
+        body_text: email.text,
+        body_html: email.html,
+        status: "pending",
+        next_attempt_at: turn.at,
+        created_at: turn.at,
+        updated_at: turn.at,
+      }),
     );
   }
   for (const effect of turn.effects) then.push(effectWrite(db, effect, turn.at));
@@ -414,7 +444,8 @@ function effectWrite(db: Kysely<Database>, effect: SignupEffect, at: number): Wr
       return registerUser(db, effect.phone, countryCode, nationalNumber, effect.email, effect.providerId, at);
     }
     case "verified":
-      return markVerified(db, effect.phone, effect.at, at);
+      // The email too: the email step may have changed it since the user was registered.
+      return markVerified(db, effect.phone, effect.email, effect.at, effect.emailVerified ? effect.at : null, at);
   }
 }
 
@@ -443,6 +474,10 @@ const registerUser = prepared(
   },
 );
 
-const markVerified = prepared((db, phone: string, verifiedAt: number, at: number) =>
-  db.updateTable("users").set({ verified_at: verifiedAt, updated_at: at }).where("phone", "=", phone),
+const markVerified = prepared(
+  (db, phone: string, email: string, verifiedAt: number, emailVerifiedAt: number | null, at: number) =>
+    db
+      .updateTable("users")
+      .set({ verified_at: verifiedAt, email, email_verified_at: emailVerifiedAt, updated_at: at })
+      .where("phone", "=", phone),
 );

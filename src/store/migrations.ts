@@ -242,6 +242,40 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await db.schema.dropIndex("conversations_opted_out_state").execute();
       },
     },
+    // The email step: emails owed (a code, or a notice to an address's owner), kept until the transport takes them,
+    // and when a user's email was proven.
+    "0010_email_outbox": {
+      async up(db) {
+        await id(db, "email_outbox")
+          .addColumn("ref", "text", (c) => c.notNull().unique())
+          .addColumn("phone", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("to_address", "text", (c) => c.notNull())
+          .addColumn("language", "text", (c) => c.notNull())
+          .addColumn("subject", "text", (c) => c.notNull())
+          .addColumn("body_text", "text", (c) => c.notNull())
+          .addColumn("body_html", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("next_attempt_at", millis)
+          .addColumn("transport_id", "text")
+          .addColumn("last_error", "text")
+          .addColumn("created_at", millis, (c) => c.notNull())
+          .addColumn("updated_at", millis, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("email_outbox_due")
+          .on("email_outbox")
+          .columns(["status", "next_attempt_at"])
+          .execute();
+        await db.schema.createIndex("email_outbox_phone").on("email_outbox").columns(["phone", "id"]).execute();
+        await db.schema.alterTable("users").addColumn("email_verified_at", millis).execute();
+      },
+      async down(db) {
+        await db.schema.alterTable("users").dropColumn("email_verified_at").execute();
+        await db.schema.dropTable("email_outbox").ifExists().execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

@@ -43,6 +43,8 @@ export interface UsersTable {
   /** The provider's id for this person (Authy's authy_id). */
   provider_id: string | null;
   verified_at: Millis | null;
+  /** When the email was proven by a code (EMAIL_VERIFICATION=code); null: typed only. */
+  email_verified_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -50,9 +52,11 @@ export interface UsersTable {
 /**
  * Where a message stands: inbound "received"; a TwiML reply "replied"; an outbox SMS "pending" (to send), "claimed"
  * (an instance is sending it), "held" (waiting for the product's webhook) or "suppressed" (the person opted out);
- * then what Twilio says of it.
+ * then what Twilio says of it. An email's line: "queued" until its transport took it ("sent") or it was given up on
+ * ("failed").
  */
 export type MessageStatus =
+  | EmailLineStatus
   | "received"
   | "replied"
   | "pending"
@@ -67,12 +71,17 @@ export type MessageStatus =
  * Messages API, "claimed" one a sender is sending until `next_attempt_at` (its lease). Bodies never hold a one-time
  * code.
  */
+export type EmailLineStatus = "queued" | "sent" | "failed";
+
 export interface MessagesTable {
   id: Generated<number>;
   phone: string;
   direction: "in" | "out";
-  /** "webhook" (inbound), "twiml" (a reply to a webhook), "api" (sent through the Messages API). */
-  channel: "webhook" | "twiml" | "api";
+  /**
+   * "webhook" (inbound), "twiml" (a reply to a webhook), "api" (sent through the Messages API), "email" (an email
+   * of the email step, masked; its row in email_outbox shares `twilio_sid` as its ref).
+   */
+  channel: "webhook" | "twiml" | "api" | "email";
   /** SMS, WhatsApp, or a voice call (the code read out): what operators see as the message's channel. */
   medium: ColumnType<Medium, Medium | undefined, Medium>;
   body: string;
@@ -170,6 +179,31 @@ export interface OperatorSessionsTable {
   expires_at: Millis;
 }
 
+/**
+ * The email outbox: an email owed until its transport takes it. The bodies hold a code only until then: once sent
+ * or given up on they are emptied, so no code outlives its email.
+ */
+export interface EmailOutboxTable {
+  id: Generated<number>;
+  /** Shared with the transcript's line for this email (messages.twilio_sid), which shows its status. */
+  ref: string;
+  phone: string;
+  kind: "code" | "notice";
+  to_address: string;
+  language: string;
+  subject: string;
+  body_text: string;
+  body_html: string;
+  status: "pending" | "sent" | "failed";
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis | null;
+  /** The transport's id for the email (SMTP Message-ID, SendGrid's X-Message-Id, Verify's VE sid). */
+  transport_id: string | null;
+  last_error: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   users: UsersTable;
@@ -181,6 +215,7 @@ export interface Database {
   code_sends: CodeSendsTable;
   send_allowances: SendAllowancesTable;
   operator_sessions: OperatorSessionsTable;
+  email_outbox: EmailOutboxTable;
 }
 
 export type ConversationRow = Selectable<ConversationsTable>;

@@ -17,7 +17,7 @@ import type { Database } from "../store/schema.js";
 const STALE = "malformed JSON";
 const staleGuard = sql`select json(case when changes() = 0 then 'stale' else '[]' end)`;
 
-const ERASED_TABLES = ["messages", "transitions", "users", "webhook_claims", "conversations"] as const;
+const ERASED_TABLES = ["messages", "transitions", "users", "webhook_claims", "conversations", "email_outbox"] as const;
 
 /**
  * The conversation's storage on D1, which has no interactive transactions: a unit of work reads as it goes and
@@ -59,7 +59,7 @@ export class D1ConversationStore implements ConversationStore {
       erased_at: at,
       removed: sql<string>`json_object('messages', ${counted("messages")}, 'transitions', ${counted("transitions")},
         'users', ${counted("users")}, 'webhookClaims', ${counted("webhook_claims")},
-        'conversations', ${counted("conversations")})`,
+        'conversations', ${counted("conversations")}, 'emails', ${counted("email_outbox")})`,
     });
     const results = await this.batch([
       record,
@@ -72,6 +72,7 @@ export class D1ConversationStore implements ConversationStore {
       users: removed(2),
       webhookClaims: removed(3),
       conversations: removed(4),
+      emails: removed(5),
     };
   }
 

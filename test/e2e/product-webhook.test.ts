@@ -62,7 +62,12 @@ describe("the product learns of each verification through a signed Standard Webh
     expect(hook?.payload).toEqual({
       type: "signup.verified",
       timestamp: new Date(clock.now()).toISOString(),
-      data: { phone: ANA, email: "ana@example.com", verified_at: new Date(clock.now()).toISOString() },
+      data: {
+        phone: ANA,
+        email: "ana@example.com",
+        verified_at: new Date(clock.now()).toISOString(),
+        email_verified: false,
+      },
     });
     expect(receiver.requests[0]?.path).toBe("/hooks/sms-signup");
     // Nothing more later, and the success SMS did not wait (SUCCESS_AFTER_WEBHOOK is off).
@@ -203,7 +208,10 @@ describe("the product learns of each verification through a signed Standard Webh
     expect((await adminApi(app, `/conversations/${enc("+14155550143")}`, { method: "DELETE" })).status).toBe(200);
     await app.service.webhookDispatcher!.drain();
     expect(receiver.accepted.map((r) => [r.payload.type, r.payload.data])).toEqual([
-      ["signup.verified", { phone: ANA, email: "ana@example.com", verified_at: expect.any(String) }],
+      [
+        "signup.verified",
+        { phone: ANA, email: "ana@example.com", verified_at: expect.any(String), email_verified: false },
+      ],
       ["signup.reset", { phone: ANA, email: "ana@example.com", by: "operator (API)" }],
       ["signup.erased", { phone: ANA, email: "ana@example.com", by: "operator (API)" }],
     ]);

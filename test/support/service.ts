@@ -9,6 +9,7 @@ import { type Config, parseConfig } from "../../src/config.js";
 import { KeyedLock } from "../../src/conversation/keyed-lock.js";
 import { InProcessPhoneSerializer } from "../../src/conversation/phone-serializer.js";
 import { type Clock, type ConversationStore, type Logger, systemClock } from "../../src/conversation/ports.js";
+import { SmtpEmailSender } from "../../src/email/smtp-sender.js";
 import { type ConnectionLimits, listen } from "../../src/http/node-server.js";
 import { outboxBacklog } from "../../src/metrics/outbox-backlog.js";
 import { PrometheusMetrics } from "../../src/metrics/prometheus.js";
@@ -192,6 +193,7 @@ export class RunningService extends WebhookClient {
         ? new InProcessPhoneSerializer(options.wrapStore(new KyselyConversationStore(database.db)), new KeyedLock())
         : undefined,
       apiReference: readApiReferenceAssets(),
+      smtp: (smtpOptions) => new SmtpEmailSender(smtpOptions),
     });
     if (options.inProcess) return new RunningService(PUBLIC_URL, config, database, service, logger, null);
     const { server, address } = await listen({
@@ -216,6 +218,7 @@ export class RunningService extends WebhookClient {
     const { server } = this;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await this.service.dispatcher.stop();
+    await this.service.emailDispatcher?.stop();
     await this.service.webhookDispatcher?.stop();
     await this.database.db.destroy();
     if (this.database.sideDb !== this.database.db) await this.database.sideDb.destroy();

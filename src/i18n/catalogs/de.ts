@@ -72,7 +72,8 @@ export const de: Catalog = {
   languageSet: "Alles klar, ich schreibe dir ab jetzt auf Deutsch.",
   languageMenu:
     "Antworte SPRACHE und deine Sprache: DE Deutsch, EN Englisch, ES Spanisch, FR Französisch, PT Portugiesisch.",
-  codeEmailed: "Telefon bestätigt! Wir haben einen Code an {email} geschickt. Antworte damit oder mit NEU für einen neuen.",
+  codeEmailed:
+    "Telefon bestätigt! Wir haben einen Code an {email} geschickt. Antworte damit oder mit NEU für einen neuen.",
   codeEmailedAgain: "Wir haben einen neuen Code an {email} geschickt. Antworte damit, sobald er da ist.",
   promptEmailCode: "Antworte mit dem Code, den wir an {email} geschickt haben, oder mit NEU für einen neuen.",
   notAnEmailCode: "Das sieht nicht nach einem Code aus. Antworte mit den Ziffern aus der E-Mail oder mit NEU.",
