@@ -259,6 +259,7 @@ export class AdminQueries {
             nationalNumber: user.national_number,
             providerId: user.provider_id,
             verifiedAt: toIsoOrNull(user.verified_at === null ? null : Number(user.verified_at)),
+            emailVerifiedAt: toIsoOrNull(user.email_verified_at === null ? null : Number(user.email_verified_at)),
             createdAt: toIso(Number(user.created_at)),
           }
         : null,

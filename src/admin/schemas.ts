@@ -151,6 +151,9 @@ export const userSchema = z
     nationalNumber: z.string(),
     providerId: z.string().nullable(),
     verifiedAt: instant.nullable(),
+    emailVerifiedAt: instant
+      .nullable()
+      .describe("when the email was proven by an emailed code (EMAIL_VERIFICATION=code); null: only typed"),
     createdAt: instant,
   })
   .register(registry, { id: "User" });

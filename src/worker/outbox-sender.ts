@@ -7,14 +7,17 @@ import { localSmsNetwork } from "./local-sms-log.js";
 const MIN_ALARM_DELAY_MS = 1_000;
 
 /**
- * The outbox's one sender on Workers (as the dispatcher is on Node): a turn that queued an SMS wakes it, its alarm
+ * The outboxes' one sender on Workers (SMS, and the email step's emails by SendGrid through fetch) (as the dispatcher is on Node): a turn that queued an SMS wakes it, its alarm
  * retries what Twilio refused. One object, and its alarms never overlap, so each message is sent once.
  */
 export class OutboxSender extends DurableObject<Env> {
   private readonly parts = (() => {
     const context = workerContext(this.env);
-    const { dispatcher, outbox } = composeConversation({ ...context, localSms: localSmsNetwork(this.env) });
-    return { dispatcher, outbox };
+    const { dispatcher, outbox, emailDispatcher } = composeConversation({
+      ...context,
+      localSms: localSmsNetwork(this.env),
+    });
+    return { dispatcher, outbox, emailDispatcher };
   })();
 
   /** Drain now (the alarm runs at once): called after every turn that queued an SMS. */
@@ -26,9 +29,15 @@ export class OutboxSender extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     try {
+      // Emails first: a final failure queues the SMS that says so, which the SMS drain then sends.
+      await this.parts.emailDispatcher?.drain();
       await this.parts.dispatcher.drain();
     } finally {
-      const next = await this.parts.outbox.nextDueAt();
+      const dues = [await this.parts.outbox.nextDueAt(), (await this.parts.emailDispatcher?.nextDueAt()) ?? null];
+      const next = dues.reduce<number | null>(
+        (soonest, due) => (due !== null && (soonest === null || due < soonest) ? due : soonest),
+        null,
+      );
       if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + MIN_ALARM_DELAY_MS));
     }
   }

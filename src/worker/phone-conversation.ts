@@ -20,6 +20,8 @@ export class PhoneConversation extends DurableObject<Env> {
     serializer: new InProcessPhoneSerializer(workerContext(this.env).store, new KeyedLock(PHONE_BACKLOG)),
     localSms: localSmsNetwork(this.env),
     onOutbox: () => this.wakeUps.push(wakeOutbox(this.env)),
+    // The email outbox has the same one sender: the phone's object only wakes it.
+    onEmail: () => this.wakeUps.push(wakeOutbox(this.env)),
   }).engine;
 
   async handle(sms: InboundSms): Promise<TurnOutcome> {

@@ -216,7 +216,7 @@ describe("the local outbox that npm run chat reads", () => {
     try {
       const ok = await fetch(`${local.url}/local/outbox?phone=${encodeURIComponent(PHONE)}&after=0`);
       expect(ok.status).toBe(200);
-      expect(await ok.json()).toEqual({ messages: [] });
+      expect(await ok.json()).toEqual({ messages: [], emails: [] });
       expect((await fetch(`${local.url}/local/outbox?phone=nope&after=0`)).status).toBe(400);
       expect((await fetch(`${production.url}/local/outbox?phone=${encodeURIComponent(PHONE)}&after=0`)).status).toBe(
         404,

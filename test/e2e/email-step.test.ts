@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ADMIN_TOKEN, adminApi } from "../support/admin.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { ProductReceiver, WEBHOOK_SECRET } from "../support/product-receiver.js";
+import { verifyEnv } from "../support/provider-env.js";
 import { productionEnv, RunningService, TestClock, tempDatabaseUrl } from "../support/service.js";
 import { codeIn, TestSmtpServer } from "../support/smtp.js";
 
@@ -258,3 +259,32 @@ async function fetchConversation(app: RunningService, phone: string) {
   expect(status, app.logger.text.slice(-1500)).toBe(200);
   return json;
 }
+
+describe("the email step with Verify: the code goes by Verify's email channel", () => {
+  let twilio: FakeTwilio;
+  let app: RunningService;
+  beforeAll(async () => {
+    twilio = await FakeTwilio.start();
+    app = await RunningService.start({ env: { ...verifyEnv(twilio.url), EMAIL_VERIFICATION: "code" } });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await twilio.close();
+  });
+
+  it("Verify emails and checks the code; a wrong one is refused, the right one completes the sign-up", async () => {
+    await app.sms(ANA, "SIGNUP");
+    await app.sms(ANA, "ana@example.com");
+    expect((await app.sms(ANA, twilio.verifications.get(ANA)?.code ?? "")).replies).toEqual([
+      emailed("ana@example.com"),
+    ]);
+    await app.service.emailDispatcher?.drain();
+    const verification = twilio.verifications.get("ana@example.com");
+    expect(verification?.channel).toBe("email");
+    const code = verification?.code ?? "";
+    const wrong = code === "000000" ? "111111" : "000000";
+    expect((await app.sms(ANA, wrong)).replies).toEqual(["That code isn't right. 4 tries left."]);
+    expect((await app.sms(ANA, code)).replies).toEqual([]);
+    expect((await app.state(ANA))?.state).toBe("verified");
+  });
+});

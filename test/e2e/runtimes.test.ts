@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, adminApi, enc } from "../support/admin.js";
 import { AUTHY_TEST_KEY, FakeAuthy } from "../support/fake-authy.js";
+import { FakeSendGrid, SENDGRID_TEST_KEY } from "../support/fake-sendgrid.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { localModeEnv, RunningProcess } from "../support/process.js";
 import { authyEnv, verifyEnv } from "../support/provider-env.js";
@@ -192,6 +193,51 @@ describe(`one behaviour on ${ON_WORKER ? "Workers (npm run dev:worker)" : "Node"
         (sent) => sent.includes(success("ben@example.com")),
       );
       expect(bodies).toEqual([success("ben@example.com")]);
+    });
+  });
+
+  describe("the email step, SendGrid through fetch (Workers drain the email outbox too)", () => {
+    let twilio: FakeTwilio;
+    let sendgrid: FakeSendGrid;
+    let app: Target;
+    beforeAll(async () => {
+      twilio = await FakeTwilio.start();
+      sendgrid = await FakeSendGrid.start();
+      app = await startTarget({
+        ...productionEnv(twilio.url),
+        ADMIN_TOKEN,
+        EMAIL_VERIFICATION: "code",
+        SENDGRID_API_KEY: SENDGRID_TEST_KEY,
+        SENDGRID_API_URL: sendgrid.url,
+        EMAIL_FROM: "Sign-up <signup@example.test>",
+      });
+    }, 120_000);
+    afterAll(async () => {
+      await app?.stop();
+      await twilio?.close();
+      await sendgrid?.close();
+    });
+
+    it("emails the code after the phone's, and the emailed code completes the sign-up", async () => {
+      const phone = newPhone();
+      await app.sms(phone, "SIGNUP");
+      expect((await app.sms(phone, "ana@example.com")).replies).toEqual([SENT]);
+      expect((await app.sms(phone, twilio.lastCodeTo(phone) ?? "")).replies).toEqual([
+        "Phone confirmed! We emailed a code to ana@example.com. Reply with it, or RESEND for a new one.",
+      ]);
+      const mails = await eventually(
+        () => sendgrid.mails.filter((mail) => mail.to.includes("ana@example.com")),
+        (found) => found.length > 0,
+      );
+      expect(mails).toHaveLength(1);
+      const code = /\b(\d{6})\b/.exec(mails[0]?.text ?? "")?.[1] ?? "";
+      expect((await app.sms(phone, code)).replies).toEqual([]);
+      expect((await conversation(app, phone)).state).toBe("verified");
+      await eventually(
+        () => twilio.bodiesTo(phone),
+        (bodies) => bodies.includes(success("ana@example.com")),
+      );
+      expect(JSON.stringify((await conversation(app, phone)).transcript)).not.toContain(code);
     });
   });
 

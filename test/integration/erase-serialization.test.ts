@@ -87,7 +87,7 @@ describe("an erasure and a turn of the same phone", () => {
     ]);
     const removed = await erasure;
     expect(order).toEqual(["send started", "send finished", "turn saved", "erase"]);
-    expect(removed).toEqual({ conversations: 1, messages: 4, transitions: 4, users: 1, webhookClaims: 2 });
+    expect(removed).toEqual({ conversations: 1, messages: 4, transitions: 4, users: 1, webhookClaims: 2, emails: 0 });
     for (const table of ["conversations", "messages", "transitions", "users", "webhook_claims"] as const) {
       expect(await db.selectFrom(table).selectAll().where("phone", "=", PHONE).execute(), table).toEqual([]);
     }

@@ -139,6 +139,34 @@ describe.each(databases)("persistence on %s", (_name, makeUrl) => {
     expect((await app.state(phone))?.machine_version).toBe(SIGNUP_MACHINE_VERSION);
   });
 
+  it("a conversation saved by machine version 2 (no email step) resumes where it was, the step's fields empty", async () => {
+    const phone = "+14155551007";
+    const app = running[0] ?? (await start("g"));
+    await app.sms(phone, "SIGNUP");
+    const saved = JSON.parse(String((await app.state(phone))?.snapshot)) as { context: Record<string, unknown> };
+    const added = [
+      "phoneVerifiedAt",
+      "emailTicket",
+      "emailCodeExpiresAt",
+      "emailWrongCodes",
+      "emailSendReason",
+      "emailVerifiedAt",
+    ];
+    const version2 = Object.fromEntries(Object.entries(saved.context).filter(([key]) => !added.includes(key)));
+    expect(Object.keys(version2)).not.toContain("emailTicket");
+    await app.db
+      .updateTable("conversations")
+      .set({ machine_version: 2, snapshot: JSON.stringify({ ...saved, context: version2 }) })
+      .where("phone", "=", phone)
+      .execute();
+    expect((await app.sms(phone, "RESEND")).replies).toEqual([
+      "We need your email first. Reply with it, like ana@example.com.",
+    ]);
+    const row = await app.state(phone);
+    expect(row?.machine_version).toBe(SIGNUP_MACHINE_VERSION);
+    expect(JSON.parse(String(row?.snapshot)).context).toMatchObject({ emailTicket: null, emailWrongCodes: 0 });
+  });
+
   it("a claim left by a process that died mid-turn is taken over by the next delivery, at once", async () => {
     const phone = "+14155551005";
     const app = running[0] ?? (await start("e"));

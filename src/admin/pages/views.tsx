@@ -416,6 +416,8 @@ export function conversationRegions(detail: Detail, csrf: string): Record<string
         <dd>
           <Time iso={detail.user.verifiedAt} />
         </dd>
+        <dt>email proven</dt>
+        <dd>{detail.user.emailVerifiedAt ? <Time iso={detail.user.emailVerifiedAt} /> : "no (only typed)"}</dd>
         <dt>created</dt>
         <dd>
           <Time iso={detail.user.createdAt} />

@@ -9,6 +9,9 @@ const STATE_WORDS: Record<string, string> = {
   sendingCode: "sending the code",
   awaitingCode: "waiting for the code",
   checkingCode: "checking the code",
+  sendingEmailCode: "emailing a code",
+  awaitingEmailCode: "waiting for the emailed code",
+  checkingEmailCode: "checking the emailed code",
   verified: "verified",
 };
 
