@@ -91,7 +91,7 @@ describe.skipIf(skipBrowserTests)("operator pages in a real browser", () => {
       "not signed up yet new",
       "waiting for the email awaitingEmail",
       "waiting for the code awaitingCode",
-      "waiting for the emailed code awaitingEmailCode",
+      "waiting for email code awaitingEmailCode",
       "verified verified",
       "opted out",
     ]);

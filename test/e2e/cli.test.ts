@@ -72,6 +72,29 @@ describe("npm run chat and npm run inspect against a running service", { timeout
     ]);
   });
 
+  it("with the email step, shows the email as an inbox would, and its code finishes the sign-up", async () => {
+    const emailApp = await RunningService.start({ env: { EMAIL_VERIFICATION: "code" } });
+    try {
+      const chat = start("chat", ["+14155550125", "--url", emailApp.url]);
+      await chat.waitFor(/Type a message/);
+      chat.write("SIGNUP");
+      await chat.waitFor(/← Welcome! What's your email address\?/);
+      chat.write("ana@example.com");
+      const [, code] = await chat.waitFor(/← Your sign-up code is (\d{6})\./);
+      await chat.waitFor(/← We sent you a code/);
+      chat.write(code!);
+      await chat.waitFor(/← Phone confirmed! We emailed a code to ana@example\.com/);
+      const [, emailed] = await chat.waitFor(/✉ to ana@example\.com: Your sign-up code\n[^\n]*\n\s*\n\s+(\d{6})/);
+      chat.write(emailed!);
+      await chat.waitFor(/← You did it! Signup complete :\) Your account is ana@example\.com\./);
+      chat.end();
+      expect(await chat.exited).toBe(0);
+      expect((await emailApp.state("+14155550125"))?.state).toBe("verified");
+    } finally {
+      await emailApp.stop();
+    }
+  });
+
   it("at a terminal (a pseudo-terminal), shows the prompt, echoes and edits what is typed, keeps a history", async () => {
     // script(1) runs the phone on a pseudo-terminal: stdin is a TTY, as for a person at a terminal.
     const command = [npm, "run", "--silent", "chat", "--", "+14155550124", "--url", app.url].join(" ");

@@ -10,8 +10,8 @@ const STATE_WORDS: Record<string, string> = {
   awaitingCode: "waiting for the code",
   checkingCode: "checking the code",
   sendingEmailCode: "emailing a code",
-  awaitingEmailCode: "waiting for the emailed code",
-  checkingEmailCode: "checking the emailed code",
+  awaitingEmailCode: "waiting for email code",
+  checkingEmailCode: "checking email code",
   verified: "verified",
 };
 
