@@ -63,6 +63,7 @@ describe("the email step (EMAIL_VERIFICATION=code) through signed webhooks, SMTP
     smtp.received.length = 0;
     smtp.answers.length = 0;
     smtp.refuseAll = null;
+    smtp.attempts = 0;
   });
   afterEach(async () => {
     for (const app of running.splice(0)) await app.stop().catch(() => undefined);
@@ -104,6 +105,15 @@ describe("the email step (EMAIL_VERIFICATION=code) through signed webhooks, SMTP
 
     const detail = await fetchConversation(app, ANA);
     expect(detail.context.emailVerifiedAt).toBe(new Date(clock.now()).toISOString());
+    expect(detail.user.emailVerifiedAt).toBe(new Date(clock.now()).toISOString());
+    expect(detail.transcript).toContainEqual(
+      expect.objectContaining({
+        channel: "email",
+        medium: "email",
+        status: "sent",
+        body: "Email to a•••@example.com: Your sign-up code (code ••••••)",
+      }),
+    );
     expect(detail.timeline.map((t: { event: string }) => t.event)).toContain("sendEmailCode: queued");
   });
 
@@ -206,6 +216,29 @@ describe("the email step (EMAIL_VERIFICATION=code) through signed webhooks, SMTP
     expect(smtp.to("ana@example.com")).toHaveLength(1);
     const row = await second.db.selectFrom("email_outbox").selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: "sent", attempts: 3 });
+  });
+
+  it("a server that only ever says 'try later': retried to the last attempt, then the person is told", async () => {
+    const app = await start();
+    smtp.refuseAll = 451;
+    await toEmailStep(app, ANA, "ana@example.com");
+    const row = () => app.db.selectFrom("email_outbox").selectAll().executeTakeFirstOrThrow();
+    for (let i = 0; i < 20 && (await row()).status === "pending"; i++) {
+      clock.advance(10 * 60_000);
+      await app.service.emailDispatcher?.drain();
+    }
+    expect(await row()).toMatchObject({ status: "failed", attempts: 12, body_text: "", body_html: "" });
+    expect(smtp.attempts).toBe(12);
+    await app.service.dispatcher.drain();
+    expect(twilio.bodiesTo(ANA).at(-1)).toBe(
+      "Sorry, we couldn't email your code to ana@example.com. Reply RESEND to try again, or send another email.",
+    );
+    const line = await app.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("channel", "=", "email")
+      .executeTakeFirstOrThrow();
+    expect(line).toMatchObject({ status: "failed", medium: "email" });
   });
 
   it("a server that never accepts: given up on, the person told by SMS, and RESEND tries again", async () => {
