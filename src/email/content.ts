@@ -55,6 +55,45 @@ const TEXTS: Record<string, EmailTexts> = {
       "Tu cuenta ya usa esta dirección, así que no recibió ningún código y no puede terminar.",
     noticeNothingToDo: "Si fuiste tú, ya tienes una cuenta. Si no, no tienes que hacer nada.",
   },
+  fr: {
+    codeSubject: "Votre code d'inscription",
+    codeIntro: "Votre code pour confirmer cette adresse e-mail :",
+    codeHowTo: "Envoyez-le-nous par SMS depuis le téléphone avec lequel vous vous inscrivez.",
+    codeExpiry: (minutes) =>
+      `Il expire dans ${minutes} ${minutes === 1 ? "minute" : "minutes"}. Ne le communiquez à personne.`,
+    codeIgnore: "Si vous ne l'avez pas demandé, ignorez cet e-mail : sans le code, rien ne se passe.",
+    noticeSubject: "Quelqu'un a tenté de s'inscrire avec votre e-mail",
+    notice: (ending) =>
+      `Quelqu'un a tenté de s'inscrire par SMS avec cette adresse e-mail, depuis un numéro se terminant par ${ending}. ` +
+      "Votre compte utilise déjà cette adresse : aucun code ne lui a été envoyé et l'inscription ne peut pas aboutir.",
+    noticeNothingToDo: "Si c'était vous, vous avez déjà un compte. Sinon, vous n'avez rien à faire.",
+  },
+  de: {
+    codeSubject: "Dein Anmeldecode",
+    codeIntro: "Dein Code, um diese E-Mail-Adresse zu bestätigen:",
+    codeHowTo: "Schick ihn uns per SMS von dem Telefon, mit dem du dich anmeldest.",
+    codeExpiry: (minutes) =>
+      `Er läuft in ${minutes} ${minutes === 1 ? "Minute" : "Minuten"} ab. Gib ihn niemandem weiter.`,
+    codeIgnore: "Wenn du ihn nicht angefordert hast, ignoriere diese E-Mail: Ohne den Code passiert nichts.",
+    noticeSubject: "Jemand wollte sich mit deiner E-Mail-Adresse anmelden",
+    notice: (ending) =>
+      `Jemand hat versucht, sich per SMS mit dieser E-Mail-Adresse anzumelden, von einer Nummer, die auf ${ending} endet. ` +
+      "Dein Konto nutzt diese Adresse bereits, deshalb wurde kein Code verschickt und die Anmeldung kann nicht abgeschlossen werden.",
+    noticeNothingToDo: "Warst du es, hast du schon ein Konto. Sonst musst du nichts tun.",
+  },
+  pt: {
+    codeSubject: "Seu código de cadastro",
+    codeIntro: "Seu código para confirmar este endereço de e-mail:",
+    codeHowTo: "Envie-o para nós por SMS do celular com que você está se cadastrando.",
+    codeExpiry: (minutes) =>
+      `Ele expira em ${minutes} ${minutes === 1 ? "minuto" : "minutos"}. Não o compartilhe com ninguém.`,
+    codeIgnore: "Se você não pediu este código, ignore este e-mail: sem o código, nada acontece.",
+    noticeSubject: "Alguém tentou se cadastrar com seu e-mail",
+    notice: (ending) =>
+      `Alguém tentou se cadastrar por SMS com este endereço de e-mail, de um número que termina em ${ending}. ` +
+      "Sua conta já usa este endereço, então nenhum código foi enviado e o cadastro não pode ser concluído.",
+    noticeNothingToDo: "Se foi você, você já tem uma conta. Caso contrário, não é preciso fazer nada.",
+  },
 };
 
 export const EMAIL_LANGUAGES = Object.keys(TEXTS);
