@@ -162,6 +162,43 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
     emailVerification
       ? { target: "sendingCode" as const, actions: ["touch" as const, take, "firstSend" as const] }
       : { target: "checkingEmail" as const, actions: ["touch" as const, take] };
+  /** A code's own parts of the machine: where it is awaited, its wrong tries, and how it is spent. */
+  const phoneCode = {
+    awaiting: "awaitingCode",
+    wrongCodes: (context: SignupContext) => context.wrongCodes,
+    countWrong: "countWrongCode",
+    expire: "expireCode",
+    exhaust: "exhaustCode",
+  } as const;
+  const emailCode = {
+    awaiting: "awaitingEmailCode",
+    wrongCodes: (context: SignupContext) => context.emailWrongCodes,
+    countWrong: "countWrongEmailCode",
+    expire: "expireEmailCode",
+    exhaust: "exhaustEmailCode",
+  } as const;
+  /** A check's answers other than "approved": the same words for a phone's code and an email's. */
+  const notApproved = (code: typeof phoneCode | typeof emailCode) => [
+    {
+      guard: providerSaid("wrong"),
+      target: code.awaiting,
+      actions: [
+        code.countWrong,
+        replyFrom((context) =>
+          code.wrongCodes(context) >= limits.maxWrongCodes
+            ? msg("tooManyWrongCodes")
+            : msg("wrongCode", { triesLeft: limits.maxWrongCodes - code.wrongCodes(context) }),
+        ),
+      ],
+    },
+    { guard: providerSaid("expired"), target: code.awaiting, actions: [code.expire, reply(msg("codeExpired"))] },
+    {
+      guard: providerSaid("too_many_attempts"),
+      target: code.awaiting,
+      actions: [code.exhaust, reply(msg("tooManyWrongCodes"))],
+    },
+    { target: code.awaiting, actions: reply(msg("checkFailed")) },
+  ];
   /** What a bad email gets: the problem, and on the last try, that it is the last. */
   const emailProblem = (context: SignupContext, event: SignupEvent): MessageRef => {
     const check = event.type === "TEXT" ? checkEmail(event.body) : null;
@@ -497,29 +534,7 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
                   target: "#signup.verified",
                   actions: ["recordVerified", "announceVerified"],
                 },
-                {
-                  guard: providerSaid("wrong"),
-                  target: "awaitingCode",
-                  actions: [
-                    "countWrongCode",
-                    replyFrom((context) =>
-                      context.wrongCodes >= limits.maxWrongCodes
-                        ? msg("tooManyWrongCodes")
-                        : msg("wrongCode", { triesLeft: limits.maxWrongCodes - context.wrongCodes }),
-                    ),
-                  ],
-                },
-                {
-                  guard: providerSaid("expired"),
-                  target: "awaitingCode",
-                  actions: ["expireCode", reply(msg("codeExpired"))],
-                },
-                {
-                  guard: providerSaid("too_many_attempts"),
-                  target: "awaitingCode",
-                  actions: ["exhaustCode", reply(msg("tooManyWrongCodes"))],
-                },
-                { target: "awaitingCode", actions: reply(msg("checkFailed")) },
+                ...notApproved(phoneCode),
               ],
               onError: { target: "awaitingCode", actions: reply(msg("checkFailed")) },
             },
@@ -594,29 +609,7 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
                   target: "#signup.verified",
                   actions: ["recordEmailVerified", "recordVerified", "announceVerified"],
                 },
-                {
-                  guard: providerSaid("wrong"),
-                  target: "awaitingEmailCode",
-                  actions: [
-                    "countWrongEmailCode",
-                    replyFrom((context) =>
-                      context.emailWrongCodes >= limits.maxWrongCodes
-                        ? msg("tooManyWrongCodes")
-                        : msg("wrongCode", { triesLeft: limits.maxWrongCodes - context.emailWrongCodes }),
-                    ),
-                  ],
-                },
-                {
-                  guard: providerSaid("expired"),
-                  target: "awaitingEmailCode",
-                  actions: ["expireEmailCode", reply(msg("codeExpired"))],
-                },
-                {
-                  guard: providerSaid("too_many_attempts"),
-                  target: "awaitingEmailCode",
-                  actions: ["exhaustEmailCode", reply(msg("tooManyWrongCodes"))],
-                },
-                { target: "awaitingEmailCode", actions: reply(msg("checkFailed")) },
+                ...notApproved(emailCode),
               ],
               onError: { target: "awaitingEmailCode", actions: reply(msg("checkFailed")) },
             },

@@ -1,31 +1,16 @@
 import { maskPhone } from "../conversation/mask.js";
-import {
-  type Clock,
-  type Logger,
-  type OutboxMessage,
-  type OutboxStore,
-  SmsSendError,
-  type SmsSender,
-} from "../conversation/ports.js";
+import { type OutboxMessage, type OutboxStore, SmsSendError, type SmsSender } from "../conversation/ports.js";
 import { backoffDelay } from "../http/retry.js";
-import { DrainLoop } from "./drain-loop.js";
+import { DrainLoop, type RetryOptions } from "./drain-loop.js";
 
-export interface OutboxDispatcherOptions {
+export interface OutboxDispatcherOptions extends RetryOptions {
   store: OutboxStore;
   sender: SmsSender;
-  clock: Clock;
-  logger: Logger;
-  /** First retry delay; each further one doubles, up to maxDelayMs, with jitter so retries don't stampede. */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  maxAttempts?: number;
   /**
    * How long a claimed message is ours before another sender may take it over: renewed while its send runs, so it
    * only runs out when the sender died (or stalled) mid-send. Short, so a restart finds the message within it.
    */
   leaseMs?: number;
-  pollMs?: number;
-  random?: () => number;
 }
 
 /**
