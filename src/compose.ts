@@ -51,6 +51,7 @@ import { FetchHttpClient } from "./twilio/fetch-http-client.js";
 import { TwilioLineTypeLookup } from "./twilio/line-type-lookup.js";
 import { type LocalSmsHistory, LogSmsSender } from "./twilio/log-sender.js";
 import { TwilioSmsSender } from "./twilio/messages-sender.js";
+import type { HmacSha1 } from "./twilio/signature.js";
 import { mountStatusCallback } from "./twilio/status-callback.js";
 import { TwilioVoiceCaller } from "./twilio/voice-caller.js";
 import { AuthyVerificationProvider } from "./verification/authy.js";
@@ -351,6 +352,8 @@ export interface AppParts {
   stopping?: AbortSignal | undefined;
   /** Local mode's emails, for GET /local/outbox. */
   localEmails?: LocalEmailHistory | null;
+  /** The webhook signature's HMAC where the runtime has a faster one than Web Crypto's (Node's node:crypto). */
+  hmac?: HmacSha1 | undefined;
 }
 
 /** The HTTP side: webhooks, health, operators, local mode's outbox, and the metrics. */
@@ -368,11 +371,13 @@ export function composeApp({
   extensions = [],
   stopping,
   localEmails,
+  hmac,
 }: AppParts) {
   return createApp({
     engine: meteredHandle(engine, metrics ?? noMetrics, config.signupKeywords),
     logger,
     metrics,
+    hmac,
     authToken: config.twilio.authToken,
     publicUrl: config.publicUrl,
     mountWebhooks: (webhook) =>
@@ -402,7 +407,7 @@ export function composeApp({
 }
 
 /** The whole service in one process (Node). */
-export function composeService(parts: ServiceParts & Pick<AppParts, "readme" | "apiReference" | "stopping">) {
+export function composeService(parts: ServiceParts & Pick<AppParts, "readme" | "apiReference" | "stopping" | "hmac">) {
   const conversation = composeConversation(parts);
   const app = composeApp({
     ...parts,

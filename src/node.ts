@@ -13,6 +13,7 @@ import { PrometheusMetrics } from "./metrics/prometheus.js";
 import { startBanner } from "./start-banner.js";
 import { migrateToLatest } from "./store/migrations.js";
 import { openDatabase } from "./store/node-database.js";
+import { nodeHmacSha1 } from "./twilio/node-hmac.js";
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     apiReference: readApiReferenceAssets(),
     stopping: stopping.signal,
     smtp: (options) => new SmtpEmailSender(options),
+    hmac: nodeHmacSha1,
   });
   service.dispatcher.start();
   service.emailDispatcher?.start();

@@ -1,5 +1,6 @@
 import twilio from "twilio";
 import { describe, expect, it } from "vitest";
+import { nodeHmacSha1 } from "./node-hmac.js";
 import { computeSignature, formParams, isValidSignature } from "./signature.js";
 
 // The vectors of twilio-node's own signature tests (spec/unit/webhooks/webhooks.spec.js).
@@ -17,6 +18,14 @@ describe("X-Twilio-Signature", () => {
   it("matches the published test vector", async () => {
     expect(await computeSignature(TOKEN, URL, PARAMS)).toBe("RSOYDt4T1cUTdK1PDd93/VVr8B8=");
     expect(await isValidSignature(TOKEN, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", URL, PARAMS)).toBe(true);
+  });
+
+  it("is the same with node:crypto's HMAC (the Node entry's) as with Web Crypto's", async () => {
+    expect(await computeSignature(TOKEN, URL, PARAMS, nodeHmacSha1)).toBe("RSOYDt4T1cUTdK1PDd93/VVr8B8=");
+    expect(await isValidSignature(TOKEN, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", URL, PARAMS, nodeHmacSha1)).toBe(true);
+    expect(
+      await isValidSignature(TOKEN, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", URL, { ...PARAMS, Digits: "1235" }, nodeHmacSha1),
+    ).toBe(false);
   });
 
   it("matches the twilio SDK's own signer, repeated keys and unicode included", async () => {

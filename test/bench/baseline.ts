@@ -7,6 +7,7 @@ import SqliteDatabase from "better-sqlite3";
 import { Hono } from "hono";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
+import { nodeHmacSha1 } from "../../src/twilio/node-hmac.js";
 import { formParams, isValidSignature } from "../../src/twilio/signature.js";
 import { messagingResponse } from "../../src/twilio/twiml.js";
 
@@ -48,7 +49,15 @@ export class BaselineServer {
     const app = new Hono();
     app.post("/sms", async (c) => {
       const params = formParams(new URLSearchParams(await c.req.text()));
-      if (!(await isValidSignature(authToken, c.req.header("X-Twilio-Signature"), `${publicUrl}/sms`, params)))
+      if (
+        !(await isValidSignature(
+          authToken,
+          c.req.header("X-Twilio-Signature"),
+          `${publicUrl}/sms`,
+          params,
+          nodeHmacSha1,
+        ))
+      )
         return c.text("Forbidden", 403);
       turn(String(params.MessageSid), String(params.From), String(params.Body), Date.now());
       return c.body(messagingResponse([REPLY]), 200, { "Content-Type": "text/xml; charset=utf-8" });

@@ -16,6 +16,7 @@ import { PrometheusMetrics } from "../../src/metrics/prometheus.js";
 import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { type OpenDatabase, openDatabase } from "../../src/store/node-database.js";
+import { nodeHmacSha1 } from "../../src/twilio/node-hmac.js";
 import { parseReplies } from "./twiml.js";
 
 export { parseReplies };
@@ -194,6 +195,7 @@ export class RunningService extends WebhookClient {
         : undefined,
       apiReference: readApiReferenceAssets(),
       smtp: (smtpOptions) => new SmtpEmailSender(smtpOptions),
+      hmac: nodeHmacSha1,
     });
     if (options.inProcess) return new RunningService(PUBLIC_URL, config, database, service, logger, null);
     const { server, address } = await listen({
