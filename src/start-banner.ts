@@ -1,4 +1,5 @@
 import type { Config } from "./config.js";
+import { LANGUAGES } from "./i18n/languages.js";
 
 export interface Listening {
   /** Where the server listens, as a browser on this machine would open it. */
@@ -24,6 +25,15 @@ const PROVIDERS: Record<Config["provider"], string> = {
   authy: "Authy (legacy API)",
 };
 
+/** Where people can write from, and where WhatsApp would need a setting first. */
+function channels(config: Config): string {
+  const calls = config.twilio.lookupLineType ? "; landlines are looked up and called" : "";
+  if (config.localMode) return `SMS and WhatsApp (printed below), codes by call too${calls}`;
+  if (config.twilio.whatsappNumber) return `SMS, and WhatsApp from ${config.twilio.whatsappNumber}${calls}`;
+  if (config.twilio.messagingServiceSid) return `SMS, and WhatsApp through your Messaging Service${calls}`;
+  return `SMS only: WhatsApp needs TWILIO_WHATSAPP_NUMBER${calls}`;
+}
+
 /** What a person at a terminal needs after `npm start`: where it runs, how it is set up, what to try next. */
 export function startBanner(config: Config, listening: Listening): string {
   const rows: [string, string][] = [
@@ -34,6 +44,11 @@ export function startBanner(config: Config, listening: Listening): string {
         : "production: SMS go through your Twilio account",
     ],
     ["provider", PROVIDERS[config.provider]],
+    ["channels", channels(config)],
+    [
+      "languages",
+      `${LANGUAGES.join(", ")} by the phone's country or LANG, else ${config.defaultLanguage}${config.messagesFile ? `; texts from ${config.messagesFile}` : ""}`,
+    ],
     [
       "database",
       `${describeDatabase(config.databaseUrl, listening.dialect)}${listening.migrationsApplied.length > 0 ? ` (${listening.migrationsApplied.length} migrations applied)` : ""}`,

@@ -286,6 +286,20 @@ describe.each(["local", "verify", "authy"] as const)("CALL, %s provider", (provi
     expect((await app.state(PHONE))?.state).toBe("verified");
   });
 
+  it("a call counts against the same send cap as an SMS", async () => {
+    const { app, clock } = await use(provider);
+    await app.sms(PHONE, "SIGNUP");
+    await app.sms(PHONE, "ana@example.com");
+    for (const word of ["CALL", "RESEND", "CALL", "RESEND"]) {
+      clock.advance(AFTER_COOLDOWN);
+      expect((await app.sms(PHONE, word)).replies[0]).toMatch(/^We('re calling| sent your code again)/);
+    }
+    clock.advance(AFTER_COOLDOWN);
+    expect((await app.sms(PHONE, "CALL")).replies).toEqual([
+      "You've asked for a lot of codes. Please try again in 8 minutes.",
+    ]);
+  });
+
   it("LLAMAR from a Spanish number: the call speaks Spanish", async () => {
     const { app, twilio, authy, clock } = await use(provider);
     await app.sms(SPAIN, "REGISTRO");

@@ -101,6 +101,8 @@ describe("the Node entry (npm start)", () => {
     expect(banner).toContain(`sms-signup is running at http://127.0.0.1:${port}`);
     expect(banner).toMatch(/mode\s+local: no Twilio account/);
     expect(banner).toMatch(/provider\s+local/);
+    expect(banner).toMatch(/channels\s+SMS and WhatsApp \(printed below\), codes by call too/);
+    expect(banner).toMatch(/languages\s+en, es, fr, de, pt by the phone's country or LANG, else en/);
     expect(banner).toContain(`SQLite, ${databaseUrl.slice("file:".length)}`);
     expect(banner).toMatch(/operators\s+off: export ADMIN_TOKEN=\$\(openssl rand -hex 24\), restart/);
     expect(banner).toContain("npm run chat -- +15551234567");
