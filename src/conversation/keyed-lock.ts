@@ -26,6 +26,11 @@ export class KeyedLock {
     return result;
   }
 
+  /** How many tasks a key holds, running and waiting (what its bound limits). */
+  sizeOf(key: string): number {
+    return this.queues.get(key)?.size ?? 0;
+  }
+
   /** How many keys have work queued or running (for health and benchmarks). */
   get busyKeys(): number {
     return this.queues.size;

@@ -7,6 +7,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private up = true;
+  private swallowing = false;
 
   private constructor(
     private readonly server: Server,
@@ -26,7 +27,13 @@ export class TcpProxy {
         socket.on("close", () => proxy?.sockets.delete(socket));
         socket.on("error", () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      // Bytes go across unless the proxy swallows them: then the connection stays open and nothing arrives.
+      client.on("data", (chunk) => {
+        if (!proxy?.swallowing) upstream.write(chunk);
+      });
+      upstream.on("data", (chunk) => {
+        if (!proxy?.swallowing) client.write(chunk);
+      });
       client.on("close", () => upstream.destroy());
       upstream.on("close", () => client.destroy());
     });
@@ -43,8 +50,18 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.resetAndDestroy();
   }
 
-  /** The database is back. */
+  /**
+   * The database stops answering without closing anything (a host that hangs, a network that drops packets):
+   * connections stay open, new ones are accepted, and every byte either way is lost.
+   */
+  swallow(): void {
+    this.swallowing = true;
+  }
+
+  /** The database is back. After swallowing, the connections it held are gone (reset), as after a long partition. */
   restore(): void {
+    if (this.swallowing) for (const socket of this.sockets) socket.resetAndDestroy();
+    this.swallowing = false;
     this.up = true;
   }
 
