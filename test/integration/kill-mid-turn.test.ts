@@ -55,7 +55,9 @@ describe.each([
       twilio.faults.messages.push({ kind: "delay", ms: 5_000 });
       const sid = newMessageSid();
       const dying = victim.text(phone, "mid@example.com", sid).catch(() => null);
-      await expect.poll(() => twilio.requests.some((r) => CODE_SMS.test(r.form.get("Body") ?? ""))).toBe(true);
+      await expect
+        .poll(() => twilio.requests.some((r) => CODE_SMS.test(r.form.get("Body") ?? "")), { timeout: 15_000 })
+        .toBe(true);
       await victim.kill9();
       expect(await dying).toBeNull();
       const database = openDatabase(databaseUrl);
