@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILT_IN_CATALOGS } from "../../src/i18n/catalog.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
 import { dropPostgresDatabases, freshPostgresUrl, postgresAvailable } from "../support/databases.js";
@@ -40,9 +41,12 @@ describe.skipIf(!hasPostgres)("two service processes on one PostgreSQL database"
     const replies = (
       await Promise.all(Array.from({ length: 30 }, (_, i) => text(i % 2 ? a : b, phone, `nope ${i}`)))
     ).map((r) => r[0] ?? "");
+    // On a busy machine a message that waited past the phone's bound is answered at once and runs no turn: the
+    // others still run one at a time, in order, none lost.
+    const shed = replies.filter((r) => r === BUILT_IN_CATALOGS.en.tooManyAtOnce).length;
     expect(replies.filter((r) => r.startsWith("That doesn't look like an email"))).toHaveLength(4);
     expect(replies.filter((r) => r.startsWith("That's too many tries"))).toHaveLength(1);
-    expect(replies.filter((r) => r.startsWith("Hi! Text SIGNUP"))).toHaveLength(25);
+    expect(replies.filter((r) => r.startsWith("Hi! Text SIGNUP"))).toHaveLength(25 - shed);
 
     // Provider turns too: both processes get a sign-up's email at once; one code goes out, the other is answered
     // from the state the first left.
@@ -59,7 +63,7 @@ describe.skipIf(!hasPostgres)("two service processes on one PostgreSQL database"
     const { db } = openDatabase(databaseUrl);
     try {
       const row = await db.selectFrom("conversations").selectAll().where("phone", "=", phone).executeTakeFirstOrThrow();
-      expect(row.row_version).toBe(34);
+      expect(row.row_version).toBe(34 - shed);
       expect(row.state).toBe("awaitingCode");
       expect(row.pending_call).toBeNull();
       const inbound = await db
