@@ -33,21 +33,8 @@ describe("machineGraph", () => {
     expect(edge("awaitingEmailCode", "sendingEmailCode")).toEqual(["RESEND", "TEXT"]);
     expect(edge("checkingEmailCode", "verified")).toEqual(["checkEmailCode done"]);
     // The sign-up in progress is one parent state: its idle timeout and SIGNUP are drawn once, from its frame.
-    expect(graph.groups).toEqual([
-      {
-        name: "signingUp",
-        states: [
-          "awaitingEmail",
-          "checkingEmail",
-          "sendingCode",
-          "awaitingCode",
-          "checkingCode",
-          "sendingEmailCode",
-          "awaitingEmailCode",
-          "checkingEmailCode",
-        ],
-      },
-    ]);
+    const inProgress = graph.states.map((s) => s.name).filter((name) => name !== "new" && name !== "verified");
+    expect(graph.groups).toEqual([{ name: "signingUp", states: inProgress }]);
     expect(graph.states.find((s) => s.name === "awaitingCode")?.group).toBe("signingUp");
     expect(edge("signingUp", "new")).toEqual(["idle timeout"]);
     expect(edge("signingUp", "awaitingEmail")).toEqual(["SIGNUP"]);
