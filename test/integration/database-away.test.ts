@@ -2,7 +2,7 @@
 // the service stays up, says so on /healthz, apologises for what it cannot do, and recovers by itself.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dropPostgresDatabases, freshPostgresUrl, postgresAvailable } from "../support/databases.js";
+import { dropPostgresDatabases, postgresAvailable } from "../support/databases.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { newMessageSid, productionEnv, RunningService } from "../support/service.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
@@ -18,12 +18,10 @@ describe.skipIf(!hasPostgres)("a PostgreSQL that goes away", () => {
 
   beforeAll(async () => {
     twilio = await FakeTwilio.start();
-    databaseUrl = await freshPostgresUrl();
-    const direct = new URL(databaseUrl);
-    proxy = await TcpProxy.start(direct.hostname, Number(direct.port || 5432));
-    const viaProxy = new URL(databaseUrl);
-    viaProxy.port = String(proxy.port);
-    app = await RunningService.start({ env: productionEnv(twilio.url), databaseUrl: viaProxy.toString() });
+    const proxied = await TcpProxy.forFreshPostgres();
+    proxy = proxied.proxy;
+    databaseUrl = proxied.directUrl;
+    app = await RunningService.start({ env: productionEnv(twilio.url), databaseUrl: proxied.url });
   });
   afterAll(async () => {
     proxy.restore();

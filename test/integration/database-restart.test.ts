@@ -2,7 +2,7 @@
 // answering without closing its sockets. The machine's cluster is shared, so a TCP proxy in front of it plays both:
 // it cuts every connection and refuses new ones, then comes back; or it swallows every byte.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dropPostgresDatabases, freshPostgresUrl, postgresAvailable } from "../support/databases.js";
+import { dropPostgresDatabases, postgresAvailable } from "../support/databases.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { newMessageSid, productionEnv, RunningService } from "../support/service.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
@@ -18,13 +18,11 @@ describe.skipIf(!hasPostgres)("a PostgreSQL cluster that restarts, or hangs", ()
 
   beforeAll(async () => {
     twilio = await FakeTwilio.start();
-    const direct = new URL(await freshPostgresUrl());
-    proxy = await TcpProxy.start(direct.hostname, Number(direct.port || 5432));
-    const viaProxy = new URL(direct);
-    viaProxy.port = String(proxy.port);
+    const proxied = await TcpProxy.forFreshPostgres();
+    proxy = proxied.proxy;
     app = await RunningService.start({
       env: { ...productionEnv(twilio.url), CODES_PER_PREFIX_PER_HOUR: "1000", RESEND_COOLDOWN_SECONDS: "1" },
-      databaseUrl: viaProxy.toString(),
+      databaseUrl: proxied.url,
     });
     // As npm start runs it: the outbox's loop polls too, so a send whose bookkeeping met the database gone is retried.
     app.service.dispatcher.start();

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { freshPostgresUrl } from "./databases.js";
 
 /**
  * A TCP proxy in front of a database, so a test can make the database go away and come back (every connection
@@ -13,6 +14,19 @@ export class TcpProxy {
     private readonly server: Server,
     readonly port: number,
   ) {}
+
+  /**
+   * A fresh PostgreSQL database (test/support/databases.ts) reached through a new proxy: `url` goes through it,
+   * `directUrl` does not.
+   */
+  static async forFreshPostgres(): Promise<{ proxy: TcpProxy; url: string; directUrl: string }> {
+    const directUrl = await freshPostgresUrl();
+    const direct = new URL(directUrl);
+    const proxy = await TcpProxy.start(direct.hostname, Number(direct.port || 5432));
+    const viaProxy = new URL(directUrl);
+    viaProxy.port = String(proxy.port);
+    return { proxy, url: viaProxy.toString(), directUrl };
+  }
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
     let proxy: TcpProxy | undefined;
