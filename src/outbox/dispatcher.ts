@@ -1,7 +1,6 @@
 import { maskPhone } from "../conversation/mask.js";
 import { type OutboxMessage, type OutboxStore, SmsSendError, type SmsSender } from "../conversation/ports.js";
-import { backoffDelay } from "../http/retry.js";
-import { DrainLoop, type RetryOptions } from "./drain-loop.js";
+import { LeasedOutbox, type RetryOptions } from "./drain-loop.js";
 
 export interface OutboxDispatcherOptions extends RetryOptions {
   store: OutboxStore;
@@ -17,29 +16,13 @@ export interface OutboxDispatcherOptions extends RetryOptions {
  * Sends what turns left in the outbox (the success SMS), after their commit: retried with backoff until Twilio
  * takes it, picked up again after a restart, never sent to a person who opted out.
  */
-export class OutboxDispatcher extends DrainLoop {
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly maxAttempts: number;
-  private readonly leaseMs: number;
-  private readonly random: () => number;
-
+export class OutboxDispatcher extends LeasedOutbox<OutboxMessage> {
   constructor(private readonly options: OutboxDispatcherOptions) {
-    super(options.pollMs ?? 5_000, options.logger, "outbox");
-    this.baseDelayMs = options.baseDelayMs ?? 2_000;
-    this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
-    this.maxAttempts = options.maxAttempts ?? 12;
-    this.leaseMs = options.leaseMs ?? 2_000;
-    this.random = options.random ?? Math.random;
+    super("outbox", options, 2_000);
   }
 
-  protected async drainDue(): Promise<number> {
-    let sent = 0;
-    for (;;) {
-      const batch = await this.options.store.claimDue(this.options.clock.now(), 10, this.leaseMs);
-      if (batch.length === 0) return sent;
-      for (const message of batch) sent += (await this.deliver(message)) ? 1 : 0;
-    }
+  protected claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+    return this.options.store.claimDue(now, limit, leaseMs);
   }
 
   /** The outbox is due again at the earliest retry or lease end: the loop wakes then, not at its next poll. */
@@ -48,7 +31,7 @@ export class OutboxDispatcher extends DrainLoop {
     return due === null ? null : due - this.options.clock.now();
   }
 
-  private async deliver(message: OutboxMessage): Promise<boolean> {
+  protected async deliver(message: OutboxMessage): Promise<boolean> {
     const { store, sender, clock, logger } = this.options;
     if (await store.isOptedOut(message.phone)) {
       await store.markFailed(message.id, "suppressed", "recipient opted out", null, clock.now());
@@ -90,10 +73,5 @@ export class OutboxDispatcher extends DrainLoop {
       );
       return false;
     }
-  }
-
-  /** The wait after the given number of failed attempts: the outbound calls' backoff, one step further along. */
-  delay(attempts: number): number {
-    return backoffDelay(attempts + 1, { baseDelayMs: this.baseDelayMs, maxDelayMs: this.maxDelayMs }, this.random);
   }
 }

@@ -92,18 +92,19 @@ export abstract class LeasedOutbox<T> extends DrainLoop {
   protected readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
-  private readonly leaseMs: number;
+  protected readonly leaseMs: number;
   private readonly random: () => number;
 
   constructor(
     name: string,
     private readonly retry: RetryOptions,
+    defaultLeaseMs = 60_000,
   ) {
     super(retry.pollMs ?? 5_000, retry.logger, name);
     this.baseDelayMs = retry.baseDelayMs ?? 2_000;
     this.maxDelayMs = retry.maxDelayMs ?? 5 * 60_000;
     this.maxAttempts = retry.maxAttempts ?? 12;
-    this.leaseMs = retry.leaseMs ?? 60_000;
+    this.leaseMs = retry.leaseMs ?? defaultLeaseMs;
     this.random = retry.random ?? Math.random;
   }
 
