@@ -119,6 +119,38 @@ const reply = (message: MessageRef) => ({ type: "reply", params: { message } }) 
 const providerSaid = (status: ProviderStatus) => ({ type: "providerSaid", params: { status } }) as const;
 const replyFrom = (message: (context: SignupContext) => MessageRef) =>
   ({ type: "reply", params: ({ context }: { context: SignupContext }) => ({ message: message(context) }) }) as const;
+
+/** Which code a step is about: the phone's, or the email's (EMAIL_VERIFICATION=code). They are spent alike. */
+type CodeKind = "phone" | "email";
+/** Where each code keeps its expiry and its wrong tries in the context. */
+const CODE_FIELDS = {
+  phone: { expiresAt: "codeExpiresAt", wrongCodes: "wrongCodes" },
+  email: { expiresAt: "emailCodeExpiresAt", wrongCodes: "emailWrongCodes" },
+} as const satisfies Record<CodeKind, { expiresAt: keyof SignupContext; wrongCodes: keyof SignupContext }>;
+type OfCode = { code: CodeKind };
+/** A context update that sets one field named by CODE_FIELDS (TypeScript cannot type a computed key's object). */
+const setField = <K extends keyof SignupContext>(field: K, value: SignupContext[K]) =>
+  ({ [field]: value }) as Partial<SignupContext>;
+/** The email step's code before any is sent: where the phone's code is proven, and when another address is given. */
+const FRESH_EMAIL_CODE = {
+  emailSendReason: "start",
+  emailTicket: null,
+  emailCodeExpiresAt: null,
+  emailWrongCodes: 0,
+} as const satisfies Partial<SignupContext>;
+/** The provider calls are the host's (machine.provide): these stand in, so that a machine not given them says so. */
+const providedByHost = <Output, Input>(name: string) =>
+  fromPromise<Output, Input>(async () => {
+    throw new Error(`${name} is provided by the host`);
+  });
+/** Whom a provider call or an effect is about: the phone, and the address it gave (empty before it gave one). */
+const whose = (context: SignupContext) => ({ phone: context.phone, email: context.email ?? "" });
+/** Something the host must record or do (a user to register): the machine says it, the host listens (actor.on). */
+const effect = (of: (context: SignupContext) => SignupEffect) =>
+  emit<SignupContext, SignupEvent, undefined, SignupEvent, SignupEmitted>(({ context }) => ({
+    type: "effect",
+    effect: of(context),
+  }));
 const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
@@ -128,15 +160,20 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
   /** When the oldest send leaves the window, and with it the cap: what "try again in N minutes" counts down. */
   const capLiftsInMs = (context: SignupContext) =>
     Math.min(...sendsInWindow(context)) + limits.sendWindowMs - context.now;
-  const codeIsLive = (context: SignupContext) =>
-    context.codeExpiresAt !== null && context.now < context.codeExpiresAt && context.wrongCodes < limits.maxWrongCodes;
+  const codeIsLive = (context: SignupContext, code: CodeKind) => {
+    const expiresAt = context[CODE_FIELDS[code].expiresAt];
+    return (
+      expiresAt !== null && context.now < expiresAt && context[CODE_FIELDS[code].wrongCodes] < limits.maxWrongCodes
+    );
+  };
+  /** Every attempt counts against the cap, failed ones too: a failing provider must not be hammered. */
+  const sendCounted = (context: SignupContext) => ({
+    lastSentAt: context.now,
+    sendTimes: [...sendsInWindow(context), context.now],
+  });
   // Guards run before the transition's actions, so they read the time from the event itself.
   const nowOf = (context: SignupContext, event: SignupEvent) => event.now ?? context.now;
 
-  const emailCodeIsLive = (context: SignupContext) =>
-    context.emailCodeExpiresAt !== null &&
-    context.now < context.emailCodeExpiresAt &&
-    context.emailWrongCodes < limits.maxWrongCodes;
   const toEmail = (key: "promptEmailCode" | "notAnEmailCode" | "codeEmailed" | "codeEmailedAgain") =>
     replyFrom((context) => msg(key, { email: context.email ?? "" }));
   const cooldownLeft = replyFrom((context) =>
@@ -148,11 +185,12 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
   const howToBegin = reply(msg("howToBegin", { signupWord }));
   const welcome = reply(msg("welcome"));
   const emailNeededFirst = reply(msg("emailNeededFirst", { example: EMAIL_EXAMPLE }));
-  /** RESEND or CALL while a code is awaited: within the cooldown and the cap, a new send. */
-  const anotherSend = (reason: "resend" | "call") => [
+  const chooseSend = (reason: "resend" | "call") => ({ type: "chooseSend", params: { reason } }) as const;
+  /** RESEND (or CALL for the phone's code) while a code is awaited: within the cooldown and the cap, a new send. */
+  const anotherSend = <Target extends "sendingCode" | "sendingEmailCode", Choose>(target: Target, choose: Choose) => [
     { guard: "inCooldown" as const, actions: ["touch" as const, cooldownLeft] },
     { guard: "sendCapReached" as const, actions: ["touch" as const, tooManySends] },
-    { target: "sendingCode", actions: ["touch" as const, { type: "chooseSend" as const, params: { reason } }] },
+    { target, actions: ["touch" as const, choose] },
   ];
   /**
    * A valid email in awaitingEmail: with the email step on, no lookup (the reply must not tell whether the address
@@ -162,43 +200,83 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
     emailVerification
       ? { target: "sendingCode" as const, actions: ["touch" as const, take, "firstSend" as const] }
       : { target: "checkingEmail" as const, actions: ["touch" as const, take] };
-  /** A code's own parts of the machine: where it is awaited, its wrong tries, and how it is spent. */
-  const phoneCode = {
-    awaiting: "awaitingCode",
-    wrongCodes: (context: SignupContext) => context.wrongCodes,
-    countWrong: "countWrongCode",
-    expire: "expireCode",
-    exhaust: "exhaustCode",
-  } as const;
-  const emailCode = {
-    awaiting: "awaitingEmailCode",
-    wrongCodes: (context: SignupContext) => context.emailWrongCodes,
-    countWrong: "countWrongEmailCode",
-    expire: "expireEmailCode",
-    exhaust: "exhaustEmailCode",
-  } as const;
-  /** A check's answers other than "approved": the same words for a phone's code and an email's. */
-  const notApproved = (code: typeof phoneCode | typeof emailCode) => [
-    {
-      guard: providerSaid("wrong"),
-      target: code.awaiting,
-      actions: [
-        code.countWrong,
-        replyFrom((context) =>
-          code.wrongCodes(context) >= limits.maxWrongCodes
-            ? msg("tooManyWrongCodes")
-            : msg("wrongCode", { triesLeft: limits.maxWrongCodes - code.wrongCodes(context) }),
-        ),
-      ],
+  /** What differs between the phone's code and the email's while one is awaited and checked; the rest is shared. */
+  const CODE_STATES = {
+    phone: { awaiting: "awaitingCode", checking: "checkingCode", check: "checkCode", notACode: reply(msg("notACode")) },
+    email: {
+      awaiting: "awaitingEmailCode",
+      checking: "checkingEmailCode",
+      check: "checkEmailCode",
+      notACode: toEmail("notAnEmailCode"),
     },
-    { guard: providerSaid("expired"), target: code.awaiting, actions: [code.expire, reply(msg("codeExpired"))] },
+  } as const;
+  /** A text while a code is awaited: checked only when it is shaped like a code and the code can still be right. */
+  const codeTexted = (code: CodeKind) => [
+    { guard: not("isCodeShaped"), actions: ["touch" as const, CODE_STATES[code].notACode] },
     {
-      guard: providerSaid("too_many_attempts"),
-      target: code.awaiting,
-      actions: [code.exhaust, reply(msg("tooManyWrongCodes"))],
+      guard: { type: "codeExhausted" as const, params: { code } },
+      actions: ["touch" as const, reply(msg("tooManyWrongCodes"))],
     },
-    { target: code.awaiting, actions: reply(msg("checkFailed")) },
+    {
+      guard: { type: "codeExpired" as const, params: { code } },
+      actions: ["touch" as const, reply(msg("codeExpired"))],
+    },
+    { target: CODE_STATES[code].checking, actions: "touch" as const },
   ];
+  /** A check's answers other than "approved": the same words for a phone's code and an email's. */
+  const notApproved = (code: CodeKind) => {
+    const awaiting = CODE_STATES[code].awaiting;
+    const wrongCodes = (context: SignupContext) => context[CODE_FIELDS[code].wrongCodes];
+    return [
+      {
+        guard: providerSaid("wrong"),
+        target: awaiting,
+        actions: [
+          { type: "countWrongCode" as const, params: { code } },
+          replyFrom((context) =>
+            wrongCodes(context) >= limits.maxWrongCodes
+              ? msg("tooManyWrongCodes")
+              : msg("wrongCode", { triesLeft: limits.maxWrongCodes - wrongCodes(context) }),
+          ),
+        ],
+      },
+      {
+        guard: providerSaid("expired"),
+        target: awaiting,
+        actions: [{ type: "expireCode" as const, params: { code } }, reply(msg("codeExpired"))],
+      },
+      {
+        guard: providerSaid("too_many_attempts"),
+        target: awaiting,
+        actions: [{ type: "exhaustCode" as const, params: { code } }, reply(msg("tooManyWrongCodes"))],
+      },
+      { target: awaiting, actions: reply(msg("checkFailed")) },
+    ];
+  };
+  /**
+   * Checking the code a person texted: "approved" goes where `approved` says; any other answer, or a failed call,
+   * back to where the code is awaited, alike for both codes. `ticket` adds what the code's provider needs.
+   */
+  const checkingCode = <Code extends CodeKind, Ticket, Approved>(
+    code: Code,
+    ticket: (context: SignupContext) => Ticket,
+    approved: readonly Approved[],
+  ) => {
+    const src: (typeof CODE_STATES)[Code]["check"] = CODE_STATES[code].check;
+    return {
+      invoke: {
+        id: src,
+        src,
+        input: ({ context, event }: { context: SignupContext; event: SignupEvent }) => ({
+          ...whose(context),
+          code: event.type === "TEXT" ? normalizeCode(event.body) : "",
+          ...ticket(context),
+        }),
+        onDone: [...approved, ...notApproved(code)],
+        onError: { target: CODE_STATES[code].awaiting, actions: reply(msg("checkFailed")) },
+      },
+    };
+  };
   /** What a bad email gets: the problem, and on the last try, that it is the last. */
   const emailProblem = (context: SignupContext, event: SignupEvent): MessageRef => {
     const check = event.type === "TEXT" ? checkEmail(event.body) : null;
@@ -238,35 +316,28 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
       countBadEmail: assign({ emailAttempts: ({ context }) => context.emailAttempts + 1 }),
       forgetEmail: assign({ email: null }),
       giveUpOnEmail: assign({ emailAttempts: 0, email: null, startedAt: null }),
-      /** Every attempt counts against the cap, failed ones too: a failing provider must not be hammered. */
-      countSendAttempt: assign(({ context }) => ({
-        lastSentAt: context.now,
-        sendTimes: [...sendsInWindow(context), context.now],
-      })),
+      countSendAttempt: assign(({ context }) => sendCounted(context)),
       recordCodeSent: assign(({ context, event }) => {
         const sent = outputOf<Extract<SendCodeResult, { status: "sent" }>>(event);
         return {
           // A fresh budget of tries only once the last code is spent or gone: RESEND alone never resets it.
-          wrongCodes: codeIsLive(context) ? context.wrongCodes : 0,
+          wrongCodes: codeIsLive(context, "phone") ? context.wrongCodes : 0,
           ticket: sent?.ticket ?? null,
           providerId: sent?.providerId ?? context.providerId,
           codeExpiresAt: context.now + limits.codeTtlMs,
-          lastSentAt: context.now,
-          sendTimes: [...sendsInWindow(context), context.now],
+          ...sendCounted(context),
         };
       }),
-      registerUser: emit(({ context }) => ({
-        type: "effect" as const,
-        effect: {
-          type: "userRegistered",
-          phone: context.phone,
-          email: context.email ?? "",
-          providerId: context.providerId,
-        },
+      registerUser: effect((context) => ({
+        type: "userRegistered",
+        ...whose(context),
+        providerId: context.providerId,
       })),
-      countWrongCode: assign({ wrongCodes: ({ context }) => context.wrongCodes + 1 }),
-      expireCode: assign({ codeExpiresAt: null }),
-      exhaustCode: assign({ wrongCodes: limits.maxWrongCodes }),
+      countWrongCode: assign(({ context }, { code }: OfCode) =>
+        setField(CODE_FIELDS[code].wrongCodes, context[CODE_FIELDS[code].wrongCodes] + 1),
+      ),
+      expireCode: assign((_, { code }: OfCode) => setField(CODE_FIELDS[code].expiresAt, null)),
+      exhaustCode: assign((_, { code }: OfCode) => setField(CODE_FIELDS[code].wrongCodes, limits.maxWrongCodes)),
       recordVerified: assign(({ context }) => ({
         verifiedAt: context.now,
         phoneVerifiedAt: context.phoneVerifiedAt ?? context.now,
@@ -275,64 +346,40 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
         emailTicket: null,
         emailCodeExpiresAt: null,
       })),
-      announceVerified: emit(({ context }) => ({
-        type: "effect" as const,
-        effect: {
-          type: "verified",
-          phone: context.phone,
-          email: context.email ?? "",
-          at: context.now,
-          emailVerified: context.emailVerifiedAt !== null,
-        },
+      announceVerified: effect((context) => ({
+        type: "verified",
+        ...whose(context),
+        at: context.now,
+        emailVerified: context.emailVerifiedAt !== null,
       })),
       /** The phone is proven; the email step begins with a fresh code for the address. */
       recordPhoneVerified: assign(({ context }) => ({
         phoneVerifiedAt: context.now,
         ticket: null,
         codeExpiresAt: null,
-        emailSendReason: "start" as const,
-        emailTicket: null,
-        emailCodeExpiresAt: null,
-        emailWrongCodes: 0,
+        ...FRESH_EMAIL_CODE,
       })),
       recordEmailVerified: assign({ emailVerifiedAt: ({ context }) => context.now }),
       /** Another address while the email code is awaited: the step starts over for it, the old code is void. */
       takeNewEmail: assign(({ event }) => ({
         email: validEmail(event),
-        emailSendReason: "start" as const,
-        emailTicket: null,
-        emailCodeExpiresAt: null,
-        emailWrongCodes: 0,
+        ...FRESH_EMAIL_CODE,
       })),
       chooseEmailResend: assign({ emailSendReason: "resend" as const }),
       recordEmailCodeSent: assign(({ context, event }) => ({
         // As with SMS codes, RESEND alone never refills the tries: only a code spent or gone does.
-        emailWrongCodes: emailCodeIsLive(context) ? context.emailWrongCodes : 0,
+        emailWrongCodes: codeIsLive(context, "email") ? context.emailWrongCodes : 0,
         emailTicket: outputOf<SendEmailCodeResult>(event)?.ticket ?? null,
         emailCodeExpiresAt: context.now + limits.codeTtlMs,
-        lastSentAt: context.now,
-        sendTimes: [...sendsInWindow(context), context.now],
+        ...sendCounted(context),
       })),
-      countWrongEmailCode: assign({ emailWrongCodes: ({ context }) => context.emailWrongCodes + 1 }),
-      expireEmailCode: assign({ emailCodeExpiresAt: null }),
-      exhaustEmailCode: assign({ emailWrongCodes: limits.maxWrongCodes }),
     },
     actors: {
-      isEmailTaken: fromPromise<boolean, EmailLookupInput>(async () => {
-        throw new Error("isEmailTaken is provided by the host");
-      }),
-      sendCode: fromPromise<SendCodeResult, SendCodeInput>(async () => {
-        throw new Error("sendCode is provided by the host");
-      }),
-      checkCode: fromPromise<CheckCodeResult, CheckCodeInput>(async () => {
-        throw new Error("checkCode is provided by the host");
-      }),
-      sendEmailCode: fromPromise<SendEmailCodeResult, SendEmailCodeInput>(async () => {
-        throw new Error("sendEmailCode is provided by the host");
-      }),
-      checkEmailCode: fromPromise<CheckCodeResult, CheckEmailCodeInput>(async () => {
-        throw new Error("checkEmailCode is provided by the host");
-      }),
+      isEmailTaken: providedByHost<boolean, EmailLookupInput>("isEmailTaken"),
+      sendCode: providedByHost<SendCodeResult, SendCodeInput>("sendCode"),
+      checkCode: providedByHost<CheckCodeResult, CheckCodeInput>("checkCode"),
+      sendEmailCode: providedByHost<SendEmailCodeResult, SendEmailCodeInput>("sendEmailCode"),
+      checkEmailCode: providedByHost<CheckCodeResult, CheckEmailCodeInput>("checkEmailCode"),
     },
     guards: {
       /** A message the person sent, as opposed to the engine's TICK or an operator's RESET. */
@@ -344,9 +391,11 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
       looksMistyped: ({ context, event }) => context.suggestedEmail === null && suggestionFor(event) !== null,
       hasSuggestion: ({ context }) => context.suggestedEmail !== null,
       isCodeShaped: ({ event }) => event.type === "TEXT" && CODE_SHAPE.test(normalizeCode(event.body)),
-      codeExpired: ({ context, event }) =>
-        context.codeExpiresAt === null || nowOf(context, event) >= context.codeExpiresAt,
-      codeExhausted: ({ context }) => context.wrongCodes >= limits.maxWrongCodes,
+      codeExpired: ({ context, event }, { code }: OfCode) => {
+        const expiresAt = context[CODE_FIELDS[code].expiresAt];
+        return expiresAt === null || nowOf(context, event) >= expiresAt;
+      },
+      codeExhausted: ({ context }, { code }: OfCode) => context[CODE_FIELDS[code].wrongCodes] >= limits.maxWrongCodes,
       inCooldown: ({ context, event }) =>
         context.lastSentAt !== null && nowOf(context, event) - context.lastSentAt < limits.resendCooldownMs,
       sendCapReached: ({ context, event }) =>
@@ -354,9 +403,6 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
       isResend: ({ context }) => context.sendReason !== "start",
       emailTaken: ({ event }) => outputOf<boolean>(event) === true,
       emailStepOn: () => emailVerification,
-      emailCodeExhausted: ({ context }) => context.emailWrongCodes >= limits.maxWrongCodes,
-      emailCodeExpired: ({ context, event }) =>
-        context.emailCodeExpiresAt === null || nowOf(context, event) >= context.emailCodeExpiresAt,
       isEmailResend: ({ context }) => context.emailSendReason === "resend",
       /** A valid address other than the one the code went to. */
       isOtherEmail: ({ context, event }) => {
@@ -432,7 +478,7 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
             invoke: {
               id: "isEmailTaken",
               src: "isEmailTaken",
-              input: ({ context }) => ({ phone: context.phone, email: context.email ?? "" }),
+              input: ({ context }) => whose(context),
               onDone: [
                 { guard: "emailTaken", target: "awaitingEmail", actions: ["forgetEmail", reply(msg("emailTaken"))] },
                 { target: "sendingCode", actions: assign({ sendReason: "start" }) },
@@ -446,8 +492,7 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
               id: "sendCode",
               src: "sendCode",
               input: ({ context }) => ({
-                phone: context.phone,
-                email: context.email ?? "",
+                ...whose(context),
                 reason: context.sendReason,
                 ticket: context.ticket,
                 providerId: context.providerId,
@@ -500,45 +545,25 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
             tags: "resting",
             on: {
               // A call is a send like any other: the same cooldown and the same cap.
-              RESEND: anotherSend("resend"),
-              CALL: anotherSend("call"),
+              RESEND: anotherSend("sendingCode", chooseSend("resend")),
+              CALL: anotherSend("sendingCode", chooseSend("call")),
               CONFIRM: { actions: ["touch", reply(msg("promptCode"))] },
-              TEXT: [
-                { guard: not("isCodeShaped"), actions: ["touch", reply(msg("notACode"))] },
-                { guard: "codeExhausted", actions: ["touch", reply(msg("tooManyWrongCodes"))] },
-                { guard: "codeExpired", actions: ["touch", reply(msg("codeExpired"))] },
-                { target: "checkingCode", actions: "touch" },
-              ],
+              TEXT: codeTexted("phone"),
             },
           },
 
-          checkingCode: {
-            invoke: {
-              id: "checkCode",
-              src: "checkCode",
-              input: ({ context, event }) => ({
-                phone: context.phone,
-                email: context.email ?? "",
-                code: event.type === "TEXT" ? normalizeCode(event.body) : "",
-                ticket: context.ticket,
-                providerId: context.providerId,
-              }),
-              onDone: [
-                {
-                  guard: and([providerSaid("approved"), "emailStepOn"]),
-                  target: "sendingEmailCode",
-                  actions: "recordPhoneVerified",
-                },
-                {
-                  guard: providerSaid("approved"),
-                  target: "#signup.verified",
-                  actions: ["recordVerified", "announceVerified"],
-                },
-                ...notApproved(phoneCode),
-              ],
-              onError: { target: "awaitingCode", actions: reply(msg("checkFailed")) },
+          checkingCode: checkingCode("phone", ({ ticket, providerId }) => ({ ticket, providerId }), [
+            {
+              guard: and([providerSaid("approved"), "emailStepOn"]),
+              target: "sendingEmailCode",
+              actions: "recordPhoneVerified",
             },
-          },
+            {
+              guard: providerSaid("approved"),
+              target: "#signup.verified",
+              actions: ["recordVerified", "announceVerified"],
+            },
+          ]),
 
           // The email step (EMAIL_VERIFICATION=code). The host queues the email in the turn's commit (the durable
           // outbox); to an address with an account on another phone it queues a notice to its owner instead, and
@@ -547,11 +572,7 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
             invoke: {
               id: "sendEmailCode",
               src: "sendEmailCode",
-              input: ({ context }) => ({
-                phone: context.phone,
-                email: context.email ?? "",
-                reason: context.emailSendReason,
-              }),
+              input: ({ context }) => ({ ...whose(context), reason: context.emailSendReason }),
               onDone: [
                 {
                   guard: "isEmailResend",
@@ -573,11 +594,7 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
           awaitingEmailCode: {
             tags: "resting",
             on: {
-              RESEND: [
-                { guard: "inCooldown", actions: ["touch", cooldownLeft] },
-                { guard: "sendCapReached", actions: ["touch", tooManySends] },
-                { target: "sendingEmailCode", actions: ["touch", "chooseEmailResend"] },
-              ],
+              RESEND: anotherSend("sendingEmailCode", "chooseEmailResend"),
               CALL: { actions: ["touch", toEmail("promptEmailCode")] },
               CONFIRM: { actions: ["touch", toEmail("promptEmailCode")] },
               TEXT: [
@@ -585,35 +602,18 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
                 { guard: and(["isOtherEmail", "sendCapReached"]), actions: ["touch", tooManySends] },
                 { guard: "isOtherEmail", target: "sendingEmailCode", actions: ["touch", "takeNewEmail"] },
                 { guard: "isValidEmail", actions: ["touch", toEmail("promptEmailCode")] },
-                { guard: not("isCodeShaped"), actions: ["touch", toEmail("notAnEmailCode")] },
-                { guard: "emailCodeExhausted", actions: ["touch", reply(msg("tooManyWrongCodes"))] },
-                { guard: "emailCodeExpired", actions: ["touch", reply(msg("codeExpired"))] },
-                { target: "checkingEmailCode", actions: "touch" },
+                ...codeTexted("email"),
               ],
             },
           },
 
-          checkingEmailCode: {
-            invoke: {
-              id: "checkEmailCode",
-              src: "checkEmailCode",
-              input: ({ context, event }) => ({
-                phone: context.phone,
-                email: context.email ?? "",
-                code: event.type === "TEXT" ? normalizeCode(event.body) : "",
-                ticket: context.emailTicket,
-              }),
-              onDone: [
-                {
-                  guard: providerSaid("approved"),
-                  target: "#signup.verified",
-                  actions: ["recordEmailVerified", "recordVerified", "announceVerified"],
-                },
-                ...notApproved(emailCode),
-              ],
-              onError: { target: "awaitingEmailCode", actions: reply(msg("checkFailed")) },
+          checkingEmailCode: checkingCode("email", ({ emailTicket }) => ({ ticket: emailTicket }), [
+            {
+              guard: providerSaid("approved"),
+              target: "#signup.verified",
+              actions: ["recordEmailVerified", "recordVerified", "announceVerified"],
             },
-          },
+          ]),
         },
       },
 
