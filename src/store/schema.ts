@@ -73,9 +73,21 @@ export type MessageStatus =
  */
 export type EmailLineStatus = "queued" | "sent" | "failed";
 
-export interface MessagesTable {
+/**
+ * A queue a dispatcher works through (the SMS outbox in messages, product_webhooks, email_outbox): a row owed until
+ * it is done, tried again at `next_attempt_at` (a claimed SMS's lease) and counted in `attempts`.
+ */
+interface OutboxColumns<Status extends string> {
   id: Generated<number>;
   phone: string;
+  status: Status;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface MessagesTable extends OutboxColumns<MessageStatus> {
   direction: "in" | "out";
   /**
    * "webhook" (inbound), "twiml" (a reply to a webhook), "api" (sent through the Messages API), "email" (an email
@@ -86,13 +98,8 @@ export interface MessagesTable {
   medium: ColumnType<Medium, Medium | undefined, Medium>;
   body: string;
   twilio_sid: string | null;
-  status: MessageStatus;
   error_code: number | null;
   error_message: string | null;
-  attempts: ColumnType<number, number | undefined, number>;
-  next_attempt_at: Millis | null;
-  created_at: Millis;
-  updated_at: Millis;
 }
 
 export interface TransitionsTable {
@@ -130,24 +137,17 @@ export interface ErasuresTable {
  * The product's outbox: each event the product must learn, POSTed as a Standard Webhook until it answers 2xx.
  * `webhook_id` is fixed when the event is written, so every retry carries the same one and the product de-duplicates.
  */
-export interface ProductWebhooksTable {
-  id: Generated<number>;
+export interface ProductWebhooksTable extends OutboxColumns<"pending" | "delivered" | "failed"> {
   webhook_id: string;
-  phone: string;
   /** signup.verified, signup.reset, signup.erased */
   type: string;
   /** The JSON body, exactly as signed and sent. */
   payload: string;
-  status: "pending" | "delivered" | "failed";
-  attempts: ColumnType<number, number | undefined, number>;
-  next_attempt_at: Millis | null;
   /** After this the event is marked failed, for an operator to send again. */
   give_up_at: Millis;
   last_error: string | null;
   /** The success SMS that waits for this event's 2xx (SUCCESS_AFTER_WEBHOOK). */
   held_message_id: number | null;
-  created_at: Millis;
-  updated_at: Millis;
   delivered_at: Millis | null;
 }
 
@@ -183,25 +183,18 @@ export interface OperatorSessionsTable {
  * The email outbox: an email owed until its transport takes it. The bodies hold a code only until then: once sent
  * or given up on they are emptied, so no code outlives its email.
  */
-export interface EmailOutboxTable {
-  id: Generated<number>;
+export interface EmailOutboxTable extends OutboxColumns<"pending" | "sent" | "failed"> {
   /** Shared with the transcript's line for this email (messages.twilio_sid), which shows its status. */
   ref: string;
-  phone: string;
   kind: "code" | "notice";
   to_address: string;
   language: string;
   subject: string;
   body_text: string;
   body_html: string;
-  status: "pending" | "sent" | "failed";
-  attempts: ColumnType<number, number | undefined, number>;
-  next_attempt_at: Millis | null;
   /** The transport's id for the email (SMTP Message-ID, SendGrid's X-Message-Id, Verify's VE sid). */
   transport_id: string | null;
   last_error: string | null;
-  created_at: Millis;
-  updated_at: Millis;
 }
 
 export interface Database {
