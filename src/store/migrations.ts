@@ -1,15 +1,45 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 
 export type SqlDialectName = "sqlite" | "postgres";
+// biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then, not the current Database type
+type Db = Kysely<any>;
+// biome-ignore lint/suspicious/noExplicitAny: a table being created has no type yet
+type TableBuilder = CreateTableBuilder<any, any>;
 
 /** Migrations live in code (no directory to read), so the same list serves Node, tests and bundles. */
 export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
   const millis = dialect === "postgres" ? "bigint" : "integer";
-  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not the current Database type
-  const id = (db: Kysely<any>, table: string) =>
+  const id = (db: Db, table: string) =>
     dialect === "postgres"
       ? db.schema.createTable(table).addColumn("id", "bigserial", (c) => c.primaryKey())
       : db.schema.createTable(table).addColumn("id", "integer", (c) => c.primaryKey().autoIncrement());
+  // The helpers below add columns in the order given: that order is the table's, so a migration's SQL never changes.
+  /** Text columns every row fills in. */
+  const texts =
+    (...names: string[]) =>
+    (table: TableBuilder) =>
+      names.reduce((built, name) => built.addColumn(name, "text", (c) => c.notNull()), table);
+  /** When a row was made and last changed. */
+  const timestamps = (table: TableBuilder) =>
+    table.addColumn("created_at", millis, (c) => c.notNull()).addColumn("updated_at", millis, (c) => c.notNull());
+  /** An outbox row's tries so far, and when the next is due (a claimed SMS's lease). */
+  const attempts = (table: TableBuilder) =>
+    table.addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0)).addColumn("next_attempt_at", millis);
+  const index = (db: Db, table: string, name: string, columns: string[]) =>
+    db.schema.createIndex(`${table}_${name}`).on(table).columns(columns).execute();
+  /**
+   * A table of things owed until delivered (product_webhooks, email_outbox): a key of its own, the phone, what it
+   * carries, and where its delivery stands; with `outboxIndexes`, what a dispatcher and the phone's timeline read.
+   */
+  const outbox = (db: Db, table: string, key: string, ...carries: string[]) =>
+    id(db, table)
+      .addColumn(key, "text", (c) => c.notNull().unique())
+      .$call(texts("phone", ...carries, "status"))
+      .$call(attempts);
+  const outboxIndexes = async (db: Db, table: string) => {
+    await index(db, table, "due", ["status", "next_attempt_at"]);
+    await index(db, table, "phone", ["phone", "id"]);
+  };
 
   const migrations: Record<string, Migration> = {
     "0001_conversations": {
@@ -25,70 +55,49 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
           .addColumn("email", "text")
           .addColumn("lease_owner", "text")
           .addColumn("lease_until", millis)
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("updated_at", millis, (c) => c.notNull())
+          .$call(timestamps)
           .addColumn("last_activity_at", millis, (c) => c.notNull())
           .execute();
-        await db.schema
-          .createIndex("conversations_state")
-          .on("conversations")
-          .columns(["state", "last_activity_at"])
-          .execute();
-        await db.schema
-          .createIndex("conversations_activity")
-          .on("conversations")
-          .columns(["last_activity_at", "phone"])
-          .execute();
+        await index(db, "conversations", "state", ["state", "last_activity_at"]);
+        await index(db, "conversations", "activity", ["last_activity_at", "phone"]);
 
         await id(db, "users")
           .addColumn("phone", "text", (c) => c.notNull().unique())
-          .addColumn("country_code", "text", (c) => c.notNull())
-          .addColumn("national_number", "text", (c) => c.notNull())
-          .addColumn("email", "text", (c) => c.notNull())
+          .$call(texts("country_code", "national_number", "email"))
           .addColumn("provider_id", "text")
           .addColumn("verified_at", millis)
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("updated_at", millis, (c) => c.notNull())
+          .$call(timestamps)
           .execute();
-        await db.schema.createIndex("users_email").on("users").columns(["email", "verified_at"]).execute();
+        await index(db, "users", "email", ["email", "verified_at"]);
 
         await id(db, "messages")
-          .addColumn("phone", "text", (c) => c.notNull())
-          .addColumn("direction", "text", (c) => c.notNull())
-          .addColumn("channel", "text", (c) => c.notNull())
-          .addColumn("body", "text", (c) => c.notNull())
+          .$call(texts("phone", "direction", "channel", "body"))
           .addColumn("twilio_sid", "text")
           .addColumn("status", "text", (c) => c.notNull())
           .addColumn("error_code", "integer")
           .addColumn("error_message", "text")
-          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
-          .addColumn("next_attempt_at", millis)
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("updated_at", millis, (c) => c.notNull())
+          .$call(attempts)
+          .$call(timestamps)
           .execute();
-        await db.schema.createIndex("messages_phone").on("messages").columns(["phone", "id"]).execute();
-        await db.schema.createIndex("messages_outbox").on("messages").columns(["status", "next_attempt_at"]).execute();
-        await db.schema.createIndex("messages_sid").on("messages").column("twilio_sid").execute();
+        await index(db, "messages", "phone", ["phone", "id"]);
+        await index(db, "messages", "outbox", ["status", "next_attempt_at"]);
+        await index(db, "messages", "sid", ["twilio_sid"]);
 
         await id(db, "transitions")
-          .addColumn("phone", "text", (c) => c.notNull())
-          .addColumn("from_state", "text", (c) => c.notNull())
-          .addColumn("event", "text", (c) => c.notNull())
-          .addColumn("to_state", "text", (c) => c.notNull())
+          .$call(texts("phone", "from_state", "event", "to_state"))
           .addColumn("at", millis, (c) => c.notNull())
           .execute();
-        await db.schema.createIndex("transitions_phone").on("transitions").columns(["phone", "id"]).execute();
+        await index(db, "transitions", "phone", ["phone", "id"]);
 
         await db.schema
           .createTable("webhook_claims")
           .addColumn("message_sid", "text", (c) => c.primaryKey())
-          .addColumn("phone", "text", (c) => c.notNull())
-          .addColumn("status", "text", (c) => c.notNull())
+          .$call(texts("phone", "status"))
           .addColumn("replies", "text")
           .addColumn("claimed_at", millis, (c) => c.notNull())
           .addColumn("completed_at", millis)
           .execute();
-        await db.schema.createIndex("webhook_claims_claimed").on("webhook_claims").column("claimed_at").execute();
+        await index(db, "webhook_claims", "claimed", ["claimed_at"]);
       },
       async down(db) {
         for (const table of ["webhook_claims", "transitions", "messages", "users", "conversations"]) {
@@ -99,8 +108,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
     "0002_erasures": {
       async up(db) {
         await id(db, "erasures")
-          .addColumn("phone_hint", "text", (c) => c.notNull())
-          .addColumn("operator", "text", (c) => c.notNull())
+          .$call(texts("phone_hint", "operator"))
           .addColumn("erased_at", millis, (c) => c.notNull())
           .addColumn("removed", "text", (c) => c.notNull())
           .execute();
@@ -145,16 +153,8 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
       async up(db) {
         // Each list filter walks an index in the list's own order (newest activity first) and stops at a page.
         await db.schema.dropIndex("conversations_state").execute();
-        await db.schema
-          .createIndex("conversations_state")
-          .on("conversations")
-          .columns(["state", "last_activity_at", "phone"])
-          .execute();
-        await db.schema
-          .createIndex("conversations_opted_out")
-          .on("conversations")
-          .columns(["opted_out", "last_activity_at", "phone"])
-          .execute();
+        await index(db, "conversations", "state", ["state", "last_activity_at", "phone"]);
+        await index(db, "conversations", "opted_out", ["opted_out", "last_activity_at", "phone"]);
       },
       async down(db) {
         await db.schema.dropIndex("conversations_opted_out").execute();
@@ -163,27 +163,14 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
     // What the product must learn (a verification, a reset, an erasure), kept until its endpoint answers 2xx.
     "0006_product_webhooks": {
       async up(db) {
-        await id(db, "product_webhooks")
-          .addColumn("webhook_id", "text", (c) => c.notNull().unique())
-          .addColumn("phone", "text", (c) => c.notNull())
-          .addColumn("type", "text", (c) => c.notNull())
-          .addColumn("payload", "text", (c) => c.notNull())
-          .addColumn("status", "text", (c) => c.notNull())
-          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
-          .addColumn("next_attempt_at", millis)
+        await outbox(db, "product_webhooks", "webhook_id", "type", "payload")
           .addColumn("give_up_at", millis, (c) => c.notNull())
           .addColumn("last_error", "text")
           .addColumn("held_message_id", "integer")
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("updated_at", millis, (c) => c.notNull())
+          .$call(timestamps)
           .addColumn("delivered_at", millis)
           .execute();
-        await db.schema
-          .createIndex("product_webhooks_due")
-          .on("product_webhooks")
-          .columns(["status", "next_attempt_at"])
-          .execute();
-        await db.schema.createIndex("product_webhooks_phone").on("product_webhooks").columns(["phone", "id"]).execute();
+        await outboxIndexes(db, "product_webhooks");
       },
       async down(db) {
         await db.schema.dropTable("product_webhooks").ifExists().execute();
@@ -199,9 +186,9 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
           .addColumn("reason", "text")
           .addColumn("at", millis, (c) => c.notNull())
           .execute();
-        await db.schema.createIndex("code_sends_at").on("code_sends").columns(["at", "outcome"]).execute();
-        await db.schema.createIndex("code_sends_prefix").on("code_sends").columns(["prefix", "at"]).execute();
-        await db.schema.createIndex("code_sends_country").on("code_sends").columns(["country", "at"]).execute();
+        await index(db, "code_sends", "at", ["at", "outcome"]);
+        await index(db, "code_sends", "prefix", ["prefix", "at"]);
+        await index(db, "code_sends", "country", ["country", "at"]);
         await id(db, "send_allowances")
           .addColumn("pattern", "text", (c) => c.notNull().unique())
           .addColumn("note", "text")
@@ -232,11 +219,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
     // match read every row of the other filter (half a second at a million conversations).
     "0009_operator_state_and_opt_out": {
       async up(db) {
-        await db.schema
-          .createIndex("conversations_opted_out_state")
-          .on("conversations")
-          .columns(["opted_out", "state", "last_activity_at", "phone"])
-          .execute();
+        await index(db, "conversations", "opted_out_state", ["opted_out", "state", "last_activity_at", "phone"]);
       },
       async down(db) {
         await db.schema.dropIndex("conversations_opted_out_state").execute();
@@ -246,29 +229,12 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
     // and when a user's email was proven.
     "0010_email_outbox": {
       async up(db) {
-        await id(db, "email_outbox")
-          .addColumn("ref", "text", (c) => c.notNull().unique())
-          .addColumn("phone", "text", (c) => c.notNull())
-          .addColumn("kind", "text", (c) => c.notNull())
-          .addColumn("to_address", "text", (c) => c.notNull())
-          .addColumn("language", "text", (c) => c.notNull())
-          .addColumn("subject", "text", (c) => c.notNull())
-          .addColumn("body_text", "text", (c) => c.notNull())
-          .addColumn("body_html", "text", (c) => c.notNull())
-          .addColumn("status", "text", (c) => c.notNull())
-          .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
-          .addColumn("next_attempt_at", millis)
+        await outbox(db, "email_outbox", "ref", "kind", "to_address", "language", "subject", "body_text", "body_html")
           .addColumn("transport_id", "text")
           .addColumn("last_error", "text")
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("updated_at", millis, (c) => c.notNull())
+          .$call(timestamps)
           .execute();
-        await db.schema
-          .createIndex("email_outbox_due")
-          .on("email_outbox")
-          .columns(["status", "next_attempt_at"])
-          .execute();
-        await db.schema.createIndex("email_outbox_phone").on("email_outbox").columns(["phone", "id"]).execute();
+        await outboxIndexes(db, "email_outbox");
         await db.schema.alterTable("users").addColumn("email_verified_at", millis).execute();
       },
       async down(db) {
@@ -281,8 +247,7 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
 }
 
 /** Brings the schema up to date; a failed migration stops the start with its error. */
-// biome-ignore lint/suspicious/noExplicitAny: the migrator runs before the current schema exists
-export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName): Promise<string[]> {
+export async function migrateToLatest(db: Db, dialect: SqlDialectName): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
@@ -295,8 +260,7 @@ export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialectName):
  * without reading every row. Node's SQLite only (D1 counts the index's own writes as changed rows), so it is made
  * here, idempotently, rather than by a migration D1 also runs.
  */
-// biome-ignore lint/suspicious/noExplicitAny: runs beside the migrations, on the schema they made
-async function ensureSqliteSearch(db: Kysely<any>): Promise<void> {
+async function ensureSqliteSearch(db: Db): Promise<void> {
   const exists = await sql`select 1 from sqlite_master where name = 'conversation_search'`.execute(db);
   if (exists.rows.length > 0) return;
   const text = (rowid: string) =>
