@@ -174,8 +174,9 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
   // Guards run before the transition's actions, so they read the time from the event itself.
   const nowOf = (context: SignupContext, event: SignupEvent) => event.now ?? context.now;
 
-  const toEmail = (key: "promptEmailCode" | "notAnEmailCode" | "codeEmailed" | "codeEmailedAgain") =>
-    replyFrom((context) => msg(key, { email: context.email ?? "" }));
+  const toEmail = (
+    key: "promptEmailCode" | "notAnEmailCode" | "codeEmailed" | "codeEmailedAgain" | "codeEmailFailed",
+  ) => replyFrom((context) => msg(key, { email: context.email ?? "" }));
   const cooldownLeft = replyFrom((context) =>
     msg("resendTooSoon", { seconds: seconds(limits.resendCooldownMs - (context.now - (context.lastSentAt ?? 0))) }),
   );
@@ -583,10 +584,7 @@ export function createSignupMachine({ limits, signupWord, emailVerification = fa
               ],
               onError: {
                 target: "awaitingEmailCode",
-                actions: [
-                  "countSendAttempt",
-                  replyFrom((context) => msg("codeEmailFailed", { email: context.email ?? "" })),
-                ],
+                actions: ["countSendAttempt", toEmail("codeEmailFailed")],
               },
             },
           },
