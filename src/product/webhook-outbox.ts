@@ -1,7 +1,8 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import { maskPhone } from "../conversation/mask.js";
 import type { Turn } from "../conversation/ports.js";
-import type { Database } from "../store/schema.js";
+import { backlog, type Claim, claimLeased, recordAttempt } from "../store/leased-rows.js";
+import type { Database, ProductWebhooksTable } from "../store/schema.js";
 import { newWebhookId, type ProductEvent, webhookPayload } from "./events.js";
 
 export interface DueWebhook {
@@ -31,6 +32,13 @@ export interface WebhookOutboxOptions {
   /** SUCCESS_AFTER_WEBHOOK: the success SMS of a verification waits for the product's 2xx. */
   holdSuccessSms: boolean;
 }
+
+// In the order they happened: a retried event still goes before the ones written after it.
+const WEBHOOK_CLAIM = {
+  columns: ["id", "webhook_id", "payload", "attempts", "give_up_at"],
+  due: ["pending"],
+  orderBy: "id",
+} as const satisfies Claim<"product_webhooks", keyof Selectable<ProductWebhooksTable>>;
 
 /**
  * The product's events in the database: written inside the transaction of the turn (or erasure) that caused them,
@@ -82,35 +90,14 @@ export class WebhookOutbox {
   }
 
   async claimDue(now: number, limit: number, leaseMs: number): Promise<DueWebhook[]> {
-    const due = await this.db
-      .selectFrom("product_webhooks")
-      .select(["id", "webhook_id", "payload", "attempts", "give_up_at"])
-      .where("status", "=", "pending")
-      .where("next_attempt_at", "<=", now)
-      .orderBy("id")
-      .limit(limit)
-      .execute();
-    const claimed: DueWebhook[] = [];
-    for (const row of due) {
-      // Pushing the due time forward is the lease: a process that dies mid-POST leaves it to be retried later.
-      const taken = await this.db
-        .updateTable("product_webhooks")
-        .set({ next_attempt_at: now + leaseMs })
-        .where("id", "=", row.id)
-        .where("status", "=", "pending")
-        .where("next_attempt_at", "<=", now)
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) > 0) {
-        claimed.push({
-          id: row.id,
-          webhookId: row.webhook_id,
-          payload: row.payload,
-          attempts: row.attempts,
-          giveUpAt: Number(row.give_up_at),
-        });
-      }
-    }
-    return claimed;
+    const claimed = await claimLeased(this.db, "product_webhooks", WEBHOOK_CLAIM, now, limit, leaseMs);
+    return claimed.map((row) => ({
+      id: row.id,
+      webhookId: row.webhook_id,
+      payload: row.payload,
+      attempts: row.attempts,
+      giveUpAt: Number(row.give_up_at),
+    }));
   }
 
   /** Delivered: a success SMS that waited for it is released to the SMS outbox. True when one was. */
@@ -148,31 +135,13 @@ export class WebhookOutbox {
     });
   }
 
-  async markRetry(id: number, error: string, nextAttemptAt: number, now: number): Promise<void> {
-    await this.db
-      .updateTable("product_webhooks")
-      .set((eb) => ({
-        attempts: eb("attempts", "+", 1),
-        last_error: error,
-        next_attempt_at: nextAttemptAt,
-        updated_at: now,
-      }))
-      .where("id", "=", id)
-      .execute();
+  markRetry(id: number, error: string, nextAttemptAt: number, now: number): Promise<void> {
+    return recordAttempt(this.db, "product_webhooks", id, { last_error: error, next_attempt_at: nextAttemptAt }, now);
   }
 
-  async markFailed(id: number, error: string, now: number): Promise<void> {
-    await this.db
-      .updateTable("product_webhooks")
-      .set((eb) => ({
-        status: "failed",
-        attempts: eb("attempts", "+", 1),
-        last_error: error,
-        next_attempt_at: null,
-        updated_at: now,
-      }))
-      .where("id", "=", id)
-      .execute();
+  markFailed(id: number, error: string, now: number): Promise<void> {
+    const values = { status: "failed" as const, last_error: error, next_attempt_at: null };
+    return recordAttempt(this.db, "product_webhooks", id, values, now);
   }
 
   /** An operator's "send again" of a failed event: same webhook-id, a fresh time budget. False if not failed. */
@@ -204,13 +173,8 @@ export class WebhookOutbox {
   }
 
   /** Events still owed: how many, and since when (what the outbox-stuck alert watches). */
-  async backlog(): Promise<{ depth: number; oldestAt: number | null }> {
-    const row = await this.db
-      .selectFrom("product_webhooks")
-      .select((eb) => [eb.fn.countAll<number>().as("depth"), eb.fn.min("created_at").as("oldest")])
-      .where("status", "=", "pending")
-      .executeTakeFirst();
-    return { depth: Number(row?.depth ?? 0), oldestAt: row?.oldest == null ? null : Number(row.oldest) };
+  backlog(): Promise<{ depth: number; oldestAt: number | null }> {
+    return backlog(this.db, "product_webhooks", WEBHOOK_CLAIM.due);
   }
 
   private async enqueue(trx: Transaction<Database>, event: ProductEvent): Promise<number> {

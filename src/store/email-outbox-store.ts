@@ -1,5 +1,6 @@
-import type { Kysely, Updateable } from "kysely";
+import type { Kysely, Selectable, Updateable } from "kysely";
 import type { EmailKind } from "../email/ports.js";
+import { type Claim, claimLeased, nextDueAt, recordAttempt } from "./leased-rows.js";
 import type { Database, EmailLineStatus, EmailOutboxTable } from "./schema.js";
 
 /** An email the outbox owes, as its sender sees it. */
@@ -21,47 +22,30 @@ export interface FailureSms {
   body: string;
 }
 
-/**
- * The email outbox's storage. Statements stand alone (no transaction), so the same store runs on D1: a claim is
- * one conditional update per row, which only one sender can win.
- */
+const EMAIL_CLAIM = {
+  columns: ["id", "ref", "phone", "kind", "to_address", "language", "subject", "body_text", "body_html", "attempts"],
+  due: ["pending"],
+  orderBy: "next_attempt_at",
+} as const satisfies Claim<"email_outbox", keyof Selectable<EmailOutboxTable>>;
+
+/** The email outbox's storage. Statements stand alone (no transaction), so the same store runs on D1. */
 export class KyselyEmailOutboxStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async claimDue(now: number, limit: number, leaseMs: number): Promise<OwedEmail[]> {
-    const due = await this.db
-      .selectFrom("email_outbox")
-      .selectAll()
-      .where("status", "=", "pending")
-      .where("next_attempt_at", "<=", now)
-      .orderBy("next_attempt_at")
-      .limit(limit)
-      .execute();
-    const claimed: OwedEmail[] = [];
-    for (const row of due) {
-      // Pushing the due time forward is the lease: a sender that dies mid-send leaves it to be retried later.
-      const taken = await this.db
-        .updateTable("email_outbox")
-        .set({ next_attempt_at: now + leaseMs })
-        .where("id", "=", row.id)
-        .where("status", "=", "pending")
-        .where("next_attempt_at", "=", row.next_attempt_at)
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) === 0) continue;
-      claimed.push({
-        id: Number(row.id),
-        ref: row.ref,
-        phone: row.phone,
-        kind: row.kind,
-        to: row.to_address,
-        language: row.language,
-        subject: row.subject,
-        text: row.body_text,
-        html: row.body_html,
-        attempts: Number(row.attempts),
-      });
-    }
-    return claimed;
+    const claimed = await claimLeased(this.db, "email_outbox", EMAIL_CLAIM, now, limit, leaseMs);
+    return claimed.map((row) => ({
+      id: Number(row.id),
+      ref: row.ref,
+      phone: row.phone,
+      kind: row.kind,
+      to: row.to_address,
+      language: row.language,
+      subject: row.subject,
+      text: row.body_text,
+      html: row.body_html,
+      attempts: Number(row.attempts),
+    }));
   }
 
   /** Sent: the bodies (and the code in them) are dropped, the transcript's line says so. */
@@ -71,7 +55,7 @@ export class KyselyEmailOutboxStore {
   }
 
   async markRetry(email: OwedEmail, error: string, nextAttemptAt: number, now: number): Promise<void> {
-    await this.update(email, { last_error: error, next_attempt_at: nextAttemptAt }, now);
+    await recordAttempt(this.db, "email_outbox", email.id, { last_error: error, next_attempt_at: nextAttemptAt }, now);
     await this.transcript(email.ref, "queued", error, now);
   }
 
@@ -105,27 +89,19 @@ export class KyselyEmailOutboxStore {
       .execute();
   }
 
-  async nextDueAt(): Promise<number | null> {
-    const row = await this.db
-      .selectFrom("email_outbox")
-      .select((eb) => eb.fn.min("next_attempt_at").as("due"))
-      .where("status", "=", "pending")
-      .executeTakeFirst();
-    return row?.due === null || row?.due === undefined ? null : Number(row.due);
+  nextDueAt(): Promise<number | null> {
+    return nextDueAt(this.db, "email_outbox", EMAIL_CLAIM.due);
   }
 
   /** Done with, either way: no code outlives its email's sending. */
   private finish(email: OwedEmail, values: Updateable<EmailOutboxTable>, now: number) {
-    return this.update(email, { ...values, body_text: "", body_html: "", next_attempt_at: null }, now);
-  }
-
-  /** One attempt more, with what it changed. */
-  private async update(email: OwedEmail, values: Updateable<EmailOutboxTable>, now: number): Promise<void> {
-    await this.db
-      .updateTable("email_outbox")
-      .set((eb) => ({ ...values, attempts: eb("attempts", "+", 1), updated_at: now }))
-      .where("id", "=", email.id)
-      .execute();
+    return recordAttempt(
+      this.db,
+      "email_outbox",
+      email.id,
+      { ...values, body_text: "", body_html: "", next_attempt_at: null },
+      now,
+    );
   }
 
   private async transcript(ref: string, status: EmailLineStatus, error: string | null, now: number): Promise<void> {

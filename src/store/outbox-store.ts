@@ -1,12 +1,20 @@
 import type { Kysely, Selectable } from "kysely";
 import type { OutboxMessage, OutboxStore, SentSms } from "../conversation/ports.js";
+import { type Claim, claimLeased, nextDueAt, recordAttempt } from "./leased-rows.js";
 import { type Database, fromFlag, type MessagesTable, toFlag } from "./schema.js";
 
 /** The statuses of rows a sender may take: due ones, and claimed ones whose sender's lease ran out. */
 export const OUTBOX_DUE = ["pending", "claimed"] as const;
 
-/** The columns a claim reads. */
-const OUTBOX_COLUMNS = ["id", "phone", "body", "attempts", "medium", "created_at", "status"] as const;
+// A claimed row says so: taken over once its lease ran out, it may have gone already (see the dispatcher).
+const SMS_CLAIM = {
+  columns: ["id", "phone", "body", "attempts", "medium", "created_at"],
+  due: OUTBOX_DUE,
+  taken: "claimed",
+  orderBy: "next_attempt_at",
+} as const satisfies Claim<"messages", keyof Selectable<MessagesTable>>;
+
+type OutboxRow = Pick<Selectable<MessagesTable>, (typeof SMS_CLAIM.columns)[number] | "status">;
 
 /** An outbox row as its sender sees it: on WhatsApp, or else by SMS (a call is never queued). */
 function toOutboxMessage(
@@ -23,8 +31,6 @@ function toOutboxMessage(
   };
 }
 
-type OutboxRow = Pick<Selectable<MessagesTable>, (typeof OUTBOX_COLUMNS)[number]>;
-
 /** The outbox (pending outbound rows of the transcript) and the opt-out flag its sender respects. */
 export class KyselyOutboxStore implements OutboxStore {
   constructor(protected readonly db: Kysely<Database>) {}
@@ -34,34 +40,15 @@ export class KyselyOutboxStore implements OutboxStore {
     return this.db.transaction().execute((trx) => this.claimDueIn(trx, now, limit, leaseMs));
   }
 
-  /** Each claim is a compare-and-set on the row's status and due time, so two senders never both take a row. */
+  /** The claim's statements, in the given transaction, or (D1, which has none) standing alone. */
   protected async claimDueIn(
     db: Kysely<Database>,
     now: number,
     limit: number,
     leaseMs: number,
   ): Promise<OutboxMessage[]> {
-    const due = await db
-      .selectFrom("messages")
-      .select(OUTBOX_COLUMNS)
-      .where("status", "in", OUTBOX_DUE)
-      .where("next_attempt_at", "<=", now)
-      .orderBy("next_attempt_at")
-      .limit(limit)
-      .execute();
-    const claimed: OutboxMessage[] = [];
-    for (const message of due) {
-      // The lease: claimed until then, renewed while the send runs; a sender that dies mid-send stops renewing it.
-      const taken = await db
-        .updateTable("messages")
-        .set({ status: "claimed", next_attempt_at: now + leaseMs })
-        .where("id", "=", message.id)
-        .where("status", "=", message.status)
-        .where("next_attempt_at", "<=", now)
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) > 0) claimed.push(toOutboxMessage(message, now + leaseMs));
-    }
-    return claimed;
+    const claimed = await claimLeased(db, "messages", SMS_CLAIM, now, limit, leaseMs);
+    return claimed.map((row) => toOutboxMessage(row, now + leaseMs));
   }
 
   async renewLease(message: OutboxMessage, until: number): Promise<boolean> {
@@ -78,17 +65,13 @@ export class KyselyOutboxStore implements OutboxStore {
   }
 
   async markSent(id: number, sent: SentSms, now: number): Promise<void> {
-    await this.db
-      .updateTable("messages")
-      .set((eb) => ({
-        status: sent.status,
-        twilio_sid: sent.sid,
-        attempts: eb("attempts", "+", 1),
-        next_attempt_at: null,
-        updated_at: now,
-      }))
-      .where("id", "=", id)
-      .execute();
+    await recordAttempt(
+      this.db,
+      "messages",
+      id,
+      { status: sent.status, twilio_sid: sent.sid, next_attempt_at: null },
+      now,
+    );
   }
 
   async markRetry(
@@ -98,18 +81,13 @@ export class KyselyOutboxStore implements OutboxStore {
     nextAttemptAt: number,
     now: number,
   ): Promise<void> {
-    await this.db
-      .updateTable("messages")
-      .set((eb) => ({
-        status: "pending",
-        error_message: error,
-        error_code: errorCode,
-        attempts: eb("attempts", "+", 1),
-        next_attempt_at: nextAttemptAt,
-        updated_at: now,
-      }))
-      .where("id", "=", id)
-      .execute();
+    const values = {
+      status: "pending" as const,
+      error_message: error,
+      error_code: errorCode,
+      next_attempt_at: nextAttemptAt,
+    };
+    await recordAttempt(this.db, "messages", id, values, now);
   }
 
   async markFailed(
@@ -119,18 +97,8 @@ export class KyselyOutboxStore implements OutboxStore {
     errorCode: number | null,
     now: number,
   ): Promise<void> {
-    await this.db
-      .updateTable("messages")
-      .set((eb) => ({
-        status,
-        error_message: error,
-        error_code: errorCode,
-        attempts: eb("attempts", "+", 1),
-        next_attempt_at: null,
-        updated_at: now,
-      }))
-      .where("id", "=", id)
-      .execute();
+    const values = { status, error_message: error, error_code: errorCode, next_attempt_at: null };
+    await recordAttempt(this.db, "messages", id, values, now);
   }
 
   async isOptedOut(phone: string): Promise<boolean> {
@@ -151,12 +119,7 @@ export class KyselyOutboxStore implements OutboxStore {
       .execute();
   }
 
-  async nextDueAt(): Promise<number | null> {
-    const row = await this.db
-      .selectFrom("messages")
-      .select((eb) => eb.fn.min("next_attempt_at").as("due"))
-      .where("status", "in", OUTBOX_DUE)
-      .executeTakeFirst();
-    return row?.due === null || row?.due === undefined ? null : Number(row.due);
+  nextDueAt(): Promise<number | null> {
+    return nextDueAt(this.db, "messages", OUTBOX_DUE);
   }
 }
