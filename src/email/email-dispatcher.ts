@@ -21,15 +21,11 @@ export interface EmailDispatcherOptions extends RetryOptions {
  */
 export class EmailOutboxDispatcher extends LeasedOutbox<OwedEmail> {
   constructor(private readonly options: EmailDispatcherOptions) {
-    super("email outbox", options);
+    super("email outbox", options.store, options);
   }
 
   nextDueAt(): Promise<number | null> {
     return this.options.store.nextDueAt();
-  }
-
-  protected claimDue(now: number, limit: number, leaseMs: number): Promise<OwedEmail[]> {
-    return this.options.store.claimDue(now, limit, leaseMs);
   }
 
   protected async deliver(email: OwedEmail): Promise<boolean> {

@@ -18,11 +18,7 @@ export interface OutboxDispatcherOptions extends RetryOptions {
  */
 export class OutboxDispatcher extends LeasedOutbox<OutboxMessage> {
   constructor(private readonly options: OutboxDispatcherOptions) {
-    super("outbox", options, 2_000);
-  }
-
-  protected claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
-    return this.options.store.claimDue(now, limit, leaseMs);
+    super("outbox", options.store, options, { leaseMs: 2_000 });
   }
 
   /** The outbox is due again at the earliest retry or lease end: the loop wakes then, not at its next poll. */

@@ -73,7 +73,7 @@ export abstract class DrainLoop {
   }
 }
 
-/** How an outbox retries: the same for the success SMS and the emails. */
+/** How an outbox retries: the same for the success SMS, the emails and the product's events. */
 export interface RetryOptions {
   clock: Clock;
   logger: Logger;
@@ -87,6 +87,22 @@ export interface RetryOptions {
   random?: () => number;
 }
 
+/** Where an outbox's own defaults differ from these. */
+export type RetryDefaults = Partial<Omit<RetryOptions, "clock" | "logger" | "random">>;
+
+const DEFAULTS = {
+  baseDelayMs: 2_000,
+  maxDelayMs: 5 * 60_000,
+  maxAttempts: 12,
+  leaseMs: 60_000,
+  pollMs: 5_000,
+} satisfies RetryDefaults;
+
+/** Where an outbox's due items are: each is leased to the one sender that claimed it. */
+export interface LeasedItems<T> {
+  claimDue(now: number, limit: number, leaseMs: number): Promise<T[]>;
+}
+
 /** An outbox of leased rows: claims what is due, ten at a time, and delivers each, retrying with backoff. */
 export abstract class LeasedOutbox<T> extends DrainLoop {
   protected readonly maxAttempts: number;
@@ -97,25 +113,25 @@ export abstract class LeasedOutbox<T> extends DrainLoop {
 
   constructor(
     name: string,
+    private readonly items: LeasedItems<T>,
     private readonly retry: RetryOptions,
-    defaultLeaseMs = 60_000,
+    defaults: RetryDefaults = {},
   ) {
-    super(retry.pollMs ?? 5_000, retry.logger, name);
-    this.baseDelayMs = retry.baseDelayMs ?? 2_000;
-    this.maxDelayMs = retry.maxDelayMs ?? 5 * 60_000;
-    this.maxAttempts = retry.maxAttempts ?? 12;
-    this.leaseMs = retry.leaseMs ?? defaultLeaseMs;
+    super(retry.pollMs ?? defaults.pollMs ?? DEFAULTS.pollMs, retry.logger, name);
+    this.baseDelayMs = retry.baseDelayMs ?? defaults.baseDelayMs ?? DEFAULTS.baseDelayMs;
+    this.maxDelayMs = retry.maxDelayMs ?? defaults.maxDelayMs ?? DEFAULTS.maxDelayMs;
+    this.maxAttempts = retry.maxAttempts ?? defaults.maxAttempts ?? DEFAULTS.maxAttempts;
+    this.leaseMs = retry.leaseMs ?? defaults.leaseMs ?? DEFAULTS.leaseMs;
     this.random = retry.random ?? Math.random;
   }
 
-  protected abstract claimDue(now: number, limit: number, leaseMs: number): Promise<T[]>;
   /** Sends one; whether it went. */
   protected abstract deliver(item: T): Promise<boolean>;
 
   protected async drainDue(): Promise<number> {
     let sent = 0;
     for (;;) {
-      const batch = await this.claimDue(this.retry.clock.now(), 10, this.leaseMs);
+      const batch = await this.items.claimDue(this.retry.clock.now(), 10, this.leaseMs);
       if (batch.length === 0) return sent;
       for (const item of batch) sent += (await this.deliver(item)) ? 1 : 0;
     }

@@ -1,26 +1,17 @@
 import { Webhook } from "standardwebhooks";
-import type { Clock, Logger } from "../conversation/ports.js";
-import { backoffDelay } from "../http/retry.js";
-import { DrainLoop } from "../outbox/drain-loop.js";
+import { LeasedOutbox, type RetryOptions } from "../outbox/drain-loop.js";
 import type { DueWebhook, WebhookOutbox } from "./webhook-outbox.js";
 
-export interface WebhookDispatcherOptions {
+/** An event is given up on at its give-up time, however many attempts that took: there is no maxAttempts. */
+export interface WebhookDispatcherOptions extends Omit<RetryOptions, "maxAttempts"> {
   outbox: WebhookOutbox;
   url: string;
   /** whsec_…: the Standard Webhooks signing secret shared with the product. */
   secret: string;
-  clock: Clock;
-  logger: Logger;
   /** One POST waits at most this long for the product's answer. */
   timeoutMs: number;
   /** A success SMS was released by a delivery: the SMS outbox should look now. */
   onReleased?: () => void;
-  /** First retry delay; each further one doubles up to maxDelayMs (with jitter). */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  leaseMs?: number;
-  pollMs?: number;
-  random?: () => number;
   fetch?: typeof fetch;
 }
 
@@ -28,27 +19,16 @@ export interface WebhookDispatcherOptions {
  * POSTs the product's events as Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature v1), retried
  * with backoff across restarts under the same webhook-id, until a 2xx or the event's give-up time.
  */
-export class WebhookDispatcher extends DrainLoop {
+export class WebhookDispatcher extends LeasedOutbox<DueWebhook> {
   private readonly signer: Webhook;
-  private readonly leaseMs: number;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
-    super(options.pollMs ?? 5_000, options.logger, "product webhook");
+    // Slower than the SMS's: an event may wait hours (its give-up time), so a product that is down is not hurried.
+    super("product webhook", options.outbox, options, { baseDelayMs: 5_000, maxDelayMs: 60 * 60_000 });
     this.signer = new Webhook(options.secret);
-    this.leaseMs = options.leaseMs ?? 60_000;
   }
 
-  /** Delivers everything due now; how many the product accepted. */
-  protected async drainDue(): Promise<number> {
-    let delivered = 0;
-    for (;;) {
-      const batch = await this.options.outbox.claimDue(this.options.clock.now(), 10, this.leaseMs);
-      if (batch.length === 0) return delivered;
-      for (const event of batch) delivered += (await this.deliver(event)) ? 1 : 0;
-    }
-  }
-
-  private async deliver(event: DueWebhook): Promise<boolean> {
+  protected async deliver(event: DueWebhook): Promise<boolean> {
     const { outbox, clock, logger } = this.options;
     const sentAt = clock.now();
     let failure: string;
@@ -78,7 +58,7 @@ export class WebhookDispatcher extends DrainLoop {
       failure = error instanceof Error && error.name === "TimeoutError" ? "timed out" : describe(error);
     }
     const now = clock.now();
-    const retryAt = now + backoffDelay(event.attempts + 1, this.backoff, this.options.random ?? Math.random);
+    const retryAt = now + this.delay(event.attempts);
     if (retryAt >= event.giveUpAt) {
       await outbox.markFailed(event.id, failure, now);
       logger.error({ webhookId: event.webhookId, attempts: event.attempts + 1, failure }, "product webhook gave up");
@@ -87,10 +67,6 @@ export class WebhookDispatcher extends DrainLoop {
       logger.warn({ webhookId: event.webhookId, attempts: event.attempts + 1, failure }, "product webhook failed");
     }
     return false;
-  }
-
-  private get backoff() {
-    return { baseDelayMs: this.options.baseDelayMs ?? 5_000, maxDelayMs: this.options.maxDelayMs ?? 60 * 60_000 };
   }
 }
 
