@@ -17,7 +17,7 @@ import {
 import { transcriptLine } from "../email/content.js";
 import { maskEmail } from "../email/ports.js";
 import { toConversationRecord } from "./conversation-record.js";
-import { prepared, preparedRows } from "./prepared.js";
+import { type BoundStatement, prepared, preparedRows } from "./prepared.js";
 import { type Database, type NewMessage, toFlag } from "./schema.js";
 
 /**
@@ -61,12 +61,8 @@ export class KyselyConversationStore implements ConversationStore {
   }
 
   recordRefused(refusal: Refusal): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const claim = await findClaim(trx, refusal.messageSid);
-      if (claim) return claim.status === "done" ? claim.replies : [refusal.reply];
-      for (const write of refusalWrites(trx, refusal)) await write.execute();
-      return [refusal.reply];
-    });
+    // Not the phone's lock: a refusal is what a message gets when it could not wait for the phone's turn.
+    return this.db.transaction().execute((trx) => new KyselyUnitOfWork(trx, null, this.hooks, []).refuse(refusal));
   }
 
   erase(phone: string, operator: string, at: number): Promise<ErasureCounts> {
@@ -93,12 +89,17 @@ export class KyselyConversationStore implements ConversationStore {
   }
 }
 
-/** The reads of a unit of work: in its transaction, or (D1, which has none) straight on the database. */
-export abstract class UnitOfWorkReads implements ConversationUnitOfWork {
+/**
+ * A unit of work on SQL: what it reads, and which statements a call, a turn or a refusal writes. The stores differ
+ * only in how those statements run: in a transaction as they come, or (D1, which has none) as one batch at the end.
+ */
+export abstract class SqlUnitOfWork implements ConversationUnitOfWork {
   constructor(protected readonly reader: Kysely<Database>) {}
 
-  abstract beginCall(phone: string, call: PendingCall, now: number): Promise<void>;
-  abstract saveTurn(turn: Turn): Promise<void>;
+  /** Runs (or queues) statements, in order. */
+  protected abstract write(writes: Write[]): Promise<void>;
+  /** Runs (or queues) the conversation's save, which must fail the unit of work if another writer saved first. */
+  protected abstract writeSave(save: BoundStatement<unknown>, phone: string): Promise<void>;
 
   findClaim(messageSid: string): Promise<StoredClaim | null> {
     return findClaim(this.reader, messageSid);
@@ -111,6 +112,28 @@ export abstract class UnitOfWorkReads implements ConversationUnitOfWork {
 
   async isEmailTaken(email: string, exceptPhone: string): Promise<boolean> {
     return (await verifiedEmailElsewhere(this.reader, email, exceptPhone).execute()).rows.length > 0;
+  }
+
+  /** Before a provider call: the MessageSid taken, and the call it is about to make. */
+  beginCall(phone: string, call: PendingCall, now: number): Promise<void> {
+    const pending = markPending(this.reader, phone, JSON.stringify(call), now);
+    return this.write(
+      call.messageSid === null ? [pending] : [claimProcessing(this.reader, call.messageSid, phone, now), pending],
+    );
+  }
+
+  async saveTurn(turn: Turn): Promise<void> {
+    const { save, then } = turnWrites(this.reader, turn);
+    await this.writeSave(save, turn.phone);
+    await this.write(then);
+  }
+
+  /** A message answered without a turn, unless its MessageSid was seen before: then what it got then. */
+  async refuse(refusal: Refusal): Promise<string[]> {
+    const claim = await this.findClaim(refusal.messageSid);
+    if (claim) return claim.status === "done" ? claim.replies : [refusal.reply];
+    await this.write(refusalWrites(this.reader, refusal));
+    return [refusal.reply];
   }
 }
 
@@ -128,7 +151,7 @@ const verifiedEmailElsewhere = prepared((db, email: string, exceptPhone: string)
     .limit(1),
 );
 
-class KyselyUnitOfWork extends UnitOfWorkReads {
+class KyselyUnitOfWork extends SqlUnitOfWork {
   constructor(
     private readonly trx: Transaction<Database>,
     private readonly phoneLock: DatabasePhoneLock | null,
@@ -138,15 +161,21 @@ class KyselyUnitOfWork extends UnitOfWorkReads {
     super(trx);
   }
 
-  async beginCall(phone: string, call: PendingCall, now: number): Promise<void> {
-    await this.phoneLock?.holdPastCommit(this.trx, phone);
-    for (const write of callWrites(this.trx, phone, call, now)) await write.execute();
+  protected async write(writes: Write[]): Promise<void> {
+    for (const write of writes) await write.execute();
   }
 
-  async saveTurn(turn: Turn): Promise<void> {
-    const { save, then } = turnWrites(this.trx, turn);
-    if (changedRows(await save.execute()) === 0) throw new StaleConversationError(turn.phone);
-    for (const write of then) await write.execute();
+  protected async writeSave(save: BoundStatement<unknown>, phone: string): Promise<void> {
+    if (changedRows(await save.execute()) === 0) throw new StaleConversationError(phone);
+  }
+
+  override async beginCall(phone: string, call: PendingCall, now: number): Promise<void> {
+    await this.phoneLock?.holdPastCommit(this.trx, phone);
+    await super.beginCall(phone, call, now);
+  }
+
+  override async saveTurn(turn: Turn): Promise<void> {
+    await super.saveTurn(turn);
     await this.hooks.afterTurn?.(this.trx, turn);
     this.saved.push(turn);
   }
@@ -160,12 +189,6 @@ export interface Write {
 
 function changedRows(result: QueryResult<unknown>): number {
   return Number(result.numAffectedRows ?? 0);
-}
-
-/** What a unit of work writes before a provider call: the MessageSid taken, and the call it is about to make. */
-export function callWrites(db: Kysely<Database>, phone: string, call: PendingCall, now: number): Write[] {
-  const pending = markPending(db, phone, JSON.stringify(call), now);
-  return call.messageSid === null ? [pending] : [claimProcessing(db, call.messageSid, phone, now), pending];
 }
 
 const claimProcessing = prepared((db, messageSid: string, phone: string, now: number) =>
@@ -205,7 +228,7 @@ const markPending = prepared((db, phone: string, pending: string, now: number) =
  * What a turn writes: `save`, the conversation, which changes no row when another writer saved since the turn
  * loaded it (then nothing of the turn may be written), then the transcript, timeline, effects and the claim.
  */
-export function turnWrites(db: Kysely<Database>, turn: Turn) {
+function turnWrites(db: Kysely<Database>, turn: Turn) {
   const email = (turn.snapshot as { context?: { email?: string | null } } | null)?.context?.email ?? null;
   const values: SavedValues = [
     turn.state,
@@ -370,7 +393,7 @@ const insertTransitions = preparedRows<TransitionRow, unknown>(
 );
 
 /** A message answered without a turn: its MessageSid answered, its lines in the transcript. */
-export function refusalWrites(db: Kysely<Database>, refusal: Refusal): Write[] {
+function refusalWrites(db: Kysely<Database>, refusal: Refusal): Write[] {
   const line = { phone: refusal.phone, created_at: refusal.at, updated_at: refusal.at, medium: "sms" as const };
   return [
     claimAnswered(db, refusal.messageSid, refusal.phone, [refusal.reply], refusal.at),

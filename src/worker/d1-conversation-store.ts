@@ -4,12 +4,10 @@ import {
   type ConversationStore,
   type ConversationUnitOfWork,
   type ErasureCounts,
-  type PendingCall,
   type Refusal,
   StaleConversationError,
-  type Turn,
 } from "../conversation/ports.js";
-import { callWrites, refusalWrites, turnWrites, UnitOfWorkReads, type Write } from "../store/conversation-store.js";
+import { SqlUnitOfWork, type Write } from "../store/conversation-store.js";
 import type { Database } from "../store/schema.js";
 
 // SQLite cannot raise an error from a plain statement, but json() of something that is not JSON fails: placed right
@@ -43,10 +41,10 @@ export class D1ConversationStore implements ConversationStore {
   }
 
   async recordRefused(refusal: Refusal): Promise<string[]> {
-    const claim = await new D1UnitOfWork(this.db).findClaim(refusal.messageSid);
-    if (claim) return claim.status === "done" ? claim.replies : [refusal.reply];
-    await this.batch(refusalWrites(this.db, refusal));
-    return [refusal.reply];
+    const unit = new D1UnitOfWork(this.db);
+    const replies = await unit.refuse(refusal);
+    await this.batch(unit.writes);
+    return replies;
   }
 
   async erase(phone: string, operator: string, at: number): Promise<ErasureCounts> {
@@ -87,17 +85,16 @@ export class D1ConversationStore implements ConversationStore {
   }
 }
 
-class D1UnitOfWork extends UnitOfWorkReads {
+class D1UnitOfWork extends SqlUnitOfWork {
   readonly writes: Pick<Write, "compile">[] = [];
   stalePhone: string | null = null;
 
-  async beginCall(phone: string, call: PendingCall, now: number): Promise<void> {
-    this.writes.push(...callWrites(this.reader, phone, call, now));
+  protected async write(writes: Write[]): Promise<void> {
+    this.writes.push(...writes);
   }
 
-  async saveTurn(turn: Turn): Promise<void> {
-    const { save, then } = turnWrites(this.reader, turn);
-    this.stalePhone = turn.phone;
-    this.writes.push(save, { compile: () => staleGuard.compile(this.reader) }, ...then);
+  protected async writeSave(save: Write, phone: string): Promise<void> {
+    this.stalePhone = phone;
+    this.writes.push(save, { compile: () => staleGuard.compile(this.reader) });
   }
 }
