@@ -3,7 +3,8 @@ import { ADMIN_TOKEN, adminApi } from "../support/admin.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { ProductReceiver, WEBHOOK_SECRET } from "../support/product-receiver.js";
 import { verifyEnv } from "../support/provider-env.js";
-import { productionEnv, RunningService, TestClock, tempDatabaseUrl } from "../support/service.js";
+import { productionEnv, RunningService } from "../support/service.js";
+import { restartableServices } from "../support/service-test.js";
 import { codeIn, TestSmtpServer } from "../support/smtp.js";
 
 const ANA = "+14155550123";
@@ -16,27 +17,6 @@ const emailed = (email: string) =>
 describe("the email step (EMAIL_VERIFICATION=code) through signed webhooks, SMTP to a real server", () => {
   let twilio: FakeTwilio;
   let smtp: TestSmtpServer;
-  let clock: TestClock;
-  let databaseUrl: string;
-  const running: RunningService[] = [];
-
-  const start = async (env: Record<string, string> = {}) => {
-    const app = await RunningService.start({
-      env: {
-        ...productionEnv(twilio.url),
-        ALLOWED_COUNTRIES: "US,ES",
-        EMAIL_VERIFICATION: "code",
-        EMAIL_SMTP_URL: smtp.url,
-        EMAIL_FROM: FROM,
-        ADMIN_TOKEN,
-        ...env,
-      },
-      clock,
-      databaseUrl,
-    });
-    running.push(app);
-    return app;
-  };
 
   /** SIGNUP, the email, the phone's code: the email step begins. Returns the replies to the phone's code. */
   async function toEmailStep(app: RunningService, phone: string, email: string) {
@@ -58,16 +38,23 @@ describe("the email step (EMAIL_VERIFICATION=code) through signed webhooks, SMTP
   });
   beforeEach(async () => {
     twilio = await FakeTwilio.start();
-    clock = new TestClock();
-    databaseUrl = tempDatabaseUrl();
     smtp.received.length = 0;
     smtp.answers.length = 0;
     smtp.refuseAll = null;
     smtp.attempts = 0;
   });
   afterEach(async () => {
-    for (const app of running.splice(0)) await app.stop().catch(() => undefined);
     await twilio.close();
+  });
+  const { clock, start } = restartableServices({
+    env: () => ({
+      ...productionEnv(twilio.url),
+      ALLOWED_COUNTRIES: "US,ES",
+      EMAIL_VERIFICATION: "code",
+      EMAIL_SMTP_URL: smtp.url,
+      EMAIL_FROM: FROM,
+      ADMIN_TOKEN,
+    }),
   });
 
   it("the whole sign-up: a code emailed once, a wrong one refused, the right one completes it; no code kept", async () => {
@@ -90,7 +77,11 @@ describe("the email step (EMAIL_VERIFICATION=code) through signed webhooks, SMTP
     await app.service.dispatcher.drain();
     expect(twilio.bodiesTo(ANA).at(-1)).toBe("You did it! Signup complete :) Your account is ana@example.com.");
     const user = await app.db.selectFrom("users").selectAll().where("phone", "=", ANA).executeTakeFirstOrThrow();
-    expect(user).toMatchObject({ email: "ana@example.com", verified_at: clock.now(), email_verified_at: clock.now() });
+    expect(user).toMatchObject({
+      email: "ana@example.com",
+      verified_at: clock.now(),
+      email_verified_at: clock.now(),
+    });
 
     // The code is nowhere at rest: not in the transcript (its line masked), not in the sent email's row.
     const lines = await app.db.selectFrom("messages").selectAll().where("phone", "=", ANA).execute();
@@ -207,7 +198,6 @@ describe("the email step (EMAIL_VERIFICATION=code) through signed webhooks, SMTP
     await toEmailStep(first, ANA, "ana@example.com");
     expect(smtp.attempts).toBeGreaterThanOrEqual(1);
     await first.stop();
-    running.splice(0);
     const second = await start();
     for (let i = 0; i < 5 && smtp.to("ana@example.com").length === 0; i++) {
       clock.advance(10 * 60_000);

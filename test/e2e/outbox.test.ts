@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeTwilio, type Fault } from "../support/fake-twilio.js";
 import { verifyEnv } from "../support/provider-env.js";
-import { RunningService, TestClock, tempDatabaseUrl } from "../support/service.js";
+import type { RunningService } from "../support/service.js";
+import { restartableServices } from "../support/service-test.js";
 
 const PHONE = "+14155550142";
 const SUCCESS = "You did it! Signup complete :) Your account is ana@example.com.";
@@ -13,15 +14,14 @@ const ERROR_500: Fault = {
 
 describe("the success SMS goes through a durable outbox", () => {
   let twilio: FakeTwilio;
-  let clock: TestClock;
-  let databaseUrl: string;
-  const running: RunningService[] = [];
 
-  const start = async () => {
-    const app = await RunningService.start({ env: verifyEnv(twilio.url), clock, databaseUrl });
-    running.push(app);
-    return app;
-  };
+  beforeEach(async () => {
+    twilio = await FakeTwilio.start();
+  });
+  afterEach(async () => {
+    await twilio.close();
+  });
+  const { clock, start } = restartableServices({ env: () => verifyEnv(twilio.url) });
   const outboxRow = (app: RunningService) =>
     app.db
       .selectFrom("messages")
@@ -39,16 +39,6 @@ describe("the success SMS goes through a durable outbox", () => {
     // Joins the send the verifying turn kicked off (or runs it), so what follows sees its outcome.
     await app.service.dispatcher.drain();
   }
-
-  beforeEach(async () => {
-    twilio = await FakeTwilio.start();
-    clock = new TestClock();
-    databaseUrl = tempDatabaseUrl();
-  });
-  afterEach(async () => {
-    for (const app of running.splice(0)) await app.stop().catch(() => undefined);
-    await twilio.close();
-  });
 
   it("is written with the verification, retried with backoff, picked up after a restart, and arrives once", async () => {
     const first = await start();

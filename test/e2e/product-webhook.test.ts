@@ -3,32 +3,31 @@ import type { LogSmsSender } from "../../src/twilio/log-sender.js";
 import { ADMIN_TOKEN, adminApi, enc, signInPages, signUp } from "../support/admin.js";
 import { ProductReceiver, WEBHOOK_SECRET } from "../support/product-receiver.js";
 import { Scrape } from "../support/prometheus.js";
-import { RunningService, TestClock, tempDatabaseUrl } from "../support/service.js";
+import type { RunningService } from "../support/service.js";
+import { restartableServices } from "../support/service-test.js";
 
 const ANA = "+14155550142";
 const SUCCESS = "You did it! Signup complete :) Your account is ana@example.com.";
 
 describe("the product learns of each verification through a signed Standard Webhook", () => {
   let receiver: ProductReceiver;
-  let clock: TestClock;
-  let databaseUrl: string;
-  const running: RunningService[] = [];
 
-  const start = async (env: Record<string, string> = {}) => {
-    const app = await RunningService.start({
-      env: {
-        ADMIN_TOKEN,
-        SIGNUP_WEBHOOK_URL: `${receiver.url}/hooks/sms-signup`,
-        SIGNUP_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        OUTBOUND_TIMEOUT_MS: "300",
-        ...env,
-      },
-      clock,
-      databaseUrl,
-    });
-    running.push(app);
-    return app;
-  };
+  beforeEach(async () => {
+    receiver = await ProductReceiver.start();
+  });
+  afterEach(async () => {
+    await receiver.close();
+  });
+  const { clock, start } = restartableServices({
+    env: () => ({
+      ADMIN_TOKEN,
+      SIGNUP_WEBHOOK_URL: `${receiver.url}/hooks/sms-signup`,
+      SIGNUP_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      OUTBOUND_TIMEOUT_MS: "300",
+    }),
+    // The receiver checks webhook-timestamp against its own clock, as a product would: the service's must agree.
+    startsAt: () => Date.now(),
+  });
   const successSms = (app: RunningService) =>
     (app.service.sender as LogSmsSender).sentTo(ANA, 0).filter((sms) => sms.body === SUCCESS);
   const webhookRow = (app: RunningService) =>
@@ -39,17 +38,6 @@ describe("the product learns of each verification through a signed Standard Webh
     clock.advance(Math.max(0, Number(row.next_attempt_at) - clock.now()));
     return app.service.webhookDispatcher!.drain();
   };
-
-  beforeEach(async () => {
-    receiver = await ProductReceiver.start();
-    // The receiver checks webhook-timestamp against its own clock, as a product would: the service's must agree.
-    clock = new TestClock(Date.now());
-    databaseUrl = tempDatabaseUrl();
-  });
-  afterEach(async () => {
-    for (const app of running.splice(0)) await app.stop().catch(() => undefined);
-    await receiver.close();
-  });
 
   it("arrives once, signed, with the person's phone and email", async () => {
     const app = await start();

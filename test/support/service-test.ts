@@ -1,7 +1,7 @@
-import { test } from "vitest";
+import { afterEach, beforeEach, test } from "vitest";
 import { FakeAuthy } from "./fake-authy.js";
 import { FakeTwilio } from "./fake-twilio.js";
-import { productionEnv, RunningService, type StartOptions } from "./service.js";
+import { productionEnv, RunningService, type StartOptions, TestClock, tempDatabaseUrl } from "./service.js";
 
 export interface ServiceTestOptions extends Omit<StartOptions, "env"> {
   /** The service's environment, given the fakes' addresses; production mode against the fake Twilio by default. */
@@ -36,4 +36,42 @@ export function serviceTest(options: ServiceTestOptions = {}) {
         return app;
       })
   );
+}
+
+export interface RestartableOptions extends Omit<StartOptions, "env" | "clock" | "databaseUrl"> {
+  /** The service's environment, read at each start: it may name fakes that a beforeEach started. */
+  env: () => Record<string, string | undefined>;
+  /** Where each test's clock starts; the tests' fixed day by default. */
+  startsAt?: () => number;
+}
+
+/**
+ * Services that a test starts, stops and starts again (a restart, or a second process) on one SQLite database and
+ * one clock, both fresh for each test; whatever still runs is stopped after it. Call it after the hooks that start
+ * the fakes `env` names: vitest runs after-hooks last first, so every service stops before its fakes close.
+ */
+export function restartableServices(options: RestartableOptions) {
+  const { env, startsAt, ...rest } = options;
+  const running: RunningService[] = [];
+  // One clock throughout, set back before each test: a test file may hold on to it.
+  const clock = new TestClock();
+  const firstDay = clock.current;
+  let databaseUrl = "";
+  beforeEach(() => {
+    clock.current = startsAt?.() ?? firstDay;
+    databaseUrl = tempDatabaseUrl();
+  });
+  afterEach(async () => {
+    // A test may have stopped some already (a restart): stopping again is harmless.
+    for (const app of running.splice(0)) await app.stop().catch(() => undefined);
+  });
+  return {
+    clock,
+    /** Another service on the test's database and clock; `overrides` are added to the environment. */
+    async start(overrides: Record<string, string> = {}): Promise<RunningService> {
+      const app = await RunningService.start({ ...rest, env: { ...env(), ...overrides }, clock, databaseUrl });
+      running.push(app);
+      return app;
+    },
+  };
 }
