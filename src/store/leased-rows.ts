@@ -59,13 +59,13 @@ export async function claimLeased<T extends LeasedTable, C extends keyof Row<T> 
     .limit(limit)
     .execute();
   const claimed: Taken<T, C>[] = [];
-  for (const row of due) {
+  for (const { next_attempt_at, ...row } of due) {
     const taken = await rows
       .updateTable(table as LeasedTable)
       .set({ next_attempt_at: now + leaseMs, ...(claim.taken === undefined ? {} : { status: claim.taken }) })
       .where("id", "=", row.id)
       .where("status", "=", row.status)
-      .where("next_attempt_at", "=", row.next_attempt_at)
+      .where("next_attempt_at", "=", next_attempt_at)
       .executeTakeFirst();
     if (Number(taken.numUpdatedRows) > 0) claimed.push(row as unknown as Taken<T, C>);
   }
