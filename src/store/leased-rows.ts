@@ -11,15 +11,8 @@ export type LeasedTable = "messages" | "email_outbox" | "product_webhooks";
 type Row<T extends LeasedTable> = Selectable<Database[T]>;
 type Status<T extends LeasedTable> = Database[T]["status"];
 
-/** What the queries below need of each table; the three share these columns, which Kysely cannot see through T. */
-interface LeasedColumns {
-  id: number;
-  status: string;
-  attempts: number;
-  next_attempt_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
+/** The columns the three tables share (schema.ts declares them once), which Kysely cannot see through T. */
+type LeasedColumns = { [K in keyof Database[LeasedTable]]: Database[LeasedTable][K] };
 const view = (db: Kysely<Database>) => db as unknown as Kysely<Record<LeasedTable, LeasedColumns>>;
 
 /** A claimed row, as it was read: its status is the one it had before the claim. */
@@ -53,7 +46,7 @@ export async function claimLeased<T extends LeasedTable, C extends keyof Row<T> 
   const due = await rows
     .selectFrom(table as LeasedTable)
     .select([...(claim.columns as readonly (keyof LeasedColumns)[]), "id", "status", "next_attempt_at"])
-    .where("status", "in", claim.due as readonly string[])
+    .where("status", "in", claim.due as readonly Status<LeasedTable>[])
     .where("next_attempt_at", "<=", now)
     .orderBy(claim.orderBy)
     .limit(limit)
@@ -96,7 +89,7 @@ export async function nextDueAt<T extends LeasedTable>(
   const row = await view(db)
     .selectFrom(table as LeasedTable)
     .select((eb) => eb.fn.min("next_attempt_at").as("due"))
-    .where("status", "in", due as readonly string[])
+    .where("status", "in", due as readonly Status<LeasedTable>[])
     .executeTakeFirst();
   return row?.due == null ? null : Number(row.due);
 }
@@ -110,7 +103,7 @@ export async function backlog<T extends LeasedTable>(
   const row = await view(db)
     .selectFrom(table as LeasedTable)
     .select((eb) => [eb.fn.countAll<number>().as("depth"), eb.fn.min("created_at").as("oldest")])
-    .where("status", "in", due as readonly string[])
+    .where("status", "in", due as readonly Status<LeasedTable>[])
     .executeTakeFirst();
   return { depth: Number(row?.depth ?? 0), oldestAt: row?.oldest == null ? null : Number(row.oldest) };
 }
