@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     onConnectionError: (error) =>
       logger.warn({ err: error }, "database connection lost; the next query opens a new one"),
   });
-  const applied = await migrateToLatest(db, dialect);
+  const applied = await migrateToLatest(db, dialect, { warn: logger.warn });
   const metrics = new PrometheusMetrics(() => outboxBacklog(db), systemClock);
   const stopping = new AbortController();
   const service = composeService({

@@ -1,5 +1,5 @@
 // The operators' read model: plain Kysely queries over the tables the conversation writes. Nothing here writes.
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import { E164, languageOfPhone } from "../conversation/phone.js";
 import { restoreSnapshot } from "../conversation/restore.js";
 import type { Language } from "../i18n/languages.js";
@@ -76,6 +76,14 @@ const FUNNEL: FunnelStepName[] = ["started", "emailGiven", "codeSent", "verified
 /** Past this many rows a search fragment is common: the list walks newest first instead of sorting every hit. */
 const FEW_HITS = 5_000;
 
+/**
+ * A column contains a LIKE pattern, ignoring case: lower-cased on both sides, as SQLite's LIKE ignores ASCII case and
+ * PostgreSQL's does not. `lower(column)` is exactly the expression PostgreSQL's trigram indexes are on (a null
+ * column matches nothing, as it must).
+ */
+const matches = (column: string, pattern: string) =>
+  sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+
 export class AdminQueries {
   constructor(
     private readonly db: Kysely<Database>,
@@ -93,13 +101,31 @@ export class AdminQueries {
     };
   }
 
-  /** The rowids of the conversations a fragment matches, from SQLite's trigram index; null when there are many. */
-  private async searchHits(fragment: string): Promise<number[] | null> {
-    // The trigram index needs three characters; LIKE's own wildcards in the fragment are left to the plain scan.
-    if (this.dialect !== "sqlite" || fragment.length < 3 || /[\\%_]/.test(fragment)) return null;
-    const hits = await sql<{ rowid: number }>`select rowid from conversation_search
-      where text like ${`%${fragment}%`} limit ${FEW_HITS + 1}`.execute(this.db);
-    return hits.rows.length > FEW_HITS ? null : hits.rows.map((row) => row.rowid);
+  /**
+   * The conversations a fragment matches, straight from a trigram index, as a condition on `c`; null when there are
+   * many (walking newest first then finds a page of them sooner than sorting every hit) or no index can answer.
+   * The index needs three characters either way.
+   */
+  private async searchHits(fragment: string, pattern: string): Promise<RawBuilder<boolean> | null> {
+    if (fragment.length < 3) return null;
+    if (this.dialect === "sqlite") {
+      // SQLite's FTS5 table (ensureSqliteSearch); LIKE's own wildcards in the fragment are left to the plain scan.
+      if (/[\\%_]/.test(fragment)) return null;
+      const hits = await sql<{ rowid: number }>`select rowid from conversation_search
+        where text like ${`%${fragment}%`} limit ${FEW_HITS + 1}`.execute(this.db);
+      if (hits.rows.length > FEW_HITS) return null;
+      return sql<boolean>`c.rowid in (${sql.join(hits.rows.length > 0 ? hits.rows.map((row) => row.rowid) : [-1])})`;
+    }
+    // PostgreSQL's pg_trgm indexes (migration 0011), one per column: an OR across the join would read every row, a
+    // union of three index scans does not. Each is capped, so a common fragment stops early; the union drops the
+    // phones found twice (a conversation's email is usually its user's too). Without the indexes (an extension the
+    // database refused) this scans, stopping early for a common fragment as the walk it replaces would.
+    const branch = (table: "conversations" | "users", column: string) =>
+      sql`(select phone from ${sql.table(table)} where ${matches(column, pattern)} limit ${FEW_HITS + 1})`;
+    const hits = await sql<{ phone: string }>`${branch("conversations", "phone")}
+      union ${branch("conversations", "email")} union ${branch("users", "email")}`.execute(this.db);
+    if (hits.rows.length > FEW_HITS) return null;
+    return sql<boolean>`c.phone = any(${hits.rows.map((row) => row.phone)}::text[])`;
   }
 
   /**
@@ -131,17 +157,17 @@ export class AdminQueries {
     if (query.activeBefore !== undefined) select = select.where("c.last_activity_at", "<", query.activeBefore);
     if (query.q !== undefined) {
       const fragment = query.q.toLowerCase();
-      const hits = await this.searchHits(fragment);
+      // The fragment is text, not a pattern: LIKE's wildcards in it are escaped.
+      const pattern = `%${fragment.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      const hits = await this.searchHits(fragment, pattern);
       if (hits !== null) {
         // A rare fragment: its few rows straight from the trigram index, sorted below.
-        select = select.where(sql<boolean>`c.rowid in (${sql.join(hits.length > 0 ? hits : [-1])})`);
+        select = select.where(hits);
       } else {
         // A common fragment (or no index): walking newest first finds a page of matches soon.
-        // Lower-cased on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not.
-        const pattern = `%${fragment.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-        const matches = (column: string) =>
-          sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`;
-        select = select.where((eb) => eb.or([matches("c.phone"), matches("c.email"), matches("u.email")]));
+        select = select.where((eb) =>
+          eb.or([matches("c.phone", pattern), matches("c.email", pattern), matches("u.email", pattern)]),
+        );
       }
     }
     if (cursor) {

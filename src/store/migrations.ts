@@ -1,4 +1,5 @@
 import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import type { Logger } from "../conversation/ports.js";
 
 export type SqlDialectName = "sqlite" | "postgres";
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then, not the current Database type
@@ -6,8 +7,28 @@ type Db = Kysely<any>;
 // biome-ignore lint/suspicious/noExplicitAny: a table being created has no type yet
 type TableBuilder = CreateTableBuilder<any, any>;
 
+export interface MigrationOptions {
+  /** Hears what a migration chose to skip rather than fail the start with; console.warn unless given. */
+  warn?: Logger["warn"];
+}
+
+/**
+ * PostgreSQL's trigram indexes for the operators' text search, on the very expressions AdminQueries compares
+ * (`lower(column) like '%fragment%'`): an index on another expression (the column itself, or a coalesce) is one the
+ * planner cannot use for that query.
+ */
+export const POSTGRES_SEARCH_INDEXES: Record<string, string> = {
+  conversations_phone_trgm: "conversations using gin (lower(phone) gin_trgm_ops)",
+  conversations_email_trgm: "conversations using gin (lower(email) gin_trgm_ops)",
+  users_email_trgm: "users using gin (lower(email) gin_trgm_ops)",
+};
+const createSearchIndexes = Object.entries(POSTGRES_SEARCH_INDEXES).map(
+  ([name, on]) => `create index ${name} on ${on}`,
+);
+
 /** Migrations live in code (no directory to read), so the same list serves Node, tests and bundles. */
-export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
+export function migrationProvider(dialect: SqlDialectName, options: MigrationOptions = {}): MigrationProvider {
+  const warn = options.warn ?? ((fields: object, message: string) => console.warn(message, fields));
   const millis = dialect === "postgres" ? "bigint" : "integer";
   const id = (db: Db, table: string) =>
     dialect === "postgres"
@@ -242,13 +263,51 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await db.schema.dropTable("email_outbox").ifExists().execute();
       },
     },
+    // PostgreSQL only: SQLite's search is its FTS5 table (ensureSqliteSearch), and D1 gets no file for this.
+    ...(dialect === "postgres" ? { "0011_postgres_text_search": postgresTextSearch(warn) } : {}),
   };
   return { getMigrations: async () => migrations };
 }
 
+/**
+ * An operator's phone or email fragment (`q`) found through pg_trgm's trigram indexes instead of a read of every row
+ * (1-3 s at a million conversations). A managed database may refuse the extension (not installed, or a role that may
+ * not create it): the start goes on without the indexes, and `q` still answers, by scanning. The migrator runs every
+ * migration inside one transaction, where a failed statement would abort the rest; a savepoint confines it.
+ */
+function postgresTextSearch(warn: Logger["warn"]): Migration {
+  return {
+    async up(db) {
+      await sql`savepoint text_search`.execute(db);
+      try {
+        await sql`create extension if not exists pg_trgm`.execute(db);
+        for (const statement of createSearchIndexes) await sql.raw(statement).execute(db);
+        await sql`release savepoint text_search`.execute(db);
+      } catch (error) {
+        await sql`rollback to savepoint text_search`.execute(db);
+        warn(
+          {
+            reason: error instanceof Error ? error.message : String(error),
+            fix: `as a role that may: create extension pg_trgm; ${createSearchIndexes.join("; ")};`,
+          },
+          "PostgreSQL's trigram indexes were not made: operators' text search (q) reads every conversation",
+        );
+      }
+    },
+    async down(db) {
+      // The extension stays: something else in the database may use it.
+      for (const index of Object.keys(POSTGRES_SEARCH_INDEXES)) await db.schema.dropIndex(index).ifExists().execute();
+    },
+  };
+}
+
 /** Brings the schema up to date; a failed migration stops the start with its error. */
-export async function migrateToLatest(db: Db, dialect: SqlDialectName): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+export async function migrateToLatest(
+  db: Db,
+  dialect: SqlDialectName,
+  options: MigrationOptions = {},
+): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect, options) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   if (dialect === "sqlite") await ensureSqliteSearch(db);
