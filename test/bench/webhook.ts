@@ -9,8 +9,10 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import SqliteDatabase from "better-sqlite3";
-import { migrateToLatest } from "../../src/store/migrations.js";
+import { type Kysely, Migrator, sql } from "kysely";
+import { migrateToLatest, migrationProvider } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
+import type { Database } from "../../src/store/schema.js";
 import { dropPostgresDatabases, freshPostgresUrl, postgresAvailable } from "../support/databases.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { PUBLIC_URL, productionEnv, TEST_AUTH_TOKEN } from "../support/service.js";
@@ -146,6 +148,45 @@ const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 const tempDb = () => `file:${join(mkdtempSync(join(tmpdir(), "sms-signup-bench-")), "bench.sqlite")}`;
 
+/** The operators' list filters of 4., over the rows fillConversations makes (every email is at example.com). */
+const LIST_FILTERS: Record<string, string> = {
+  "no filter": "",
+  "state=awaitingCode": "state=awaitingCode",
+  "state=verified": "state=verified",
+  "optedOut=true": "optedOut=true",
+  "optedOut=false": "optedOut=false",
+  "q=phone fragment": "q=0012345",
+  "q=email fragment": "q=user77777",
+  "q=no match": "q=nomatchanywhere",
+  "q=common fragment": "q=example",
+  "activeAfter (last hour)": `activeAfter=${Date.now() - 3_600_000}`,
+  "activeBefore (a week ago)": `activeBefore=${Date.now() - 7 * 86_400_000}`,
+  "state + optedOut": "state=awaitingEmail&optedOut=true",
+  "state + activeBefore": `state=verified&activeBefore=${Date.now() - 86_400_000}`,
+  "second page": "limit=50",
+};
+
+/** GET /admin/api/conversations with each filter, one request at a time: one line of p95 per filter. */
+async function adminP95(svc: Server, filters: Record<string, string>): Promise<void> {
+  console.log("GET /admin/api/conversations (limit 50 unless said), p95 over", SIZES.adminSamples, "requests:");
+  for (const [name, query] of Object.entries(filters)) {
+    const times: number[] = [];
+    let cursor = "";
+    for (let i = 0; i < SIZES.adminSamples; i += 1) {
+      const started = performance.now();
+      const response = await fetch(`${svc.url}/admin/api/conversations?${query}${cursor}`, {
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      const body = (await response.json()) as { nextCursor?: string | null };
+      times.push(performance.now() - started);
+      if (response.status !== 200) throw new Error(`${name}: ${response.status} ${JSON.stringify(body)}`);
+      if (name === "second page" && body.nextCursor) cursor = `&cursor=${body.nextCursor}`;
+    }
+    times.sort((x, y) => x - y);
+    console.log(`  ${name.padEnd(28)} p95 ${ms(times[Math.floor(0.95 * (times.length - 1))] ?? 0)}`);
+  }
+}
+
 const cpu = cpus()[0]?.model ?? "unknown cpu";
 console.log(
   `machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB; node ${process.version}`,
@@ -235,21 +276,6 @@ if (await postgresAvailable()) {
   await emptyRun.svc.stop();
   const fullRun = await rssAfterLoad(full);
   const svc = fullRun.svc;
-  const filters: Record<string, string> = {
-    "no filter": "",
-    "state=awaitingCode": "state=awaitingCode",
-    "state=verified": "state=verified",
-    "optedOut=true": "optedOut=true",
-    "optedOut=false": "optedOut=false",
-    "q=phone fragment": "q=0012345",
-    "q=email fragment": "q=user77777",
-    "q=no match": "q=nomatchanywhere",
-    "activeAfter (last hour)": `activeAfter=${Date.now() - 3_600_000}`,
-    "activeBefore (a week ago)": `activeBefore=${Date.now() - 7 * 86_400_000}`,
-    "state + optedOut": "state=awaitingEmail&optedOut=true",
-    "state + activeBefore": `state=verified&activeBefore=${Date.now() - 86_400_000}`,
-    "second page": "limit=50",
-  };
   console.log(
     `\n4. ${SIZES.stored.toLocaleString("en")} stored conversations, SQLite (filled in ${fillSeconds.toFixed(1)} s)`,
   );
@@ -257,24 +283,38 @@ if (await postgresAvailable()) {
   console.log(
     `rss after ${SIZES.signups} SIGNUPs: ${emptyRun.rss.toFixed(0)} MB on an empty database, ${fullRun.rss.toFixed(0)} MB with ${SIZES.stored.toLocaleString("en")} (${((fullRun.rss / emptyRun.rss - 1) * 100).toFixed(1)}%, goal within 10%)`,
   );
-  console.log("GET /admin/api/conversations (limit 50 unless said), p95 over", SIZES.adminSamples, "requests:");
-  for (const [name, query] of Object.entries(filters)) {
-    const times: number[] = [];
-    let cursor = "";
-    for (let i = 0; i < SIZES.adminSamples; i += 1) {
-      const started = performance.now();
-      const response = await fetch(`${svc.url}/admin/api/conversations?${query}${cursor}`, {
-        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
-      });
-      const body = (await response.json()) as { nextCursor?: string | null };
-      times.push(performance.now() - started);
-      if (response.status !== 200) throw new Error(`${name}: ${response.status} ${JSON.stringify(body)}`);
-      if (name === "second page" && body.nextCursor) cursor = `&cursor=${body.nextCursor}`;
-    }
-    times.sort((x, y) => x - y);
-    console.log(`  ${name.padEnd(28)} p95 ${ms(times[Math.floor(0.95 * (times.length - 1))] ?? 0)}`);
-  }
+  await adminP95(svc, LIST_FILTERS);
   await svc.stop();
+}
+
+// 4b. The operators' text search on PostgreSQL at the same size: its trigram indexes made on the filled table, as
+// migration 0011 makes them on an existing database.
+if (await postgresAvailable()) {
+  const databaseUrl = await freshPostgresUrl();
+  const { db } = openDatabase(databaseUrl);
+  const before = new Migrator({ db, provider: migrationProvider("postgres") });
+  const { error } = await before.migrateTo("0010_email_outbox");
+  if (error) throw error;
+  const filled = performance.now();
+  await fillPostgresConversations(db, SIZES.stored);
+  const fillSeconds = (performance.now() - filled) / 1000;
+  const indexed = performance.now();
+  await migrateToLatest(db, "postgres");
+  await sql`analyze`.execute(db);
+  const indexSeconds = (performance.now() - indexed) / 1000;
+  await db.destroy();
+  const svc = await service(databaseUrl, twilio.url);
+  console.log(
+    `\n4b. ${SIZES.stored.toLocaleString("en")} stored conversations, PostgreSQL (filled in ${fillSeconds.toFixed(1)} s, trigram indexes in ${indexSeconds.toFixed(1)} s)`,
+  );
+  await adminP95(
+    svc,
+    Object.fromEntries(Object.entries(LIST_FILTERS).filter(([name]) => name.startsWith("q=") || name === "no filter")),
+  );
+  await svc.stop();
+  await dropPostgresDatabases();
+} else {
+  console.log("\n4b. PostgreSQL: skipped, nothing answers at 127.0.0.1:5432");
 }
 
 await twilio.close();
@@ -302,4 +342,20 @@ function fillConversations(path: string, count: number): void {
     }
   })();
   sqlite.close();
+}
+
+/** fillConversations' rows, on PostgreSQL: one statement per table, the rows made by the server. */
+async function fillPostgresConversations(db: Kysely<Database>, count: number): Promise<void> {
+  const now = Date.now();
+  await sql`insert into conversations (phone, state, snapshot, machine_version, row_version, opted_out, email,
+      created_at, updated_at, last_activity_at)
+    select '+1212' || lpad(i::text, 7, '0'), (array['new', 'awaitingEmail', 'awaitingCode', 'verified'])[i % 4 + 1],
+      null, 2, 1, case when i % 50 = 0 then 1 else 0 end,
+      case when i % 4 = 0 then null else 'user' || i || '@example.com' end, at, at, at
+    from generate_series(0, ${count - 1}::int) i,
+      lateral (select ${now}::bigint - floor((i::float8 / ${count}) * 30 * 86400000)::bigint as at) t`.execute(db);
+  await sql`insert into users (phone, country_code, national_number, email, provider_id, verified_at, created_at,
+      updated_at)
+    select phone, '1', substr(phone, 6), email, null, created_at, created_at, created_at
+    from conversations where state = 'verified'`.execute(db);
 }
