@@ -1,5 +1,5 @@
 // The operators' read model: plain Kysely queries over the tables the conversation writes. Nothing here writes.
-import { type Kysely, type RawBuilder, sql } from "kysely";
+import { type Kysely, type RawBuilder, type SqlBool, sql } from "kysely";
 import { E164, languageOfPhone } from "../conversation/phone.js";
 import { restoreSnapshot } from "../conversation/restore.js";
 import type { Language } from "../i18n/languages.js";
@@ -82,7 +82,7 @@ const FEW_HITS = 5_000;
  * column matches nothing, as it must).
  */
 const matches = (column: string, pattern: string) =>
-  sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+  sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
 
 export class AdminQueries {
   constructor(
@@ -102,30 +102,46 @@ export class AdminQueries {
   }
 
   /**
-   * The conversations a fragment matches, straight from a trigram index, as a condition on `c`; null when there are
-   * many (walking newest first then finds a page of them sooner than sorting every hit) or no index can answer.
-   * The index needs three characters either way.
+   * Which conversations a fragment (lower-cased) matches, as a condition on `c` and `u`. A rare fragment: its rows
+   * straight from a trigram index, sorted by the list. A common one (more than FEW_HITS rows), or one no index can
+   * answer: a filter for the list's newest-first walk, which then finds a page of matches soon.
    */
-  private async searchHits(fragment: string, pattern: string): Promise<RawBuilder<boolean> | null> {
-    if (fragment.length < 3) return null;
+  private async searchCondition(fragment: string): Promise<RawBuilder<SqlBool>> {
+    // The fragment is text, not a pattern: LIKE's wildcards in it are escaped.
+    const pattern = `%${fragment.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    const walk = (users: RawBuilder<SqlBool>) =>
+      sql<SqlBool>`(${matches("c.phone", pattern)} or ${matches("c.email", pattern)} or ${users})`;
+    // Trigrams need three characters.
+    if (fragment.length < 3) return walk(matches("u.email", pattern));
     if (this.dialect === "sqlite") {
-      // SQLite's FTS5 table (ensureSqliteSearch); LIKE's own wildcards in the fragment are left to the plain scan.
-      if (/[\\%_]/.test(fragment)) return null;
+      // SQLite's FTS5 table (ensureSqliteSearch); LIKE's own wildcards in the fragment are left to the walk.
+      if (/[\\%_]/.test(fragment)) return walk(matches("u.email", pattern));
       const hits = await sql<{ rowid: number }>`select rowid from conversation_search
         where text like ${`%${fragment}%`} limit ${FEW_HITS + 1}`.execute(this.db);
-      if (hits.rows.length > FEW_HITS) return null;
-      return sql<boolean>`c.rowid in (${sql.join(hits.rows.length > 0 ? hits.rows.map((row) => row.rowid) : [-1])})`;
+      if (hits.rows.length > FEW_HITS) return walk(matches("u.email", pattern));
+      return sql<SqlBool>`c.rowid in (${sql.join(hits.rows.length > 0 ? hits.rows.map((row) => row.rowid) : [-1])})`;
     }
     // PostgreSQL's pg_trgm indexes (migration 0011), one per column: an OR across the join would read every row, a
-    // union of three index scans does not. Each is capped, so a common fragment stops early; the union drops the
-    // phones found twice (a conversation's email is usually its user's too). Without the indexes (an extension the
-    // database refused) this scans, stopping early for a common fragment as the walk it replaces would.
+    // union of three index scans does not. Each is capped, so a common fragment stops early. Without the indexes (an
+    // extension the database refused) they are scans, stopping as early for a common fragment as the walk would.
     const branch = (table: "conversations" | "users", column: string) =>
-      sql`(select phone from ${sql.table(table)} where ${matches(column, pattern)} limit ${FEW_HITS + 1})`;
-    const hits = await sql<{ phone: string }>`${branch("conversations", "phone")}
-      union ${branch("conversations", "email")} union ${branch("users", "email")}`.execute(this.db);
-    if (hits.rows.length > FEW_HITS) return null;
-    return sql<boolean>`c.phone = any(${hits.rows.map((row) => row.phone)}::text[])`;
+      sql`(select phone, ${sql.lit(table === "users")} as of_user from ${sql.table(table)}
+        where ${matches(column, pattern)} limit ${FEW_HITS + 1})`;
+    // Phones found twice (a conversation's email is usually its user's too) count once: grouped by hashing, as
+    // sorting thousands of phones by the database's collation took longer than the index scans.
+    const found = await sql<{ phones: string[] | null; users: string[] | null }>`
+      select case when count(*) <= ${FEW_HITS} then coalesce(array_agg(phone), '{}') end as phones,
+        case when count(*) filter (where of_user) <= ${FEW_HITS}
+          then coalesce(array_agg(phone) filter (where of_user), '{}') end as users
+      from (select phone, bool_or(of_user) as of_user
+        from (${branch("conversations", "phone")} union all ${branch("conversations", "email")}
+          union all ${branch("users", "email")}) hits
+        group by phone) distinct_hits`.execute(this.db);
+    const { phones, users } = found.rows[0] ?? { phones: null, users: null };
+    if (phones !== null) return sql<SqlBool>`c.phone = any(${phones}::text[])`;
+    // Common, but perhaps not among users' emails: then the walk looks their few phones up instead of joining a user
+    // to every row it reads (most of its time, for a fragment just past FEW_HITS).
+    return walk(users !== null ? sql<SqlBool>`c.phone = any(${users}::text[])` : matches("u.email", pattern));
   }
 
   /**
@@ -155,21 +171,7 @@ export class AdminQueries {
     if (query.optedOut !== undefined) select = select.where("c.opted_out", "=", toFlag(query.optedOut));
     if (query.activeAfter !== undefined) select = select.where("c.last_activity_at", ">=", query.activeAfter);
     if (query.activeBefore !== undefined) select = select.where("c.last_activity_at", "<", query.activeBefore);
-    if (query.q !== undefined) {
-      const fragment = query.q.toLowerCase();
-      // The fragment is text, not a pattern: LIKE's wildcards in it are escaped.
-      const pattern = `%${fragment.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-      const hits = await this.searchHits(fragment, pattern);
-      if (hits !== null) {
-        // A rare fragment: its few rows straight from the trigram index, sorted below.
-        select = select.where(hits);
-      } else {
-        // A common fragment (or no index): walking newest first finds a page of matches soon.
-        select = select.where((eb) =>
-          eb.or([matches("c.phone", pattern), matches("c.email", pattern), matches("u.email", pattern)]),
-        );
-      }
-    }
+    if (query.q !== undefined) select = select.where(await this.searchCondition(query.q.toLowerCase()));
     if (cursor) {
       select = select.where((eb) =>
         eb.or([

@@ -60,6 +60,13 @@ async function fill(pool: pg.Pool) {
        case when i < ${BULK} then 'filler' || i || '@bulk.test' end, ${T0} - i, ${T0} - i, ${T0} - i
      from generate_series(0, ${FILLER - 1}) i`,
   );
+  // As many again whose email only their user holds: a fragment common among users' emails.
+  await pool.query(
+    `insert into users (phone, country_code, national_number, email, provider_id, verified_at, created_at, updated_at)
+     select '+1888' || lpad(i::text, 7, '0'), '1', '888' || lpad(i::text, 7, '0'), 'crowd' || i || '@crowd.test',
+       null, null, ${T0}, ${T0}
+     from generate_series(${BULK}, ${2 * BULK - 1}) i`,
+  );
   await pool.query("analyze");
 }
 
@@ -118,6 +125,11 @@ describe.skipIf(!hasPostgres)("operators' text search on PostgreSQL", () => {
     );
     const second = await queries.listConversations({ q: "bulk.test", limit: 100, cursor: first.nextCursor ?? "" });
     expect(second.items[0]?.phone).toBe("+18880000100");
+    // Common among users' emails: each row the walk reads joined to its user.
+    const crowd = await queries.listConversations({ q: "@CROWD.", limit: 3 });
+    expect(crowd.items.map((item) => [item.phone, item.email])).toEqual(
+      [BULK, BULK + 1, BULK + 2].map((i) => [`+1888${String(i).padStart(7, "0")}`, `crowd${i}@crowd.test`]),
+    );
     // Fewer than FEW_HITS of them: through the index, in the same order.
     const fillers = Array.from({ length: BULK }, (_, i) => i).filter((i) => String(i).startsWith("12"));
     expect(await list("filler12")).toEqual(fillers.slice(0, 25).map((i) => `+1888${String(i).padStart(7, "0")}`));
