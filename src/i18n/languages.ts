@@ -1,5 +1,7 @@
 // The languages the bot speaks, the words people use in each, and which language a phone's country suggests.
 
+import words from "./words.json" with { type: "json" };
+
 export const LANGUAGES = ["en", "es", "fr", "de", "pt"] as const;
 export type Language = (typeof LANGUAGES)[number];
 
@@ -18,48 +20,8 @@ export interface LanguageWords {
   yes: readonly string[];
 }
 
-export const WORDS: Record<Language, LanguageWords> = {
-  en: {
-    names: ["EN", "ENGLISH", "INGLES", "ANGLAIS", "ENGLISCH"],
-    language: ["LANG", "LANGUAGE"],
-    signup: ["SIGNUP", "SIGNMEUP", "REGISTER"],
-    resend: ["RESEND"],
-    call: ["CALL", "CALLME"],
-    yes: ["YES", "Y", "YEP", "YEAH"],
-  },
-  es: {
-    names: ["ES", "ESPANOL", "CASTELLANO", "SPANISH"],
-    language: ["IDIOMA"],
-    signup: ["REGISTRO", "REGISTRARME", "REGISTRAME", "INSCRIBIRME"],
-    resend: ["REENVIAR"],
-    call: ["LLAMAR", "LLAMADA", "LLAMAME"],
-    yes: ["SI"],
-  },
-  fr: {
-    names: ["FR", "FRANCAIS", "FRENCH"],
-    language: ["LANGUE"],
-    signup: ["INSCRIPTION", "SINSCRIRE", "INSCRIVEZMOI"],
-    resend: ["RENVOYER"],
-    call: ["APPEL", "APPELER", "APPELEZMOI"],
-    yes: ["OUI"],
-  },
-  de: {
-    names: ["DE", "DEUTSCH", "GERMAN"],
-    language: ["SPRACHE"],
-    signup: ["ANMELDEN", "ANMELDUNG", "REGISTRIEREN"],
-    resend: ["NEU", "ERNEUT"],
-    call: ["ANRUF", "ANRUFEN"],
-    yes: ["JA"],
-  },
-  pt: {
-    names: ["PT", "PORTUGUES", "PORTUGUESE"],
-    language: ["IDIOMA", "LINGUA"],
-    signup: ["CADASTRO", "CADASTRAR", "CADASTRARME", "INSCREVER"],
-    resend: ["REENVIAR"],
-    call: ["LIGAR", "LIGACAO", "LIGUE"],
-    yes: ["SIM"],
-  },
-};
+/** Data, not code: translators edit words.json (checked against LanguageWords here) as they edit a catalog. */
+export const WORDS: Record<Language, LanguageWords> = words;
 
 // Countries where one of our languages is the one people most likely read; elsewhere DEFAULT_LANGUAGE decides.
 // Multilingual countries (CA, CH, BE, LU) are left to the default rather than guessed.
