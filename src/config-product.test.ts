@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { TEST_CREDENTIALS } from "../test/support/credentials.js";
 import { parseConfig } from "./config.js";
 
 const SECRET = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
-const production = {
-  TWILIO_ACCOUNT_SID: `AC${"1".repeat(32)}`,
-  TWILIO_AUTH_TOKEN: "token",
-  TWILIO_PHONE_NUMBER: "+447911123456",
-};
+// A Guernsey number: the send guard allows the country of the sending number by default.
+const production = { ...TEST_CREDENTIALS, TWILIO_PHONE_NUMBER: "+447911123456" };
 
 describe("configuration of the product webhook, metrics and send guard", () => {
   it("has no webhook and every guard at its default without settings", () => {
@@ -47,17 +45,5 @@ describe("configuration of the product webhook, metrics and send guard", () => {
       giveUpAfterMs: 3_600_000,
     });
     expect(config.sendGuard.perHour).toBe(0);
-  });
-
-  it.each([
-    [{ SIGNUP_WEBHOOK_URL: "https://product.example/hooks" }, "SIGNUP_WEBHOOK_SECRET: is required with"],
-    [{ SIGNUP_WEBHOOK_URL: "https://p.example", SIGNUP_WEBHOOK_SECRET: "hunter2" }, "SIGNUP_WEBHOOK_SECRET: must be"],
-    [{ SUCCESS_AFTER_WEBHOOK: "true" }, "SUCCESS_AFTER_WEBHOOK: needs SIGNUP_WEBHOOK_URL"],
-    [{ SUCCESS_AFTER_WEBHOOK: "yes" }, "SUCCESS_AFTER_WEBHOOK"],
-    [{ ALLOWED_COUNTRIES: "US,XX" }, "ALLOWED_COUNTRIES: XX is not an ISO country code"],
-    [{ CODES_PER_PREFIX_PER_HOUR: "-1" }, "CODES_PER_PREFIX_PER_HOUR: must be a whole number"],
-    [{ METRICS_TOKEN: "short" }, "METRICS_TOKEN: must be at least 16 characters"],
-  ])("refuses %o with a clear message", (env, message) => {
-    expect(() => parseConfig(env)).toThrow(message);
   });
 });

@@ -17,13 +17,10 @@ import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { type OpenDatabase, openDatabase } from "../../src/store/node-database.js";
 import { nodeHmacSha1 } from "../../src/twilio/node-hmac.js";
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_CREDENTIALS, TEST_TWILIO_NUMBER } from "./credentials.js";
 import { parseReplies } from "./twiml.js";
 
-export { parseReplies };
-
-export const TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef";
-export const TEST_ACCOUNT_SID = `AC${"a".repeat(32)}`;
-export const TEST_TWILIO_NUMBER = "+15005550006";
+export { parseReplies, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_TWILIO_NUMBER };
 /** Twilio is configured with this public URL; the service itself listens on 127.0.0.1 behind "a proxy". */
 export const PUBLIC_URL = "https://sms.example.test";
 
@@ -103,12 +100,7 @@ export const newMessageSid = () => {
 
 /** Production-mode settings pointing at fakes: the default for tests that assert what was sent. */
 export function productionEnv(twilioUrl: string): Record<string, string> {
-  return {
-    TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
-    TWILIO_PHONE_NUMBER: TEST_TWILIO_NUMBER,
-    TWILIO_API_BASE_URL: twilioUrl,
-  };
+  return { ...TEST_CREDENTIALS, TWILIO_API_BASE_URL: twilioUrl };
 }
 
 /** Twilio's side of a service on real HTTP, whichever runtime serves it (Node here, Workers in worker-process.ts). */
