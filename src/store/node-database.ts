@@ -10,6 +10,7 @@ import type { SqlDialectName } from "./migrations.js";
 import { poolReleasingPhoneLocks } from "./postgres-phone-serializer.js";
 import type { Database } from "./schema.js";
 import { CachingSqliteDialect } from "./sqlite-driver.js";
+import { WalCheckpointer } from "./wal-checkpointer.js";
 
 export interface OpenDatabase {
   db: Kysely<Database>;
@@ -54,12 +55,16 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("synchronous = NORMAL");
+    const checkpointer = WalCheckpointer.start(sqlite, path, (error) => options.onConnectionError?.(error));
     let phoneQueue = sqliteQueues.get(path);
     if (!phoneQueue) {
       phoneQueue = new KeyedLock(PHONE_BACKLOG);
       sqliteQueues.set(path, phoneQueue);
     }
-    const db = new Kysely<Database>({ dialect: new CachingSqliteDialect(sqlite), log: queryLog(options) });
+    const db = new Kysely<Database>({
+      dialect: new CachingSqliteDialect(sqlite, () => checkpointer.stop()),
+      log: queryLog(options),
+    });
     return { db, dialect: "sqlite", phoneQueue, sideDb: db };
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {

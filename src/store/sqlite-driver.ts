@@ -20,12 +20,16 @@ const STATEMENT_CACHE_SIZE = 500;
  *    release).
  */
 export class CachingSqliteDialect extends SqliteDialect {
-  constructor(private readonly sqlite: BetterSqlite3.Database) {
+  constructor(
+    private readonly sqlite: BetterSqlite3.Database,
+    /** Runs before the connection closes (the WAL checkpointer stops). */
+    private readonly beforeClose: () => Promise<void> | void = () => {},
+  ) {
     super({ database: sqlite });
   }
 
   override createDriver(): Driver {
-    return new CachingSqliteDriver(this.sqlite);
+    return new CachingSqliteDriver(this.sqlite, this.beforeClose);
   }
 }
 
@@ -34,7 +38,10 @@ class CachingSqliteDriver implements Driver {
   private readonly waiters: (() => void)[] = [];
   private busy = false;
 
-  constructor(private readonly sqlite: BetterSqlite3.Database) {
+  constructor(
+    private readonly sqlite: BetterSqlite3.Database,
+    private readonly beforeClose: () => Promise<void> | void,
+  ) {
     this.connection = new CachingSqliteConnection(sqlite);
   }
 
@@ -67,6 +74,7 @@ class CachingSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    await this.beforeClose();
     this.sqlite.close();
   }
 }
