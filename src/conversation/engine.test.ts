@@ -74,6 +74,7 @@ function engineWith(provider: Partial<VerificationProvider>) {
     serializer: new InProcessPhoneSerializer(store, new KeyedLock()),
     provider: {
       name: "local",
+      checksRemotely: true,
       sendCode: async () => ({ status: "sent", ticket: "t" }),
       checkCode: async () => ({ status: "wrong" }),
       ...provider,
@@ -120,6 +121,26 @@ describe("the conversation engine", () => {
     expect(store.log).toEqual(["commit", "commit"]);
     expect(store.claims.get(sid)).toEqual({ status: "done", replies: outcome.replies });
     expect(store.records.get("+14155550100")).toMatchObject({ state: "awaitingCode", pendingCall: null });
+  });
+
+  it("checks a code at a remote provider after a commit, and a code it checks itself inside the turn's one unit", async () => {
+    for (const checksRemotely of [true, false]) {
+      const pendingAtCheck: (string | undefined)[] = [];
+      const { store, text } = engineWith({
+        checksRemotely,
+        checkCode: async () => {
+          pendingAtCheck.push(store.records.get("+14155550100")?.pendingCall?.call);
+          return { status: "approved" };
+        },
+      });
+      await text("SIGNUP");
+      await text("ana@example.com");
+      store.log.length = 0;
+      await text("123456");
+      expect(pendingAtCheck).toEqual([checksRemotely ? "checkCode" : undefined]);
+      expect(store.log).toEqual(checksRemotely ? ["commit", "commit"] : ["commit"]);
+      expect(store.records.get("+14155550100")).toMatchObject({ state: "verified", pendingCall: null });
+    }
   });
 
   it("answers a redelivered MessageSid with its first reply and runs nothing", async () => {

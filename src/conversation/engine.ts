@@ -196,7 +196,7 @@ export class ConversationEngine {
           });
         }),
         checkCode: fromPromise(async ({ input }) => {
-          await this.beforeCall(input.phone, "checkCode");
+          if (provider.checksRemotely) await this.beforeCall(input.phone, "checkCode");
           return provider.checkCode(input);
         }),
         sendEmailCode: fromPromise(({ input }) => this.queueEmailCode(input.phone, input.email)),

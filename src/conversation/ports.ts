@@ -50,6 +50,11 @@ export type SendCodeRequest = SendCodeInput & Delivery & { beforeSend?: (note: S
 
 export interface VerificationProvider {
   readonly name: "local" | "verify" | "authy";
+  /**
+   * Whether checking a code calls out (Verify, Authy). Then the turn commits before the check, so that it holds no
+   * transaction while it waits; a check made here (local codes) runs inside the turn's one unit of work.
+   */
+  readonly checksRemotely: boolean;
   sendCode(input: SendCodeRequest): Promise<SendCodeResult>;
   checkCode(input: CheckCodeInput): Promise<CheckCodeResult>;
 }

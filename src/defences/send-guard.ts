@@ -35,6 +35,7 @@ export interface SendLedger {
  */
 export class GuardedVerificationProvider implements VerificationProvider {
   readonly name: VerificationProvider["name"];
+  readonly checksRemotely: boolean;
 
   constructor(
     private readonly inner: VerificationProvider,
@@ -45,6 +46,7 @@ export class GuardedVerificationProvider implements VerificationProvider {
     private readonly logger: Logger,
   ) {
     this.name = inner.name;
+    this.checksRemotely = inner.checksRemotely;
   }
 
   async sendCode(input: Parameters<VerificationProvider["sendCode"]>[0]): Promise<SendCodeResult> {

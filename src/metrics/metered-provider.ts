@@ -5,12 +5,14 @@ import type { Metrics } from "./port.js";
 /** Counts and times every call to the provider, by its outcome ("sent", "wrong", … or "error" when it threw). */
 export class MeteredVerificationProvider implements VerificationProvider {
   readonly name: VerificationProvider["name"];
+  readonly checksRemotely: boolean;
 
   constructor(
     private readonly inner: VerificationProvider,
     private readonly metrics: Metrics,
   ) {
     this.name = inner.name;
+    this.checksRemotely = inner.checksRemotely;
   }
 
   sendCode(input: Parameters<VerificationProvider["sendCode"]>[0]) {

@@ -37,6 +37,8 @@ const AUTHY_TOKEN = /^\d{6,12}$/;
  */
 export class AuthyVerificationProvider implements VerificationProvider {
   readonly name = "authy" as const;
+  // WhatsApp codes are checked here (see `whatsapp`), SMS and call codes at Authy: a turn cannot tell before.
+  readonly checksRemotely = true;
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: AuthyProviderOptions) {

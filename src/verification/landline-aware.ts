@@ -15,6 +15,10 @@ export class LandlineAwareProvider implements VerificationProvider {
     return this.inner.name;
   }
 
+  get checksRemotely() {
+    return this.inner.checksRemotely;
+  }
+
   async sendCode(input: SendCodeRequest): Promise<SendCodeResult> {
     if (input.channel !== "sms" || (await this.lookup.lineType(input.phone)) !== "landline") {
       return this.inner.sendCode(input);

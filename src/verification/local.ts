@@ -40,6 +40,7 @@ export interface LocalProviderOptions {
  */
 export class LocalVerificationProvider implements VerificationProvider {
   readonly name = "local" as const;
+  readonly checksRemotely = false;
   private readonly codeLength: number;
 
   constructor(private readonly options: LocalProviderOptions) {

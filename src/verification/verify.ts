@@ -30,6 +30,7 @@ interface TwilioFailure {
  */
 export class VerifyVerificationProvider implements VerificationProvider {
   readonly name = "verify" as const;
+  readonly checksRemotely = true;
   private readonly client: () => Promise<TwilioClient>;
 
   constructor(private readonly options: VerifyProviderOptions) {

@@ -51,7 +51,7 @@ describe("commits per turn", () => {
     await twilio.close();
   });
 
-  it("a turn without a provider call commits once; a turn with one commits once before the call and once after (a code send once more, as the code leaves)", async () => {
+  it("a turn without a provider call commits once (a local code check too); a turn with one commits once before the call and once after (a code send once more, as the code leaves)", async () => {
     const phone = "+14155552001";
     const sms = (body: string) => counter.during(() => app.sms(phone, body));
     expect(await sms("hello")).toBe(1); // a fresh phone
@@ -59,7 +59,7 @@ describe("commits per turn", () => {
     expect(await sms("not an email")).toBe(1);
     expect(await sms("HELP")).toBe(1);
     expect(await sms("ana.commits@example.com")).toBe(3); // sendCode: its note is written before the code leaves
-    expect(await sms("000000")).toBe(2); // checkCode
+    expect(await sms("000000")).toBe(1); // checkCode: local codes are checked here, inside the turn
     expect((await app.state(phone))?.state).toBe("awaitingCode");
 
     const sid = (await app.sms(phone, "what?")).messageSid;

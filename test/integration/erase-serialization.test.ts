@@ -32,6 +32,7 @@ describe("an erasure and a turn of the same phone", () => {
     const started = new Promise<void>((resolve) => (sendStarted = resolve));
     const provider: VerificationProvider = {
       name: "local",
+      checksRemotely: false,
       async sendCode(): Promise<SendCodeResult> {
         order.push("send started");
         sendStarted();
