@@ -1,4 +1,5 @@
-import { mkdtempSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
@@ -73,5 +74,20 @@ describe("WalCheckpointer", () => {
     expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(1_000);
     await checkpointer.stop();
     sqlite.close();
+  });
+
+  it("lets a script that closes its database finish what follows (its worker is waited for, not left behind)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wal-checkpointer-script-"));
+    const script = join(dir, "script.mjs");
+    writeFileSync(
+      script,
+      `import { migrateToLatest } from ${JSON.stringify(join(import.meta.dirname, "migrations.ts"))};
+      import { openDatabase } from ${JSON.stringify(join(import.meta.dirname, "node-database.ts"))};
+      const { db, dialect } = openDatabase("file:${join(dir, "db.sqlite")}");
+      await migrateToLatest(db, dialect);
+      await db.destroy();
+      console.log("closed");`,
+    );
+    expect(execFileSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8" }).trim()).toBe("closed");
   });
 });

@@ -59,6 +59,8 @@ export class WalCheckpointer {
   async stop(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise((resolve) => this.worker.once("exit", resolve));
+    // Waited for: an unreferenced worker would let the process end (a script's top-level await unsettled) first.
+    this.worker.ref();
     this.worker.postMessage("stop");
     await exited;
   }
