@@ -7,6 +7,7 @@ import SqliteDatabase from "better-sqlite3";
 import { Hono } from "hono";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
+import { WalCheckpointer } from "../../src/store/wal-checkpointer.js";
 import { nodeHmacSha1 } from "../../src/twilio/node-hmac.js";
 import { formParams, isValidSignature } from "../../src/twilio/signature.js";
 import { messagingResponse } from "../../src/twilio/twiml.js";
@@ -18,16 +19,31 @@ export class BaselineServer {
     readonly url: string,
     private readonly server: ServerType,
     private readonly sqlite: SqliteDatabase.Database,
+    private readonly checkpointer: WalCheckpointer | null,
   ) {}
 
   /** On a fresh SQLite file with the service's own schema, so both write the same tables. */
-  static async start(databaseUrl: string, authToken: string, publicUrl: string, port = 0): Promise<BaselineServer> {
+  /**
+   * `checkpointsInWorker`: the service's own WAL checkpointer too, for a second baseline that differs from the
+   * service in nothing the database does (SQLite's default checkpoints inside a commit, with their fsyncs, otherwise).
+   */
+  static async start(
+    databaseUrl: string,
+    authToken: string,
+    publicUrl: string,
+    port = 0,
+    checkpointsInWorker = false,
+  ): Promise<BaselineServer> {
     const { db, dialect } = openDatabase(databaseUrl);
     await migrateToLatest(db, dialect);
     await db.destroy();
-    const sqlite = new SqliteDatabase(databaseUrl.slice("file:".length));
+    const path = databaseUrl.slice("file:".length);
+    const sqlite = new SqliteDatabase(path);
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("synchronous = NORMAL");
+    const checkpointer = checkpointsInWorker
+      ? WalCheckpointer.start(sqlite, path, (error) => console.error(error))
+      : null;
     const claim = sqlite.prepare(
       "insert into webhook_claims (message_sid, phone, status, replies, claimed_at, completed_at) values (?, ?, 'done', ?, ?, ?) on conflict do nothing",
     );
@@ -66,11 +82,12 @@ export class BaselineServer {
       const started = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(started));
     });
     const address = server.address() as AddressInfo;
-    return new BaselineServer(`http://127.0.0.1:${address.port}`, server, sqlite);
+    return new BaselineServer(`http://127.0.0.1:${address.port}`, server, sqlite, checkpointer);
   }
 
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.checkpointer?.stop();
     this.sqlite.close();
   }
 }
@@ -82,6 +99,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop()
     process.env.TWILIO_AUTH_TOKEN ?? "",
     process.env.PUBLIC_URL ?? "",
     Number(process.env.PORT ?? 0),
+    process.env.CHECKPOINTS === "worker",
   );
   console.log(`baseline listening on ${server.url}`);
 }

@@ -13,6 +13,8 @@ describe("npm run bench -- --quick", () => {
     expect(stdout).toMatch(/^minimal durable handler\s+\d+ req\/s\s+p50 [\d.]+ ms\s+p99 [\d.]+ ms/m);
     expect(stdout).toMatch(/^sms-signup\s+\d+ req\/s/m);
     expect(stdout).toMatch(/^ratio: req\/s [\d.]+x .*p99 [\d.]+x/m);
+    expect(stdout).toMatch(/^the handler, WAL checkpoints in a worker too\s+\d+ req\/s/m);
+    expect(stdout).toMatch(/^ratio to it: req\/s [\d.]+x .*p99 [\d.]+x/m);
     expect(stdout).toMatch(/Whole sign-up, \d+ phones at once[\s\S]*p99 [\d.]+ ms \(goal < 1000 ms\)/);
     expect(stdout).toMatch(/3\. (SIGNUP from fresh phones, PostgreSQL|PostgreSQL: skipped)/);
     expect(stdout).toMatch(/start to healthy: [\d.]+ ms/);

@@ -96,10 +96,10 @@ const service = (databaseUrl: string, twilioUrl: string) =>
     },
     "/healthz",
   );
-const baseline = (databaseUrl: string) =>
+const baseline = (databaseUrl: string, checkpoints: "commit" | "worker" = "commit") =>
   startProcess(
     [...tsx, "test/bench/baseline.ts"],
-    { DATABASE_URL: databaseUrl, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN, PUBLIC_URL },
+    { DATABASE_URL: databaseUrl, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN, PUBLIC_URL, CHECKPOINTS: checkpoints },
     "/nothing-here",
   );
 
@@ -200,24 +200,30 @@ let sqliteSignup = summary([]);
 
 // 1. SIGNUP from fresh phones on SQLite: the service and the minimal durable handler, rounds interleaved.
 {
-  const [svc, base] = [await service(tempDb(), twilio.url), await baseline(tempDb())];
-  await freshSignups([svc.url], 200); // warm-up: JIT, page cache
-  await freshSignups([base.url], 200);
+  const [svc, base, tuned] = [
+    await service(tempDb(), twilio.url),
+    await baseline(tempDb()),
+    await baseline(tempDb(), "worker"),
+  ];
+  for (const server of [svc, base, tuned]) await freshSignups([server.url], 200); // warm-up: JIT, page cache
   const svcLoads: Load[] = [];
   const baseLoads: Load[] = [];
+  const tunedLoads: Load[] = [];
   for (let round = 0; round < SIZES.rounds; round += 1) {
     baseLoads.push(await freshSignups([base.url], SIZES.signups));
     svcLoads.push(await freshSignups([svc.url], SIZES.signups));
+    tunedLoads.push(await freshSignups([tuned.url], SIZES.signups));
   }
-  const [s, b] = [summary(svcLoads), summary(baseLoads)];
+  const [s, b, t] = [summary(svcLoads), summary(baseLoads), summary(tunedLoads)];
+  const ratio = (of: ReturnType<typeof summary>) =>
+    `req/s ${(s.rps / of.rps).toFixed(2)}x (goal >= 0.75x), p99 ${(s.p99 / of.p99).toFixed(2)}x (goal <= 2x)`;
   console.log("\n1. SIGNUP from fresh phones, SQLite");
   console.log(line("minimal durable handler", b));
   console.log(line("sms-signup", s));
-  console.log(
-    `ratio: req/s ${(s.rps / b.rps).toFixed(2)}x (goal >= 0.75x), p99 ${(s.p99 / b.p99).toFixed(2)}x (goal <= 2x)`,
-  );
-  await svc.stop();
-  await base.stop();
+  console.log(`ratio: ${ratio(b)}`);
+  console.log(line("the handler, WAL checkpoints in a worker too", t));
+  console.log(`ratio to it: ${ratio(t)}`);
+  for (const server of [svc, base, tuned]) await server.stop();
   sqliteSignup = s;
 }
 
