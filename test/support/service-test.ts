@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, test } from "vitest";
 import { FakeAuthy } from "./fake-authy.js";
 import { FakeTwilio } from "./fake-twilio.js";
-import { productionEnv, RunningService, type StartOptions, TestClock, tempDatabaseUrl } from "./service.js";
+import { defaultDatabaseUrl, productionEnv, RunningService, type StartOptions, TestClock } from "./service.js";
 
 export interface ServiceTestOptions extends Omit<StartOptions, "env"> {
   /** The service's environment, given the fakes' addresses; production mode against the fake Twilio by default. */
@@ -57,9 +57,9 @@ export function restartableServices(options: RestartableOptions) {
   const clock = new TestClock();
   const firstDay = clock.current;
   let databaseUrl = "";
-  beforeEach(() => {
+  beforeEach(async () => {
     clock.current = startsAt?.() ?? firstDay;
-    databaseUrl = tempDatabaseUrl();
+    databaseUrl = await defaultDatabaseUrl();
   });
   afterEach(async () => {
     // A test may have stopped some already (a restart): stopping again is harmless.

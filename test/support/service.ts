@@ -61,7 +61,7 @@ export class TestClock implements Clock {
  * Where a test service keeps its data unless the test says: a fresh SQLite file, or with TEST_DATABASE=postgres
  * a fresh Postgres database (npm test runs the end-to-end tests both ways).
  */
-async function defaultDatabaseUrl(): Promise<string> {
+export async function defaultDatabaseUrl(): Promise<string> {
   if (process.env.TEST_DATABASE !== "postgres") return tempDatabaseUrl();
   const { freshPostgresUrl } = await import("./databases.js");
   return freshPostgresUrl();
