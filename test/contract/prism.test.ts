@@ -31,6 +31,12 @@ if (!oai) {
 const PHONE = "+14155550123";
 const MESSAGES_PATH = `/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Messages.json`;
 const CALLS_PATH = `/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Calls.json`;
+const CREDENTIALS = { accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN };
+/** What Verify's start and check requests hit, and what Prism answered (the check's example status varies). */
+const VERIFY_START_AND_CHECK = [
+  { path: `/v2/Services/${VERIFY_SERVICE_SID}/Verifications`, status: 201 },
+  { path: `/v2/Services/${VERIFY_SERVICE_SID}/VerificationCheck`, status: expect.any(Number) },
+];
 
 interface Exchange {
   method: string;
@@ -53,7 +59,22 @@ function recordingClient(baseUrl: string) {
     });
     return response;
   };
-  return { exchanges, httpClient: new FetchHttpClient({ baseUrl, timeoutMs: 10_000, fetch }) };
+  return {
+    exchanges,
+    /** Each request's method and path with Prism's status, the body left out. */
+    requests: () => exchanges.map(({ method, path, status }) => ({ method, path, status })),
+    httpClient: new FetchHttpClient({ baseUrl, timeoutMs: 10_000, fetch }),
+  };
+}
+
+function verifyProvider(httpClient: FetchHttpClient) {
+  return new VerifyVerificationProvider({
+    ...CREDENTIALS,
+    serviceSid: VERIFY_SERVICE_SID,
+    httpClient,
+    verificationTtlMs: 600_000,
+    logger: new MemoryLogger(),
+  });
 }
 
 describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Prism on twilio-oai)", () => {
@@ -73,42 +94,46 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     await Promise.all([messagesPrism?.stop(), verifyPrism?.stop(), lookupPrism?.stop()]);
   });
 
-  it("validation is on: a Messages create without To is refused with 422", async () => {
-    const { httpClient } = recordingClient(messagesPrism.url);
-    const response = await httpClient.request({
-      method: "POST",
+  // Each request lacks one required parameter: were Prism not validating, the other tests would prove nothing.
+  it.each([
+    {
+      what: "a Messages create without To",
+      prism: () => messagesPrism,
       uri: `https://api.twilio.com${MESSAGES_PATH}`,
-      username: TEST_ACCOUNT_SID,
-      password: TEST_AUTH_TOKEN,
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
       data: { From: TEST_TWILIO_NUMBER, Body: "no recipient" },
-    });
-    expect(response.statusCode).toBe(422);
-    expect(response.body).toContain("To");
-  });
-
-  it("validation is on: a Verify start without Channel is refused with 422", async () => {
-    const { httpClient } = recordingClient(verifyPrism.url);
+      missing: "To",
+    },
+    {
+      what: "a Verify start without Channel",
+      prism: () => verifyPrism,
+      uri: `https://verify.twilio.com/v2/Services/${VERIFY_SERVICE_SID}/Verifications`,
+      data: { To: PHONE },
+      missing: "Channel",
+    },
+    {
+      what: "a call without To",
+      prism: () => messagesPrism,
+      uri: `https://api.twilio.com${CALLS_PATH}`,
+      data: { From: TEST_TWILIO_NUMBER, Twiml: "<Response/>" },
+      missing: "To",
+    },
+  ])("validation is on: $what is refused with 422", async ({ prism, uri, data, missing }) => {
+    const { httpClient } = recordingClient(prism().url);
     const response = await httpClient.request({
       method: "POST",
-      uri: `https://verify.twilio.com/v2/Services/${VERIFY_SERVICE_SID}/Verifications`,
+      uri,
       username: TEST_ACCOUNT_SID,
       password: TEST_AUTH_TOKEN,
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      data: { To: PHONE },
+      data,
     });
     expect(response.statusCode).toBe(422);
-    expect(response.body).toContain("Channel");
+    expect(response.body).toContain(missing);
   });
 
   it("the Messages API request of TwilioSmsSender is accepted, with a number or a Messaging Service", async () => {
-    const { exchanges, httpClient } = recordingClient(messagesPrism.url);
-    const common = {
-      accountSid: TEST_ACCOUNT_SID,
-      authToken: TEST_AUTH_TOKEN,
-      statusCallback: `${PUBLIC_URL}/sms/status`,
-      httpClient,
-    };
+    const { requests, httpClient } = recordingClient(messagesPrism.url);
+    const common = { ...CREDENTIALS, statusCallback: `${PUBLIC_URL}/sms/status`, httpClient };
     const viaNumber = new TwilioSmsSender({ ...common, from: TEST_TWILIO_NUMBER });
     const viaService = new TwilioSmsSender({ ...common, messagingServiceSid: `MG${"d".repeat(32)}` });
     const sent = await viaNumber.send({
@@ -117,17 +142,16 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     });
     expect(sent.sid).toMatch(/^(SM|MM)/);
     await viaService.send({ to: PHONE, body: "Your sign-up code is 123456." });
-    expect(exchanges.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
+    expect(requests()).toEqual([
       { method: "POST", path: MESSAGES_PATH, status: 201 },
       { method: "POST", path: MESSAGES_PATH, status: 201 },
     ]);
   });
 
   it("a WhatsApp message (To and From with the whatsapp: prefix) is accepted by the Messages API", async () => {
-    const { exchanges, httpClient } = recordingClient(messagesPrism.url);
+    const { requests, httpClient } = recordingClient(messagesPrism.url);
     const sender = new TwilioSmsSender({
-      accountSid: TEST_ACCOUNT_SID,
-      authToken: TEST_AUTH_TOKEN,
+      ...CREDENTIALS,
       from: TEST_TWILIO_NUMBER,
       whatsappFrom: "whatsapp:+14155238886",
       statusCallback: `${PUBLIC_URL}/sms/status`,
@@ -135,33 +159,12 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     });
     const sent = await sender.send({ to: PHONE, body: "Tu código de registro es 123456.", channel: "whatsapp" });
     expect(sent.sid).toMatch(/^(SM|MM)/);
-    expect(exchanges.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
-      { method: "POST", path: MESSAGES_PATH, status: 201 },
-    ]);
-  });
-
-  it("validation is on: a call without To is refused with 422", async () => {
-    const { httpClient } = recordingClient(messagesPrism.url);
-    const response = await httpClient.request({
-      method: "POST",
-      uri: `https://api.twilio.com${CALLS_PATH}`,
-      username: TEST_ACCOUNT_SID,
-      password: TEST_AUTH_TOKEN,
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      data: { From: TEST_TWILIO_NUMBER, Twiml: "<Response/>" },
-    });
-    expect(response.statusCode).toBe(422);
-    expect(response.body).toContain("To");
+    expect(requests()).toEqual([{ method: "POST", path: MESSAGES_PATH, status: 201 }]);
   });
 
   it("the call of TwilioVoiceCaller (inline TwiML that reads the code) is accepted by the Calls API", async () => {
-    const { exchanges, httpClient } = recordingClient(messagesPrism.url);
-    const caller = new TwilioVoiceCaller({
-      accountSid: TEST_ACCOUNT_SID,
-      authToken: TEST_AUTH_TOKEN,
-      from: TEST_TWILIO_NUMBER,
-      httpClient,
-    });
+    const { requests, httpClient } = recordingClient(messagesPrism.url);
+    const caller = new TwilioVoiceCaller({ ...CREDENTIALS, from: TEST_TWILIO_NUMBER, httpClient });
     const placed = await caller.call({
       to: PHONE,
       say: "Hola. Tu código de registro es: 1, 2, 3, 4, 5, 6. Repito: 1, 2, 3, 4, 5, 6. Adiós.",
@@ -169,36 +172,20 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
       transcriptText: "",
     });
     expect(placed.sid).toMatch(/^CA/);
-    expect(exchanges.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
-      { method: "POST", path: CALLS_PATH, status: 201 },
-    ]);
+    expect(requests()).toEqual([{ method: "POST", path: CALLS_PATH, status: 201 }]);
   });
 
   it("the Lookup v2 request of TwilioLineTypeLookup (Fields=line_type_intelligence) is accepted", async () => {
-    const { exchanges, httpClient } = recordingClient(lookupPrism.url);
-    const lookup = new TwilioLineTypeLookup({
-      accountSid: TEST_ACCOUNT_SID,
-      authToken: TEST_AUTH_TOKEN,
-      httpClient,
-      logger: new MemoryLogger(),
-    });
+    const { requests, httpClient } = recordingClient(lookupPrism.url);
+    const lookup = new TwilioLineTypeLookup({ ...CREDENTIALS, httpClient, logger: new MemoryLogger() });
     // Prism answers with the spec's first example, which has no line type: "unknown", read without an error.
     expect(["mobile", "landline", "voip", "unknown"]).toContain(await lookup.lineType(PHONE));
-    expect(exchanges.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
-      { method: "GET", path: `/v2/PhoneNumbers/${PHONE}`, status: 200 },
-    ]);
+    expect(requests()).toEqual([{ method: "GET", path: `/v2/PhoneNumbers/${PHONE}`, status: 200 }]);
   });
 
   it("Verify starts on the call and WhatsApp channels are accepted", async () => {
     const { exchanges, httpClient } = recordingClient(verifyPrism.url);
-    const provider = new VerifyVerificationProvider({
-      accountSid: TEST_ACCOUNT_SID,
-      authToken: TEST_AUTH_TOKEN,
-      serviceSid: VERIFY_SERVICE_SID,
-      httpClient,
-      verificationTtlMs: 600_000,
-      logger: new MemoryLogger(),
-    });
+    const provider = verifyProvider(httpClient);
     const input = { phone: PHONE, email: "ana@example.com", ticket: null, providerId: null, reason: "call" as const };
     for (const channel of ["call", "whatsapp"] as const) {
       expect(await provider.sendCode({ ...input, language: "fr", channel })).toMatchObject({ status: "sent" });
@@ -208,14 +195,7 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
 
   it("both Verify requests of VerifyVerificationProvider are accepted (start with locale, check)", async () => {
     const { exchanges, httpClient } = recordingClient(verifyPrism.url);
-    const provider = new VerifyVerificationProvider({
-      accountSid: TEST_ACCOUNT_SID,
-      authToken: TEST_AUTH_TOKEN,
-      serviceSid: VERIFY_SERVICE_SID,
-      httpClient,
-      verificationTtlMs: 600_000,
-      logger: new MemoryLogger(),
-    });
+    const provider = verifyProvider(httpClient);
     const input = {
       phone: PHONE,
       email: "ana@example.com",
@@ -231,24 +211,14 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
       providerId: null,
     });
     expect(await provider.checkCode({ ...input, code: "123456" })).toEqual({ status: "approved" });
-    expect(exchanges.map(({ path, status }) => ({ path, status }))).toEqual([
-      { path: `/v2/Services/${VERIFY_SERVICE_SID}/Verifications`, status: 201 },
-      { path: `/v2/Services/${VERIFY_SERVICE_SID}/VerificationCheck`, status: expect.any(Number) },
-    ]);
+    expect(exchanges.map(({ path, status }) => ({ path, status }))).toEqual(VERIFY_START_AND_CHECK);
     expect(exchanges[1]!.status).toBeGreaterThanOrEqual(200);
     expect(exchanges[1]!.status).toBeLessThan(300);
   });
 
   it("Verify's email channel: the start (To an address, Channel email, Locale) and the check are accepted", async () => {
     const { exchanges, httpClient } = recordingClient(verifyPrism.url);
-    const provider = new VerifyVerificationProvider({
-      accountSid: TEST_ACCOUNT_SID,
-      authToken: TEST_AUTH_TOKEN,
-      serviceSid: VERIFY_SERVICE_SID,
-      httpClient,
-      verificationTtlMs: 600_000,
-      logger: new MemoryLogger(),
-    });
+    const provider = verifyProvider(httpClient);
     const email = {
       kind: "code" as const,
       to: "ana@example.com",
@@ -264,42 +234,42 @@ describe.skipIf(!oai)("our Twilio requests keep Twilio's published contract (Pri
     ).toEqual({
       status: "approved",
     });
-    expect(exchanges.map(({ path, status }) => ({ path, status }))).toEqual([
-      { path: `/v2/Services/${VERIFY_SERVICE_SID}/Verifications`, status: 201 },
-      { path: `/v2/Services/${VERIFY_SERVICE_SID}/VerificationCheck`, status: expect.any(Number) },
-    ]);
+    expect(exchanges.map(({ path, status }) => ({ path, status }))).toEqual(VERIFY_START_AND_CHECK);
   });
 
-  it("the whole service, Verify provider: a conversation against Prism reaches verified", async () => {
-    const app = await RunningService.start({ env: verifyEnv(verifyPrism.url) });
+  /**
+   * The whole service against Prism, up to the code sent: SIGNUP and the email. Any 422 from Prism would be
+   * "couldn't send" here; `rest` goes on with the service, which is stopped after it.
+   */
+  async function signUpToCodeSent(env: Record<string, string>, rest: (app: RunningService) => Promise<void>) {
+    const app = await RunningService.start({ env });
     try {
       await app.sms(PHONE, "SIGNUP");
-      // Any 422 from Prism would be "couldn't send" / "couldn't check" here.
       expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual([
         "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
       ]);
-      expect((await app.sms(PHONE, "123456")).replies).toEqual([]);
-      expect((await app.state(PHONE))?.state).toBe("verified");
+      await rest(app);
     } finally {
       await app.stop();
     }
+  }
+
+  it("the whole service, Verify provider: a conversation against Prism reaches verified", async () => {
+    await signUpToCodeSent(verifyEnv(verifyPrism.url), async (app) => {
+      // Any 422 from Prism would be "couldn't check" here.
+      expect((await app.sms(PHONE, "123456")).replies).toEqual([]);
+      expect((await app.state(PHONE))?.state).toBe("verified");
+    });
   });
 
   it("the whole service, local provider: its code SMS through the Messages API passes", async () => {
-    const app = await RunningService.start({ env: productionEnv(messagesPrism.url) });
-    try {
-      await app.sms(PHONE, "SIGNUP");
-      expect((await app.sms(PHONE, "ana@example.com")).replies).toEqual([
-        "We sent you a code. Reply with it, RESEND for a new one, or CALL to hear it.",
-      ]);
+    await signUpToCodeSent(productionEnv(messagesPrism.url), async (app) => {
       const sent = await app.db
         .selectFrom("messages")
         .select(["channel", "twilio_sid"])
         .where("channel", "=", "api")
         .executeTakeFirstOrThrow();
       expect(sent.twilio_sid).toMatch(/^(SM|MM)/);
-    } finally {
-      await app.stop();
-    }
+    });
   });
 });
