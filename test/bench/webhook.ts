@@ -4,7 +4,6 @@
 //   npm run bench -- --quick   the same scenarios, small (a few seconds; npm test runs it so it cannot rot)
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -16,6 +15,7 @@ import type { Database } from "../../src/store/schema.js";
 import { dropPostgresDatabases, freshPostgresUrl, postgresAvailable } from "../support/databases.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
 import { PUBLIC_URL, productionEnv, TEST_AUTH_TOKEN } from "../support/service.js";
+import { freePort } from "../support/service-process.js";
 
 const quick = process.argv.includes("--quick");
 const SIZES = quick
@@ -37,14 +37,6 @@ const children = new Set<import("node:child_process").ChildProcess>();
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts a server process and waits until it answers `healthPath` (the time it took is start to healthy). */
 async function startProcess(args: string[], env: Record<string, string>, healthPath: string): Promise<Server> {

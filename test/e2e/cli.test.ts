@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localModeEnv, RunningProcess } from "../support/process.js";
+import { chatUpToCode, localModeEnv, RunningProcess } from "../support/process.js";
 import { PUBLIC_URL, productionEnv, RunningService } from "../support/service.js";
 
 const PHONE = "+14155550123";
@@ -50,13 +50,7 @@ describe("npm run chat and npm run inspect against a running service", { timeout
 
   it("completes a sign-up from the terminal phone, the code SMS included", async () => {
     const chat = start("chat", [PHONE, "--url", app.url]);
-    await chat.waitFor(/Type a message/);
-    chat.write("SIGNUP");
-    await chat.waitFor(/← Welcome! What's your email address\?/);
-    chat.write("ana@example.com");
-    const [, code] = await chat.waitFor(/← Your sign-up code is (\d{6})\./);
-    await chat.waitFor(/← We sent you a code/);
-    chat.write(code!);
+    const code = await chatUpToCode(chat);
     await chat.waitFor(/← You did it! Signup complete :\) Your account is ana@example\.com\./);
     chat.end();
     expect(await chat.exited).toBe(0);
@@ -76,13 +70,7 @@ describe("npm run chat and npm run inspect against a running service", { timeout
     const emailApp = await RunningService.start({ env: { EMAIL_VERIFICATION: "code" } });
     try {
       const chat = start("chat", ["+14155550125", "--url", emailApp.url]);
-      await chat.waitFor(/Type a message/);
-      chat.write("SIGNUP");
-      await chat.waitFor(/← Welcome! What's your email address\?/);
-      chat.write("ana@example.com");
-      const [, code] = await chat.waitFor(/← Your sign-up code is (\d{6})\./);
-      await chat.waitFor(/← We sent you a code/);
-      chat.write(code!);
+      await chatUpToCode(chat);
       await chat.waitFor(/← Phone confirmed! We emailed a code to ana@example\.com/);
       const [, emailed] = await chat.waitFor(/✉ to ana@example\.com: Your sign-up code\n[^\n]*\n\s*\n\s+(\d{6})/);
       chat.write(emailed!);

@@ -8,19 +8,12 @@ import twilio from "twilio";
 import { afterEach, describe, expect, it } from "vitest";
 import { LOCAL_AUTH_TOKEN } from "../../src/config.js";
 import { newMessageSid, parseReplies, tempDatabaseUrl } from "../support/service.js";
+import { freePort } from "../support/service-process.js";
 
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // What `npm start` runs: its prestart bundles the sources into dist/node.js, then node starts the bundle.
 execFileSync(process.execPath, ["src/cli/build-node.mjs"], { stdio: "inherit" });

@@ -5,7 +5,7 @@ import { ADMIN_TOKEN, adminApi, enc } from "../support/admin.js";
 import { AUTHY_TEST_KEY, FakeAuthy } from "../support/fake-authy.js";
 import { FakeSendGrid, SENDGRID_TEST_KEY } from "../support/fake-sendgrid.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
-import { localModeEnv, RunningProcess } from "../support/process.js";
+import { chatUpToCode, localModeEnv, RunningProcess } from "../support/process.js";
 import { authyEnv, verifyEnv } from "../support/provider-env.js";
 import { newMessageSid, PUBLIC_URL, productionEnv, RunningService, type WebhookClient } from "../support/service.js";
 import { WorkerProcess } from "../support/worker-process.js";
@@ -260,13 +260,7 @@ describe(`one behaviour on ${ON_WORKER ? "Workers (npm run dev:worker)" : "Node"
         localModeEnv({ PUBLIC_URL }),
       );
       running.push(chat);
-      await chat.waitFor(/Type a message/);
-      chat.write("SIGNUP");
-      await chat.waitFor(/← Welcome! What's your email address\?/);
-      chat.write("ana@example.com");
-      const [, code] = await chat.waitFor(/← Your sign-up code is (\d{6})\./);
-      await chat.waitFor(/← We sent you a code/);
-      chat.write(code!);
+      await chatUpToCode(chat);
       await chat.waitFor(/← You did it! Signup complete :\) Your account is ana@example\.com\./);
       chat.end();
       expect(await chat.exited).toBe(0);

@@ -88,3 +88,18 @@ export function localModeEnv(extra: Record<string, string>): Record<string, stri
     if (key.startsWith("TWILIO_") || key === "ADMIN_TOKEN" || key === "PORT") delete env[key];
   return { ...env, LOG_LEVEL: "silent", ...extra };
 }
+
+/**
+ * Drives `npm run chat` through a sign-up up to the code: SIGNUP, ana@example.com, then types the code the SMS
+ * brought (shown before "We sent you a code"). Returns the code; what comes after it is the caller's to await.
+ */
+export async function chatUpToCode(chat: RunningProcess): Promise<string> {
+  await chat.waitFor(/Type a message/);
+  chat.write("SIGNUP");
+  await chat.waitFor(/← Welcome! What's your email address\?/);
+  chat.write("ana@example.com");
+  const [, code] = await chat.waitFor(/← Your sign-up code is (\d{6})\./);
+  await chat.waitFor(/← We sent you a code/);
+  chat.write(code!);
+  return code!;
+}
