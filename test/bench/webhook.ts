@@ -14,8 +14,8 @@ import { openDatabase } from "../../src/store/node-database.js";
 import type { Database } from "../../src/store/schema.js";
 import { dropPostgresDatabases, freshPostgresUrl, postgresAvailable } from "../support/databases.js";
 import { FakeTwilio } from "../support/fake-twilio.js";
+import { freePort } from "../support/free-port.js";
 import { PUBLIC_URL, productionEnv, TEST_AUTH_TOKEN } from "../support/service.js";
-import { freePort } from "../support/service-process.js";
 
 const quick = process.argv.includes("--quick");
 const SIZES = quick

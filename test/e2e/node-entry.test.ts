@@ -7,8 +7,8 @@ import { join } from "node:path";
 import twilio from "twilio";
 import { afterEach, describe, expect, it } from "vitest";
 import { LOCAL_AUTH_TOKEN } from "../../src/config.js";
+import { freePort } from "../support/free-port.js";
 import { newMessageSid, parseReplies, tempDatabaseUrl } from "../support/service.js";
-import { freePort } from "../support/service-process.js";
 
 const children: ChildProcess[] = [];
 afterEach(() => {

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.js";
 
 /**
  * Twilio's OpenAPI files live beside the repository (../shared/twilio-oai) in CI and on the team's machines, not
@@ -22,17 +22,6 @@ export function twilioOaiDir(): string | null {
       ),
     ) ?? null
   );
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 export interface PrismServer {

@@ -1,15 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import twilio from "twilio";
+import { freePort } from "./free-port.js";
 import { newMessageSid, PUBLIC_URL, parseReplies, productionEnv, TEST_AUTH_TOKEN } from "./service.js";
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface Texted {
   status: number;

@@ -1,23 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config.js";
+import { freePort } from "./free-port.js";
 import { localModeEnv } from "./process.js";
 import { PUBLIC_URL, WebhookClient } from "./service.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
 /** A port nobody listens on right now (wrangler needs a number; it cannot report the one it was given by 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * `npm run dev:worker` as a real process (wrangler dev --local: workerd, D1, Durable Objects) with a fresh state
  * directory, configured by environment variables exactly as `npm start` is.
