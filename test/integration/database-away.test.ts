@@ -1,46 +1,27 @@
 // PostgreSQL goes away (a restart, a failover) and comes back, or kills the service's connections mid-load:
 // the service stays up, says so on /healthz, apologises for what it cannot do, and recovers by itself.
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dropPostgresDatabases, postgresAvailable } from "../support/databases.js";
-import { FakeTwilio } from "../support/fake-twilio.js";
-import { newMessageSid, productionEnv, RunningService } from "../support/service.js";
-import { TcpProxy } from "../support/tcp-proxy.js";
+import { describe, expect, it } from "vitest";
+import { postgresAvailable } from "../support/databases.js";
+import { newMessageSid } from "../support/service.js";
+import { serviceBehindProxy } from "../support/service-test.js";
 
 const hasPostgres = await postgresAvailable();
 const SORRY = /Sorry, something went wrong on our side/;
 
 describe.skipIf(!hasPostgres)("a PostgreSQL that goes away", () => {
-  let twilio: FakeTwilio;
-  let proxy: TcpProxy;
-  let databaseUrl: string;
-  let app: RunningService;
+  const cluster = serviceBehindProxy();
 
-  beforeAll(async () => {
-    twilio = await FakeTwilio.start();
-    const proxied = await TcpProxy.forFreshPostgres();
-    proxy = proxied.proxy;
-    databaseUrl = proxied.directUrl;
-    app = await RunningService.start({ env: productionEnv(twilio.url), databaseUrl: proxied.url });
-  });
-  afterAll(async () => {
-    proxy.restore();
-    await app.stop();
-    await proxy.close();
-    await twilio.close();
-    await dropPostgresDatabases();
-  });
-
-  const health = async () => (await fetch(`${app.url}/healthz`)).status;
+  const health = async () => (await fetch(`${cluster.app.url}/healthz`)).status;
   const sms = (phone: string, body: string, messageSid = newMessageSid()) =>
-    app.sms(phone, body, { MessageSid: messageSid, SmsSid: messageSid });
+    cluster.app.sms(phone, body, { MessageSid: messageSid, SmsSid: messageSid });
 
   it("503 on /healthz and an apology while it is away, nothing stored; all well again within seconds of its return", async () => {
     const phone = "+14155559001";
     expect((await sms(phone, "SIGNUP")).replies[0]).toMatch(/email/);
     expect(await health()).toBe(200);
 
-    proxy.cut();
+    cluster.proxy.cut();
     const awayAt = performance.now();
     expect(await health()).toBe(503);
     const healthMs = performance.now() - awayAt;
@@ -51,7 +32,7 @@ describe.skipIf(!hasPostgres)("a PostgreSQL that goes away", () => {
     const anotherPhone = await sms("+14155559002", "SIGNUP");
     expect(anotherPhone.replies).toEqual([expect.stringMatching(SORRY)]);
 
-    proxy.restore();
+    cluster.proxy.restore();
     const backAt = performance.now();
     await expect.poll(health, { timeout: 10_000, interval: 100 }).toBe(200);
     const recoveryMs = performance.now() - backAt;
@@ -63,14 +44,16 @@ describe.skipIf(!hasPostgres)("a PostgreSQL that goes away", () => {
     // Twilio redelivers the message that got the apology: it runs now, once.
     const redelivered = await sms(phone, "ana.away@example.com", sid);
     expect(redelivered.replies[0]).toMatch(/code/i);
-    expect((await app.state(phone))?.state).toBe("awaitingCode");
-    expect(await app.db.selectFrom("messages").select("id").where("twilio_sid", "=", sid).execute()).toHaveLength(1);
+    expect((await cluster.app.state(phone))?.state).toBe("awaitingCode");
+    expect(
+      await cluster.app.db.selectFrom("messages").select("id").where("twilio_sid", "=", sid).execute(),
+    ).toHaveLength(1);
     expect((await sms("+14155559002", "SIGNUP")).replies[0]).toMatch(/email/);
   }, 30_000);
 
   it("connections killed by the server again and again under load: every message answered, none stored twice, all resting after", async () => {
     const phones = Array.from({ length: 10 }, (_, i) => `+1415555910${i}`);
-    const killer = new pg.Client({ connectionString: databaseUrl });
+    const killer = new pg.Client({ connectionString: cluster.directUrl });
     await killer.connect();
     let kills = 0;
     let loading = true;
@@ -117,7 +100,7 @@ describe.skipIf(!hasPostgres)("a PostgreSQL that goes away", () => {
     );
     expect(kills).toBeGreaterThanOrEqual(4);
     for (const phone of phones) {
-      const inbound = await app.db
+      const inbound = await cluster.app.db
         .selectFrom("messages")
         .select(["twilio_sid"])
         .where("phone", "=", phone)
@@ -125,7 +108,7 @@ describe.skipIf(!hasPostgres)("a PostgreSQL that goes away", () => {
         .execute();
       expect(inbound).toHaveLength(sentBy.get(phone) ?? -1);
       expect(new Set(inbound.map((row) => row.twilio_sid)).size).toBe(inbound.length);
-      expect((await app.state(phone))?.state).toBe("awaitingEmail");
+      expect((await cluster.app.state(phone))?.state).toBe("awaitingEmail");
     }
     expect(await health()).toBe(200);
   }, 60_000);

@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, test } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, test } from "vitest";
+import { dropPostgresDatabases } from "./databases.js";
 import { FakeAuthy } from "./fake-authy.js";
 import { FakeTwilio } from "./fake-twilio.js";
 import { defaultDatabaseUrl, productionEnv, RunningService, type StartOptions, TestClock } from "./service.js";
+import { TcpProxy } from "./tcp-proxy.js";
 
 export interface ServiceTestOptions extends Omit<StartOptions, "env"> {
   /** The service's environment, given the fakes' addresses; production mode against the fake Twilio by default. */
@@ -74,4 +76,37 @@ export function restartableServices(options: RestartableOptions) {
       return app;
     },
   };
+}
+
+export interface ProxiedService {
+  twilio: FakeTwilio;
+  /** Between the service and its database: cut it, make it swallow, restore it. */
+  proxy: TcpProxy;
+  app: RunningService;
+  /** The same database, not through the proxy. */
+  directUrl: string;
+}
+
+/**
+ * A service and a fake Twilio for the file's tests, on a fresh PostgreSQL database that the service reaches through a
+ * TcpProxy, so a test can make the database go away and come back. Call it in a describe skipped without PostgreSQL;
+ * the fields are set before the first test. After the last, the proxy is restored first so the service stops cleanly.
+ */
+export function serviceBehindProxy(env: (twilioUrl: string) => Record<string, string | undefined> = productionEnv) {
+  const fixture = {} as ProxiedService;
+  beforeAll(async () => {
+    fixture.twilio = await FakeTwilio.start();
+    const proxied = await TcpProxy.forFreshPostgres();
+    fixture.proxy = proxied.proxy;
+    fixture.directUrl = proxied.directUrl;
+    fixture.app = await RunningService.start({ env: env(fixture.twilio.url), databaseUrl: proxied.url });
+  });
+  afterAll(async () => {
+    fixture.proxy.restore();
+    await fixture.app.stop();
+    await fixture.proxy.close();
+    await fixture.twilio.close();
+    await dropPostgresDatabases();
+  });
+  return fixture;
 }
