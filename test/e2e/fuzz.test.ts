@@ -92,13 +92,7 @@ describe("fuzzing", () => {
             return;
           }
           accepted += 1;
-          const stored = await app.db
-            .selectFrom("messages")
-            .select("id")
-            .where("twilio_sid", "=", sid)
-            .where("direction", "=", "in")
-            .execute();
-          expect(stored).toHaveLength(1);
+          expect(await app.inbound({ messageSid: sid })).toHaveLength(1);
           const conversation = await app.db
             .selectFrom("conversations")
             .select("state")

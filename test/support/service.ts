@@ -208,6 +208,18 @@ export class RunningService extends WebhookClient {
     return this.db.selectFrom("conversations").selectAll().where("phone", "=", phone).executeTakeFirst();
   }
 
+  /** The bodies of the inbound messages stored, oldest first: a phone's, or those under one MessageSid. */
+  async inbound(of: { phone: string } | { messageSid: string }): Promise<string[]> {
+    const inbound = this.db.selectFrom("messages").select("body").where("direction", "=", "in");
+    const rows = await ("phone" in of
+      ? inbound.where("phone", "=", of.phone)
+      : inbound.where("twilio_sid", "=", of.messageSid)
+    )
+      .orderBy("id")
+      .execute();
+    return rows.map((row) => row.body);
+  }
+
   async stop(): Promise<void> {
     const { server } = this;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
