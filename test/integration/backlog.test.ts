@@ -1,14 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
-import { ConversationEngine } from "../../src/conversation/engine.js";
 import { KeyedLock } from "../../src/conversation/keyed-lock.js";
-import { InProcessPhoneSerializer, PHONE_BACKLOG } from "../../src/conversation/phone-serializer.js";
-import { systemClock, type VerificationProvider } from "../../src/conversation/ports.js";
-import { BUILT_IN_CATALOGS, MessageRenderer } from "../../src/i18n/catalog.js";
+import { PHONE_BACKLOG } from "../../src/conversation/phone-serializer.js";
+import { BUILT_IN_CATALOGS } from "../../src/i18n/catalog.js";
 import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
-import { MemoryLogger, tempDatabaseUrl } from "../support/service.js";
+import { engineOver, gatedProvider } from "../support/engine.js";
+import { tempDatabaseUrl } from "../support/service.js";
 
 const PHONE = "+14155553001";
 const sid = (n: number) => `SM${String(n).padStart(32, "0")}`;
@@ -19,27 +17,9 @@ describe("a phone that floods us", () => {
 
   it("past the backlog bound, a message is answered at once, kept in the transcript, and changes nothing else", async () => {
     await migrateToLatest(db, dialect);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const provider: VerificationProvider = {
-      name: "local",
-      checksRemotely: false,
-      async sendCode(): Promise<SendCodeResult> {
-        await gate; // the first message's turn holds the phone until the flood has arrived
-        return { status: "sent", ticket: "sha256:00:00" };
-      },
-      checkCode: async () => ({ status: "wrong" }),
-    };
-    const engine = new ConversationEngine({
-      serializer: new InProcessPhoneSerializer(new KyselyConversationStore(db), new KeyedLock(PHONE_BACKLOG)),
-      provider,
-      clock: systemClock,
-      logger: new MemoryLogger(),
-      limits: DEFAULT_LIMITS,
-      signupWords: ["SIGNUP"],
-      renderer: new MessageRenderer(),
-      defaultLanguage: "en",
-    });
+    // The first message's turn holds the phone in the provider until the flood has arrived.
+    const { provider, release } = gatedProvider();
+    const engine = engineOver(new KyselyConversationStore(db), provider, new KeyedLock(PHONE_BACKLOG));
     await engine.handle({ messageSid: sid(1), from: PHONE, body: "SIGNUP" });
     const slow = engine.handle({ messageSid: sid(2), from: PHONE, body: "ana@example.com" });
     const flood = Array.from({ length: 200 }, (_, i) =>

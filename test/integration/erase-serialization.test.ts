@@ -1,20 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, type SendCodeResult } from "../../machines/types.js";
-import { ConversationEngine } from "../../src/conversation/engine.js";
 import { KeyedLock } from "../../src/conversation/keyed-lock.js";
-import { InProcessPhoneSerializer } from "../../src/conversation/phone-serializer.js";
-import {
-  type ConversationStore,
-  type ConversationUnitOfWork,
-  systemClock,
-  type Turn,
-  type VerificationProvider,
-} from "../../src/conversation/ports.js";
-import { MessageRenderer } from "../../src/i18n/catalog.js";
+import type { ConversationStore, ConversationUnitOfWork, Turn } from "../../src/conversation/ports.js";
 import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { openDatabase } from "../../src/store/node-database.js";
-import { MemoryLogger, tempDatabaseUrl } from "../support/service.js";
+import { engineOver, gatedProvider } from "../support/engine.js";
+import { tempDatabaseUrl } from "../support/service.js";
 
 const PHONE = "+14155550123";
 const nextTurnOfTheLoop = () => new Promise((resolve) => setImmediate(resolve));
@@ -26,22 +17,7 @@ describe("an erasure and a turn of the same phone", () => {
   it("never interleave: the erasure waits for the turn in flight, then removes what it saved", async () => {
     await migrateToLatest(db, dialect);
     const order: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let sendStarted!: () => void;
-    const started = new Promise<void>((resolve) => (sendStarted = resolve));
-    const provider: VerificationProvider = {
-      name: "local",
-      checksRemotely: false,
-      async sendCode(): Promise<SendCodeResult> {
-        order.push("send started");
-        sendStarted();
-        await gate;
-        order.push("send finished");
-        return { status: "sent", ticket: "sha256:00:00" };
-      },
-      checkCode: async () => ({ status: "wrong" }),
-    };
+    const { provider, release, started } = gatedProvider(order);
     const inner = new KyselyConversationStore(db);
     const store: ConversationStore = {
       unitOfWork: (phone, work) =>
@@ -59,16 +35,7 @@ describe("an erasure and a turn of the same phone", () => {
         return inner.erase(...args);
       },
     };
-    const engine = new ConversationEngine({
-      serializer: new InProcessPhoneSerializer(store, new KeyedLock()),
-      provider,
-      clock: systemClock,
-      logger: new MemoryLogger(),
-      limits: DEFAULT_LIMITS,
-      signupWords: ["SIGNUP"],
-      renderer: new MessageRenderer(),
-      defaultLanguage: "en",
-    });
+    const engine = engineOver(store, provider, new KeyedLock());
 
     await engine.handle({ messageSid: "SM00000000000000000000000000000001", from: PHONE, body: "SIGNUP" });
     order.length = 0;
