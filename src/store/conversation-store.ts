@@ -51,10 +51,11 @@ export class KyselyConversationStore implements ConversationStore {
   ) {}
 
   async unitOfWork<T>(phone: string, work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
-    if (this.phoneLock === null) return this.deferredUnitOfWork(work);
+    const { phoneLock } = this;
+    if (phoneLock === null) return this.deferredUnitOfWork(work);
     const saved: Turn[] = [];
     const result = await this.db.transaction().execute(async (trx) => {
-      await this.phoneLock?.takeInTransaction(trx, phone);
+      await phoneLock.takeInTransaction(trx, phone);
       return work(new KyselyUnitOfWork(trx, this.phoneLock, this.hooks, saved));
     });
     for (const turn of saved) this.hooks.afterCommit?.(turn);
@@ -68,12 +69,12 @@ export class KyselyConversationStore implements ConversationStore {
    * machine runs (with the other requests' work interleaved on the event loop, that was ten times as long).
    */
   private async deferredUnitOfWork<T>(work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
-    const unit = new DeferredUnitOfWork(this.db);
+    const unit = new QueuedUnitOfWork(this.db);
     const result = await work(unit);
-    if (unit.statements.length === 0) return result;
+    if (unit.writes.length === 0) return result;
     await this.db.transaction().execute(async (trx) => {
-      for (const { query, savesPhone } of unit.statements) {
-        const done = await trx.executeQuery(query);
+      for (const { write, savesPhone } of unit.writes) {
+        const done = await trx.executeQuery(write.compile());
         if (savesPhone !== null && changedRows(done) === 0) throw new StaleConversationError(savesPhone);
       }
       for (const turn of unit.turns) await this.hooks.afterTurn?.(trx, turn);
@@ -173,18 +174,21 @@ const verifiedEmailElsewhere = prepared((db, email: string, exceptPhone: string)
     .limit(1),
 );
 
-/** A unit of work that reads straight on the database and keeps its writes for one transaction at its end. */
-class DeferredUnitOfWork extends SqlUnitOfWork {
+/**
+ * A unit of work that reads straight on the database and keeps its writes for its end: one transaction (SQLite on
+ * Node, see `deferredUnitOfWork`) or one batch (D1).
+ */
+export class QueuedUnitOfWork extends SqlUnitOfWork {
   /** `savesPhone`: the conversation's save, which must change a row (else another writer saved first). */
-  readonly statements: { query: CompiledQuery; savesPhone: string | null }[] = [];
+  readonly writes: { write: Write; savesPhone: string | null }[] = [];
   readonly turns: Turn[] = [];
 
   protected async write(writes: Write[]): Promise<void> {
-    for (const write of writes) this.statements.push({ query: write.compile(), savesPhone: null });
+    for (const write of writes) this.writes.push({ write, savesPhone: null });
   }
 
   protected async writeSave(save: BoundStatement<unknown>, phone: string): Promise<void> {
-    this.statements.push({ query: save.compile(), savesPhone: phone });
+    this.writes.push({ write: save, savesPhone: phone });
   }
 
   override async saveTurn(turn: Turn): Promise<void> {

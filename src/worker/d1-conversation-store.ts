@@ -7,7 +7,7 @@ import {
   type Refusal,
   StaleConversationError,
 } from "../conversation/ports.js";
-import { SqlUnitOfWork, type Write } from "../store/conversation-store.js";
+import { QueuedUnitOfWork, type Write } from "../store/conversation-store.js";
 import type { Database } from "../store/schema.js";
 
 // SQLite cannot raise an error from a plain statement, but json() of something that is not JSON fails: placed right
@@ -29,22 +29,31 @@ export class D1ConversationStore implements ConversationStore {
   ) {}
 
   async unitOfWork<T>(_phone: string, work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
-    const unit = new D1UnitOfWork(this.db);
+    const unit = new QueuedUnitOfWork(this.db);
     const result = await work(unit);
-    try {
-      await this.batch(unit.writes);
-    } catch (error) {
-      if (unit.stalePhone !== null && String(error).includes(STALE)) throw new StaleConversationError(unit.stalePhone);
-      throw error;
-    }
+    await this.batchOf(unit);
     return result;
   }
 
   async recordRefused(refusal: Refusal): Promise<string[]> {
-    const unit = new D1UnitOfWork(this.db);
+    const unit = new QueuedUnitOfWork(this.db);
     const replies = await unit.refuse(refusal);
-    await this.batch(unit.writes);
+    await this.batchOf(unit);
     return replies;
+  }
+
+  /** A unit's writes as one batch, a stale guard right after the conversation's save. */
+  private async batchOf(unit: QueuedUnitOfWork): Promise<void> {
+    const guard = { compile: () => staleGuard.compile(this.db) };
+    try {
+      await this.batch(
+        unit.writes.flatMap(({ write, savesPhone }) => (savesPhone === null ? [write] : [write, guard])),
+      );
+    } catch (error) {
+      const stale = unit.writes.find((queued) => queued.savesPhone !== null)?.savesPhone;
+      if (stale && String(error).includes(STALE)) throw new StaleConversationError(stale);
+      throw error;
+    }
   }
 
   async erase(phone: string, operator: string, at: number): Promise<ErasureCounts> {
@@ -82,19 +91,5 @@ export class D1ConversationStore implements ConversationStore {
         return this.d1.prepare(query.sql).bind(...query.parameters);
       }),
     );
-  }
-}
-
-class D1UnitOfWork extends SqlUnitOfWork {
-  readonly writes: Pick<Write, "compile">[] = [];
-  stalePhone: string | null = null;
-
-  protected async write(writes: Write[]): Promise<void> {
-    this.writes.push(...writes);
-  }
-
-  protected async writeSave(save: Write, phone: string): Promise<void> {
-    this.stalePhone = phone;
-    this.writes.push(save, { compile: () => staleGuard.compile(this.reader) });
   }
 }
