@@ -111,14 +111,15 @@ export class AdminQueries {
     const pattern = `%${fragment.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     const walk = (users: RawBuilder<SqlBool>) =>
       sql<SqlBool>`(${matches("c.phone", pattern)} or ${matches("c.email", pattern)} or ${users})`;
+    const walkAll = walk(matches("u.email", pattern));
     // Trigrams need three characters.
-    if (fragment.length < 3) return walk(matches("u.email", pattern));
+    if (fragment.length < 3) return walkAll;
     if (this.dialect === "sqlite") {
       // SQLite's FTS5 table (ensureSqliteSearch); LIKE's own wildcards in the fragment are left to the walk.
-      if (/[\\%_]/.test(fragment)) return walk(matches("u.email", pattern));
+      if (/[\\%_]/.test(fragment)) return walkAll;
       const hits = await sql<{ rowid: number }>`select rowid from conversation_search
         where text like ${`%${fragment}%`} limit ${FEW_HITS + 1}`.execute(this.db);
-      if (hits.rows.length > FEW_HITS) return walk(matches("u.email", pattern));
+      if (hits.rows.length > FEW_HITS) return walkAll;
       return sql<SqlBool>`c.rowid in (${sql.join(hits.rows.length > 0 ? hits.rows.map((row) => row.rowid) : [-1])})`;
     }
     // PostgreSQL's pg_trgm indexes (migration 0011), one per column: an OR across the join would read every row, a
@@ -141,7 +142,7 @@ export class AdminQueries {
     if (phones !== null) return sql<SqlBool>`c.phone = any(${phones}::text[])`;
     // Common, but perhaps not among users' emails: then the walk looks their few phones up instead of joining a user
     // to every row it reads (most of its time, for a fragment just past FEW_HITS).
-    return walk(users !== null ? sql<SqlBool>`c.phone = any(${users}::text[])` : matches("u.email", pattern));
+    return users !== null ? walk(sql<SqlBool>`c.phone = any(${users}::text[])`) : walkAll;
   }
 
   /**
