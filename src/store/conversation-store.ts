@@ -17,6 +17,7 @@ import {
 import { transcriptLine } from "../email/content.js";
 import { maskEmail } from "../email/ports.js";
 import { toConversationRecord } from "./conversation-record.js";
+import { GroupCommit } from "./group-commit.js";
 import { type BoundStatement, prepared, preparedRows } from "./prepared.js";
 import { type Database, type NewMessage, toFlag } from "./schema.js";
 
@@ -44,11 +45,16 @@ export interface TransactionHooks {
 
 /** The conversation's storage on a Kysely dialect: one transaction per unit of work. */
 export class KyselyConversationStore implements ConversationStore {
+  /** Where the process owns the database: the deferred units of work of different phones commit together. */
+  private readonly groupCommit: GroupCommit;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly phoneLock: DatabasePhoneLock | null = null,
     private readonly hooks: TransactionHooks = {},
-  ) {}
+  ) {
+    this.groupCommit = new GroupCommit(db);
+  }
 
   async unitOfWork<T>(phone: string, work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
     const { phoneLock } = this;
@@ -66,13 +72,14 @@ export class KyselyConversationStore implements ConversationStore {
    * Where this process owns the database, its serializer runs one unit of work per phone at a time, and nothing
    * else writes a conversation but behind a row version: the unit reads as it goes (as on D1) and its writes go
    * in one transaction at its end. The database's one writer is then held for the writes alone, not while the
-   * machine runs (with the other requests' work interleaved on the event loop, that was ten times as long).
+   * machine runs (with the other requests' work interleaved on the event loop, that was ten times as long), and the
+   * units of other phones that end at the same time share that transaction's commit (GroupCommit).
    */
   private async deferredUnitOfWork<T>(work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
     const unit = new QueuedUnitOfWork(this.db);
     const result = await work(unit);
     if (unit.writes.length === 0) return result;
-    await this.db.transaction().execute(async (trx) => {
+    await this.groupCommit.commit(async (trx) => {
       for (const { write, savesPhone } of unit.writes) {
         const done = await trx.executeQuery(write.compile());
         if (savesPhone !== null && changedRows(done) === 0) throw new StaleConversationError(savesPhone);
