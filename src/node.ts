@@ -13,6 +13,7 @@ import { PrometheusMetrics } from "./metrics/prometheus.js";
 import { startBanner } from "./start-banner.js";
 import { migrateToLatest } from "./store/migrations.js";
 import { openDatabase } from "./store/node-database.js";
+import { loadTwilioSdk } from "./twilio/client.js";
 import { nodeHmacSha1 } from "./twilio/node-hmac.js";
 
 async function main(): Promise<void> {
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     smtp: (options) => new SmtpEmailSender(options),
     hmac: nodeHmacSha1,
   });
+  if (!config.localMode) await loadTwilioSdk();
   service.dispatcher.start();
   service.emailDispatcher?.start();
   service.webhookDispatcher?.start();

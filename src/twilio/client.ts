@@ -11,13 +11,16 @@ export interface TwilioAccess {
 export type TwilioClient = ReturnType<typeof twilio>;
 
 /**
- * The SDK is loaded at the first call to Twilio, not at start: loading it was a fifth of the start's CPU, and most
- * starts (local mode, a webhook that only replies) need it late or never.
+ * Loads the SDK (once per process). Local mode never needs it, so it is not a static import: loading it was a fifth
+ * of the start's CPU. With real credentials the Node entry loads it before listening: loaded at the first call to
+ * Twilio instead, inside the first sign-up's turn, it held up every request in flight for 100-200 ms.
  */
+export const loadTwilioSdk = () => import("twilio");
+
 export function createTwilioClient({ accountSid, authToken, httpClient }: TwilioAccess): () => Promise<TwilioClient> {
   let client: Promise<TwilioClient> | null = null;
   return () => {
-    client ??= import("twilio").then(({ default: create }) =>
+    client ??= loadTwilioSdk().then(({ default: create }) =>
       create(accountSid, authToken, { httpClient: httpClient as never, lazyLoading: true }),
     );
     return client;
