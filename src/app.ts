@@ -3,7 +3,7 @@ import type { ConversationEngine } from "./conversation/engine.js";
 import type { Logger } from "./conversation/ports.js";
 import { answerErrors } from "./http/error-handler.js";
 import type { Metrics } from "./metrics/port.js";
-import { inboundSmsSchema, parseForm } from "./twilio/inbound-form.js";
+import { parseInboundSms } from "./twilio/inbound-form.js";
 import type { HmacSha1 } from "./twilio/signature.js";
 import { messagingResponse } from "./twilio/twiml.js";
 import { twilioWebhook, type WebhookVariables } from "./twilio/webhook.js";
@@ -46,7 +46,7 @@ export function createApp(parts: AppParts): Hono {
     }),
   );
   webhook.post("/", async (c) => {
-    const form = parseForm(inboundSmsSchema, c.get("twilioParams"));
+    const form = parseInboundSms(c.get("twilioParams"));
     if (!form.ok) {
       parts.metrics?.webhookRejected("invalid form");
       return c.text(form.message, 400);

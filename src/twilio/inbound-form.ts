@@ -2,6 +2,9 @@ import { z } from "zod";
 import { E164 } from "../conversation/phone.js";
 import type { WebhookParams } from "./signature.js";
 
+const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
+const MAX_BODY = 1600 * 4;
+const OPT_OUT_TYPES: ReadonlySet<string | undefined> = new Set([undefined, "STOP", "START", "HELP"]);
 const WHATSAPP_OR_E164 = new RegExp(`^(whatsapp:)?${E164.source.slice(1)}`);
 
 const single = (params: WebhookParams, key: string) => {
@@ -12,7 +15,7 @@ const single = (params: WebhookParams, key: string) => {
 /** A message's id as Twilio writes it, in every webhook that names a message. */
 export const messageSidField = z
   .string({ error: "MessageSid is required" })
-  .regex(/^(SM|MM)[0-9a-fA-F]{32}$/, "MessageSid must be SM or MM followed by 32 hex digits");
+  .regex(MESSAGE_SID, "MessageSid must be SM or MM followed by 32 hex digits");
 
 /**
  * The fields we read from Twilio's "a message comes in" webhook. Twilio adds fields without notice, so anything
@@ -31,10 +34,12 @@ export const inboundSmsSchema = z.object({
     ),
   Body: z
     .string({ error: "Body is required" })
-    .max(1600 * 4, "Body is longer than any SMS")
+    .max(MAX_BODY, "Body is longer than any SMS")
     // No SMS carries one, and PostgreSQL cannot store one in text: refused here rather than failing every retry.
     .refine((body) => !body.includes("\u0000"), "Body must not contain a NUL character"),
-  OptOutType: z.enum(["STOP", "START", "HELP"], { error: "OptOutType must be STOP, START or HELP" }).optional(),
+  OptOutType: z
+    .enum(["STOP", "START", "HELP"] as const, { error: "OptOutType must be STOP, START or HELP" })
+    .optional(),
 });
 
 export type InboundSmsForm = z.infer<typeof inboundSmsSchema>;
@@ -48,4 +53,37 @@ export function parseForm<T>(schema: z.ZodType<T>, params: WebhookParams): FormR
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];
   return { ok: false, message: `Invalid webhook form: ${issue?.message ?? "unreadable"}` };
+}
+
+/**
+ * parseForm(inboundSmsSchema, params), with the schema's checks written out for a form that passes them all (every
+ * message Twilio sends): zod's object parse, on a copy of Twilio's twenty-odd fields, took ~8 us of a SIGNUP. A form
+ * that fails any check goes to zod, which words the error.
+ */
+export function parseInboundSms(params: WebhookParams): FormResult<InboundSmsForm> {
+  const messageSid = single(params, "MessageSid");
+  const from = single(params, "From");
+  const body = single(params, "Body");
+  const optOutType = single(params, "OptOutType");
+  if (
+    typeof messageSid === "string" &&
+    MESSAGE_SID.test(messageSid) &&
+    typeof from === "string" &&
+    WHATSAPP_OR_E164.test(from) &&
+    typeof body === "string" &&
+    body.length <= MAX_BODY &&
+    !body.includes("\u0000") &&
+    OPT_OUT_TYPES.has(optOutType)
+  ) {
+    const value: InboundSmsForm = {
+      MessageSid: messageSid,
+      From: from.startsWith("whatsapp:")
+        ? { phone: from.slice("whatsapp:".length), channel: "whatsapp" }
+        : { phone: from, channel: "sms" },
+      Body: body,
+    };
+    if (optOutType !== undefined) value.OptOutType = optOutType as NonNullable<InboundSmsForm["OptOutType"]>;
+    return { ok: true, value };
+  }
+  return parseForm(inboundSmsSchema, params);
 }
