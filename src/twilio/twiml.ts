@@ -1,10 +1,7 @@
 // TwiML replies. Built by hand (a few lines) so the Workers bundle does not need the SDK's XML builder.
 
-const escapeXml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[char] ?? char,
-  );
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+const escapeXml = (text: string) => text.replace(/[&<>"']/g, (char) => ENTITIES[char] ?? char);
 
 /**
  * All replies of one turn in one <Message>: one SMS for the person, not several. No replies gives `<Response/>`,

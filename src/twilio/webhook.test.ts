@@ -4,6 +4,8 @@ import { type ServerType, serve } from "@hono/node-server";
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeHmacSha1 } from "./node-hmac.js";
+import { computeSignature } from "./signature.js";
 import { MAX_WEBHOOK_BYTES, twilioWebhook } from "./webhook.js";
 
 // The webhook's size limit decides from the headers when it can; these requests prove it answers as hono's
@@ -76,5 +78,49 @@ describe("the webhook's size limit", () => {
     const expected = await send(reference, method, bytes, chunked);
     expect(await send(ours, method, bytes, chunked)).toBe(expected);
     expect(expected).toMatch(bytes > MAX_WEBHOOK_BYTES ? /^413 / : /^200 read /);
+  });
+});
+
+describe("the webhook's signed URL", () => {
+  // Worked out once per request URL: each answer must be what PUBLIC_URL + the URL's own pathname and search give.
+  const app = new Hono();
+  app.use(
+    "/sms/*",
+    ...(twilioWebhook({
+      authToken: "token",
+      publicUrl: "https://public.example",
+      hmac: nodeHmacSha1,
+    }) as MiddlewareHandler[]),
+  );
+  app.post("/sms/*", (c) => c.text("ok"));
+  const params = { MessageSid: `SM${"0".repeat(32)}`, Body: "SIGNUP" };
+
+  async function post(requestUrl: string, signedUrl: string) {
+    const signature = await computeSignature("token", signedUrl, params, nodeHmacSha1);
+    const response = await app.request(requestUrl, {
+      method: "POST",
+      headers: { "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(params).toString(),
+    });
+    return response.status;
+  }
+
+  it.each([
+    "http://127.0.0.1:3000/sms/a",
+    "http://127.0.0.1:3000/sms/a?",
+    "http://127.0.0.1:3000/sms/a?x=1&y=%20",
+    "http://localhost/sms/b?x=é",
+    "http://localhost/sms/c/../d",
+    "http://localhost/sms/%7Ee",
+  ])("is PUBLIC_URL + pathname + search of %s, the first time and after", async (requestUrl) => {
+    const url = new URL(requestUrl);
+    const signed = `https://public.example${url.pathname}${url.search}`;
+    for (let i = 0; i < 3; i++) {
+      expect(await post(requestUrl, signed)).toBe(200);
+      expect(await post(requestUrl, `${signed}x`)).toBe(403);
+      expect(await post(requestUrl, `https://public.example${requestUrl.slice(requestUrl.indexOf("/sms"))}#`)).toBe(
+        403,
+      );
+    }
   });
 });

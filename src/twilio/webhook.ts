@@ -8,6 +8,8 @@ export const MAX_WEBHOOK_BYTES = 64 * 1024;
 /** Twilio sends about 20 fields (a few more per media item); a form with more is not Twilio's. */
 export const MAX_WEBHOOK_FIELDS = 1_000;
 
+const utf8 = new TextDecoder();
+
 export type WebhookVariables = { twilioParams: WebhookParams };
 
 export interface WebhookGuardOptions {
@@ -39,11 +41,22 @@ export function twilioWebhook(options: WebhookGuardOptions): MiddlewareHandler<{
     }
     return streamed(c, next);
   };
+  // Twilio posts to the same URL or two: each one's signed URL is worked out once (a URL parse per webhook).
+  const signedUrls = new Map<string, string>();
+  const signedUrlOf = (requestUrl: string) => {
+    let signed = signedUrls.get(requestUrl);
+    if (signed === undefined) {
+      const url = new URL(requestUrl);
+      signed = `${options.publicUrl}${url.pathname}${url.search}`;
+      if (signedUrls.size >= 64) signedUrls.clear();
+      signedUrls.set(requestUrl, signed);
+    }
+    return signed;
+  };
   const verify: MiddlewareHandler<{ Variables: WebhookVariables }> = async (c, next) => {
-    const url = new URL(c.req.url);
-    const signedUrl = `${options.publicUrl}${url.pathname}${url.search}`;
+    const signedUrl = signedUrlOf(c.req.url);
     // Bytes, decoded here: workerd warns on every text() of a form body.
-    const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
+    const form = new URLSearchParams(utf8.decode(await c.req.arrayBuffer()));
     // Counted before anything costlier runs on an unsigned body: the signature's sort is the next step.
     if (form.size > MAX_WEBHOOK_FIELDS) {
       options.onRejected?.("too many fields");
