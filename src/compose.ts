@@ -30,6 +30,7 @@ import type { EmailSender, OutboundEmail, SentEmail } from "./email/ports.js";
 import { SendGridEmailSender } from "./email/sendgrid-sender.js";
 import { VerifyEmailSender } from "./email/verify-sender.js";
 import { mountHome } from "./home/home-page.js";
+import type { HttpFetch } from "./http/http-fetch.js";
 import { BUILT_IN_CATALOGS, type Catalogs, MessageRenderer } from "./i18n/catalog.js";
 import { type LocalEmailHistory, mountLocalOutbox } from "./local/outbox-route.js";
 import { meteredHandle, recordTurn } from "./metrics/metered-engine.js";
@@ -86,6 +87,8 @@ export interface ServiceParts {
   smtp?: (options: { url: string; from: string; timeoutMs: number }) => EmailSender;
   /** Wakes the email outbox's sender after a turn queued an email; by default this process's own dispatcher. */
   onEmail?: () => void;
+  /** How calls to Twilio's REST APIs go out, where the runtime has a lighter way than its fetch (Node's node:http). */
+  httpFetch?: HttpFetch | undefined;
 }
 
 export interface ServiceMetrics extends Metrics {
@@ -136,6 +139,7 @@ export function composeConversation({
   metrics,
   smtp,
   onEmail,
+  httpFetch,
 }: ServiceParts) {
   const counted: Metrics = metrics ?? noMetrics;
   const webhooks = productWebhooks(config, db, counted);
@@ -145,6 +149,7 @@ export function composeConversation({
       : new InProcessPhoneSerializer(new KyselyConversationStore(db, null, webhooks.hooks), phoneQueue);
   const renderer = new MessageRenderer(catalogs);
   const httpClient = new FetchHttpClient({
+    fetch: httpFetch,
     baseUrl: config.twilio.apiBaseUrl,
     timeoutMs: config.outboundTimeoutMs,
     deadlineMs: config.outboundDeadlineMs,

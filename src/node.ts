@@ -5,6 +5,7 @@ import { composeService } from "./compose.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { systemClock } from "./conversation/ports.js";
 import { SmtpEmailSender } from "./email/smtp-sender.js";
+import { nodeHttpFetch } from "./http/node-http-fetch.js";
 import { listen } from "./http/node-server.js";
 import { loadCatalogs } from "./i18n/messages-file.js";
 import { createLogger } from "./logger.js";
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     stopping: stopping.signal,
     smtp: (options) => new SmtpEmailSender(options),
     hmac: nodeHmacSha1,
+    httpFetch: nodeHttpFetch,
   });
   if (!config.localMode) await loadTwilioSdk();
   service.dispatcher.start();

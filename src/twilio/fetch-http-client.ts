@@ -2,7 +2,7 @@
 // gives every call a timeout, retries what is safe to repeat (retry-policy.ts) inside one deadline, and sends every
 // request to TWILIO_API_BASE_URL when one is set (mocks, fakes).
 
-import { defaultFetch } from "../http/default-fetch.js";
+import { type HttpFetch, runtimeFetch } from "../http/http-fetch.js";
 import { type CallBudget, classifyFetchError, retryAfterMs, retryOptions, withRetries } from "../http/retry.js";
 import { type CallOutcome, callKind, retryVerdict } from "./retry-policy.js";
 
@@ -27,7 +27,8 @@ export interface TwilioResponse {
 export interface FetchHttpClientOptions extends CallBudget {
   /** Replaces scheme and host of every request (api.twilio.com, verify.twilio.com); the path is kept. */
   baseUrl?: string | undefined;
-  fetch?: typeof fetch;
+  /** The runtime's fetch by default; on Node the composition root gives node:http's (src/http/node-http-fetch.ts). */
+  fetch?: HttpFetch | undefined;
 }
 
 /** Form encoding as the SDK's own client does it: arrays repeat their key (arrayFormat: "repeat"). */
@@ -41,10 +42,10 @@ export function formEncode(data: Record<string, unknown> | undefined): URLSearch
 }
 
 export class FetchHttpClient {
-  private readonly fetch: typeof fetch;
+  private readonly fetch: HttpFetch;
 
   constructor(private readonly options: FetchHttpClientOptions) {
-    this.fetch = options.fetch ?? defaultFetch;
+    this.fetch = options.fetch ?? runtimeFetch;
   }
 
   rewrite(uri: string): string {
@@ -56,17 +57,19 @@ export class FetchHttpClient {
   async request(opts: TwilioRequest): Promise<TwilioResponse> {
     const url = new URL(this.rewrite(opts.uri));
     for (const [key, value] of formEncode(opts.params)) url.searchParams.append(key, value);
-    const headers = new Headers(opts.headers);
-    if (opts.username && opts.password)
-      headers.set("Authorization", `Basic ${btoa(`${opts.username}:${opts.password}`)}`);
-    headers.delete("Connection");
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(opts.headers ?? {})) {
+      // The connection is the HTTP client's to manage (kept alive), whatever the SDK asks.
+      if (name.toLowerCase() !== "connection") headers[name] = value;
+    }
+    if (opts.username && opts.password) headers.Authorization = `Basic ${btoa(`${opts.username}:${opts.password}`)}`;
     const method = opts.method.toUpperCase();
     const hasBody = opts.data !== undefined && !["GET", "HEAD"].includes(method);
     const body = hasBody ? formEncode(opts.data).toString() : undefined;
     const kind = callKind(method, opts.uri);
     return withRetries(
       async (signal) => {
-        const response = await this.fetch(url, { method, headers, body, signal, redirect: "manual" });
+        const response = await this.fetch(url, { method, headers, body, signal });
         const text = await response.text();
         return { statusCode: response.status, body: text, headers: Object.fromEntries(response.headers) };
       },

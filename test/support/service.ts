@@ -10,6 +10,7 @@ import { KeyedLock } from "../../src/conversation/keyed-lock.js";
 import { InProcessPhoneSerializer } from "../../src/conversation/phone-serializer.js";
 import { type Clock, type ConversationStore, type Logger, systemClock } from "../../src/conversation/ports.js";
 import { SmtpEmailSender } from "../../src/email/smtp-sender.js";
+import { nodeHttpFetch } from "../../src/http/node-http-fetch.js";
 import { type ConnectionLimits, listen } from "../../src/http/node-server.js";
 import { outboxBacklog } from "../../src/metrics/outbox-backlog.js";
 import { PrometheusMetrics } from "../../src/metrics/prometheus.js";
@@ -188,6 +189,7 @@ export class RunningService extends WebhookClient {
       apiReference: readApiReferenceAssets(),
       smtp: (smtpOptions) => new SmtpEmailSender(smtpOptions),
       hmac: nodeHmacSha1,
+      httpFetch: nodeHttpFetch,
     });
     if (options.inProcess) return new RunningService(PUBLIC_URL, config, database, service, logger, null);
     const { server, address } = await listen({
