@@ -56,6 +56,7 @@ import type { HmacSha1 } from "./twilio/signature.js";
 import { mountStatusCallback } from "./twilio/status-callback.js";
 import { TwilioVoiceCaller } from "./twilio/voice-caller.js";
 import { AuthyVerificationProvider } from "./verification/authy.js";
+import { CodeTickets, type Sha256 } from "./verification/code-hash.js";
 import { LandlineAwareProvider } from "./verification/landline-aware.js";
 import { LocalVerificationProvider } from "./verification/local.js";
 import { VerifyVerificationProvider } from "./verification/verify.js";
@@ -89,6 +90,8 @@ export interface ServiceParts {
   onEmail?: () => void;
   /** How calls to Twilio's REST APIs go out, where the runtime has a lighter way than its fetch (Node's node:http). */
   httpFetch?: HttpFetch | undefined;
+  /** The hash our codes are kept as, where the runtime has a faster SHA-256 than Web Crypto's (Node's node:crypto). */
+  sha256?: Sha256 | undefined;
 }
 
 export interface ServiceMetrics extends Metrics {
@@ -140,6 +143,7 @@ export function composeConversation({
   smtp,
   onEmail,
   httpFetch,
+  sha256,
 }: ServiceParts) {
   const counted: Metrics = metrics ?? noMetrics;
   const webhooks = productWebhooks(config, db, counted);
@@ -176,7 +180,9 @@ export function composeConversation({
         httpClient,
       });
   // The local provider's codes, by SMS or WhatsApp or a call, each written to the transcript with the code masked.
+  const tickets = new CodeTickets(sha256);
   const localCodes = new LocalVerificationProvider({
+    tickets,
     sender: codeSender,
     caller: codeSender.recordingCalls(caller),
     renderer,
@@ -213,6 +219,7 @@ export function composeConversation({
     renderer,
     smtp,
     verify: chosen instanceof VerifyVerificationProvider ? chosen : null,
+    tickets,
     onSmsQueued: () => (onOutbox ?? (() => dispatcher.kick()))(),
   });
   const webhookDispatcher = webhooks.outbox
@@ -282,6 +289,7 @@ function composeEmail(
     renderer: MessageRenderer;
     smtp: ServiceParts["smtp"];
     verify: VerifyVerificationProvider | null;
+    tickets: CodeTickets;
     onSmsQueued: () => void;
   },
 ): { step: EmailStep | undefined; dispatcher: EmailOutboxDispatcher | null; local: LogEmailSender | null } {
@@ -302,8 +310,8 @@ function composeEmail(
   const codes = parts.verify ? new VerifyEmailSender(parts.verify) : general;
   if (!codes) throw new Error("EMAIL_VERIFICATION=code needs EMAIL_SMTP_URL, SENDGRID_API_KEY or the Verify provider");
   const step: EmailStep = {
-    codes: parts.verify ? new VerifyEmailCodes(parts.verify) : new HashedEmailCodes(),
-    decoys: new HashedEmailCodes(),
+    codes: parts.verify ? new VerifyEmailCodes(parts.verify, parts.tickets) : new HashedEmailCodes(parts.tickets),
+    decoys: new HashedEmailCodes(parts.tickets),
     sendsNotices: general !== null,
     checksRemotely: parts.verify !== null,
   };

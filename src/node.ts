@@ -5,17 +5,16 @@ import { composeService } from "./compose.js";
 import { ConfigError, parseConfig } from "./config.js";
 import { systemClock } from "./conversation/ports.js";
 import { SmtpEmailSender } from "./email/smtp-sender.js";
-import { nodeHttpFetch } from "./http/node-http-fetch.js";
 import { listen } from "./http/node-server.js";
 import { loadCatalogs } from "./i18n/messages-file.js";
 import { createLogger } from "./logger.js";
 import { outboxBacklog } from "./metrics/outbox-backlog.js";
 import { PrometheusMetrics } from "./metrics/prometheus.js";
+import { nodeAdapters } from "./node-adapters.js";
 import { startBanner } from "./start-banner.js";
 import { migrateToLatest } from "./store/migrations.js";
 import { openDatabase } from "./store/node-database.js";
 import { loadTwilioSdk } from "./twilio/client.js";
-import { nodeHmacSha1 } from "./twilio/node-hmac.js";
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -43,8 +42,7 @@ async function main(): Promise<void> {
     apiReference: readApiReferenceAssets(),
     stopping: stopping.signal,
     smtp: (options) => new SmtpEmailSender(options),
-    hmac: nodeHmacSha1,
-    httpFetch: nodeHttpFetch,
+    ...nodeAdapters,
   });
   if (!config.localMode) await loadTwilioSdk();
   service.dispatcher.start();

@@ -15,20 +15,29 @@ export function randomCode(length: number): string {
   return String((word[0] ?? 0) % limit).padStart(length, "0");
 }
 
-async function digest(salt: Uint8Array, subject: string, code: string): Promise<Uint8Array> {
-  const message = new Uint8Array([...salt, ...encoder.encode(`${subject}:${code}`)]);
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", message));
-}
+/** SHA-256 of some bytes: Web Crypto's by default, a runtime's faster one where it has one (Node's node:crypto). */
+export type Sha256 = (data: Uint8Array<ArrayBuffer>) => Uint8Array | Promise<Uint8Array>;
 
-/** The ticket a conversation keeps instead of the code. */
-export async function codeTicket(subject: string, code: string): Promise<string> {
-  const salt = crypto.getRandomValues(new Uint8Array(16));
-  return `sha256:${toHex(salt)}:${toHex(await digest(salt, subject, code))}`;
-}
+export const webSha256: Sha256 = async (data) => new Uint8Array(await crypto.subtle.digest("SHA-256", data));
 
-/** Whether `code` is the one the ticket was made for; null when the ticket is none of ours (no live code). */
-export async function matchesTicket(ticket: string | null, subject: string, code: string): Promise<boolean | null> {
-  const [scheme, saltHex, hashHex] = (ticket ?? "").split(":");
-  if (scheme !== "sha256" || !saltHex || !hashHex) return null;
-  return equalBytes(await digest(fromHex(saltHex), subject, code), fromHex(hashHex));
+/** Makes and checks the tickets a conversation keeps instead of its codes. */
+export class CodeTickets {
+  constructor(private readonly sha256: Sha256 = webSha256) {}
+
+  /** The ticket a conversation keeps instead of the code. */
+  async issue(subject: string, code: string): Promise<string> {
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    return `sha256:${toHex(salt)}:${toHex(await this.digest(salt, subject, code))}`;
+  }
+
+  /** Whether `code` is the one the ticket was made for; null when the ticket is none of ours (no live code). */
+  async matches(ticket: string | null, subject: string, code: string): Promise<boolean | null> {
+    const [scheme, saltHex, hashHex] = (ticket ?? "").split(":");
+    if (scheme !== "sha256" || !saltHex || !hashHex) return null;
+    return equalBytes(await this.digest(fromHex(saltHex), subject, code), fromHex(hashHex));
+  }
+
+  private async digest(salt: Uint8Array, subject: string, code: string): Promise<Uint8Array> {
+    return this.sha256(new Uint8Array([...salt, ...encoder.encode(`${subject}:${code}`)]));
+  }
 }

@@ -11,7 +11,7 @@ import {
 } from "../conversation/ports.js";
 import type { MessageRenderer } from "../i18n/catalog.js";
 import { spokenDigits } from "../twilio/voice-caller.js";
-import { codeTicket, matchesTicket, randomCode } from "./code-hash.js";
+import { CodeTickets, randomCode } from "./code-hash.js";
 
 /** Failures of the SMS that carries a code, in the conversation's terms. */
 function codeSmsFailure(error: unknown): SendCodeResult {
@@ -32,6 +32,8 @@ export interface LocalProviderOptions {
   codeTtlMs: number;
   /** Where a failed send is explained to operators (the person only hears that it failed). */
   logger?: Logger;
+  /** How codes are kept (a salted SHA-256); Web Crypto's hash unless the runtime gives a faster one. */
+  tickets?: CodeTickets;
 }
 
 /**
@@ -42,14 +44,16 @@ export class LocalVerificationProvider implements VerificationProvider {
   readonly name = "local" as const;
   readonly checksRemotely = false;
   private readonly codeLength: number;
+  private readonly tickets: CodeTickets;
 
   constructor(private readonly options: LocalProviderOptions) {
     this.codeLength = options.codeLength ?? 6;
+    this.tickets = options.tickets ?? new CodeTickets();
   }
 
   async sendCode(input: SendCodeRequest): Promise<SendCodeResult> {
     const code = randomCode(this.codeLength);
-    const ticket = await codeTicket(input.phone, code);
+    const ticket = await this.tickets.issue(input.phone, code);
     const { renderer } = this.options;
     // The hash is written down before the code leaves: a turn that dies after the send still checks this code.
     await input.beforeSend?.({ ticket, ...(input.channel === "call" ? { channel: "call" as const } : {}) });
@@ -88,7 +92,7 @@ export class LocalVerificationProvider implements VerificationProvider {
   }
 
   async checkCode(input: CheckCodeInput): Promise<CheckCodeResult> {
-    const matches = await matchesTicket(input.ticket, input.phone, input.code);
+    const matches = await this.tickets.matches(input.ticket, input.phone, input.code);
     if (matches === null) return { status: "expired" };
     return matches ? { status: "approved" } : { status: "wrong" };
   }

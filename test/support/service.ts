@@ -10,14 +10,13 @@ import { KeyedLock } from "../../src/conversation/keyed-lock.js";
 import { InProcessPhoneSerializer } from "../../src/conversation/phone-serializer.js";
 import { type Clock, type ConversationStore, type Logger, systemClock } from "../../src/conversation/ports.js";
 import { SmtpEmailSender } from "../../src/email/smtp-sender.js";
-import { nodeHttpFetch } from "../../src/http/node-http-fetch.js";
 import { type ConnectionLimits, listen } from "../../src/http/node-server.js";
 import { outboxBacklog } from "../../src/metrics/outbox-backlog.js";
 import { PrometheusMetrics } from "../../src/metrics/prometheus.js";
+import { nodeAdapters } from "../../src/node-adapters.js";
 import { KyselyConversationStore } from "../../src/store/conversation-store.js";
 import { migrateToLatest } from "../../src/store/migrations.js";
 import { type OpenDatabase, openDatabase } from "../../src/store/node-database.js";
-import { nodeHmacSha1 } from "../../src/twilio/node-hmac.js";
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_CREDENTIALS, TEST_TWILIO_NUMBER } from "./credentials.js";
 import { parseReplies } from "./twiml.js";
 
@@ -188,8 +187,7 @@ export class RunningService extends WebhookClient {
         : undefined,
       apiReference: readApiReferenceAssets(),
       smtp: (smtpOptions) => new SmtpEmailSender(smtpOptions),
-      hmac: nodeHmacSha1,
-      httpFetch: nodeHttpFetch,
+      ...nodeAdapters,
     });
     if (options.inProcess) return new RunningService(PUBLIC_URL, config, database, service, logger, null);
     const { server, address } = await listen({
