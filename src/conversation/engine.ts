@@ -7,6 +7,7 @@ import {
   type RestingState,
   restingStateOf,
   SIGNUP_MACHINE_VERSION,
+  type SignupEmitted,
   type SignupMachine,
   type StateName,
   stateName,
@@ -38,6 +39,7 @@ import type {
   VerificationProvider,
 } from "./ports.js";
 import { promptFor } from "./prompts.js";
+import { QuietRunner } from "./quiet-run.js";
 import { restoreSnapshot } from "./restore.js";
 
 export interface InboundSms {
@@ -152,6 +154,8 @@ type TurnPlan =
  */
 export class ConversationEngine {
   private readonly machine: SignupMachine;
+  /** Runs a turn without an actor as far as it reaches no provider call (SIGNUP, a bad email, a RESEND too soon). */
+  private readonly quiet: QuietRunner<SignupMachine, SignupEmitted>;
   private readonly signupWord: string;
   private readonly turnTimeoutMs: number;
   private readonly maxWaitMs: number;
@@ -208,6 +212,7 @@ export class ConversationEngine {
         }),
       },
     });
+    this.quiet = new QuietRunner(this.machine, (snapshot) => snapshot.hasTag("resting"));
   }
 
   private requireEmailStep(): EmailStep {
@@ -576,6 +581,46 @@ export class ConversationEngine {
       );
       replies.push(this.options.renderer.render(msg("startedOver"), scope.delivery.language));
     }
+    const input = { phone, now };
+    const render = (emitted: SignupEmitted) => {
+      if (emitted.type === "reply")
+        replies.push(this.options.renderer.render(emitted.message, scope.delivery.language));
+      else effects.push(emitted.effect);
+    };
+    let last: StateName = restored.kind === "restored" ? restored.state : "new";
+    // Recorded by leaf: entering the sign-up is "new → awaitingEmail", not a move into its parent.
+    const moved = (event: AnyEventObject, value: StateValue) => {
+      const name = stateName(value);
+      if (name !== last) transitions.push({ from: last, event: describeEvent(event), to: name, at: now });
+      last = name;
+    };
+    let start: object | null = restored.kind === "restored" ? restored.snapshot : null;
+    let toSend = events;
+    // Without an actor as far as no provider call is reached; a resumed send is the actor's from the start.
+    const quiet = resuming ? null : this.quiet.run(start, input, events);
+    if (quiet) {
+      for (const [i, value] of quiet.values.entries()) moved(events[i] as SignupEvent, value);
+      for (const emitted of quiet.emitted) render(emitted);
+      if (quiet.kind === "rested") {
+        const run = {
+          state: restingStateOf(quiet.snapshot.value),
+          snapshot: quiet.persisted,
+          replies,
+          effects,
+          transitions,
+        };
+        return {
+          first: Promise.resolve({ kind: "rested", run }),
+          proceed: () => {
+            scope.uow = null;
+          },
+          settled: Promise.resolve(run),
+          snapshot: () => run.snapshot,
+        };
+      }
+      start = quiet.start;
+      toSend = events.slice(quiet.values.length);
+    }
     let callStarted!: (call: string) => void;
     const calling = new Promise<string>((resolve) => (callStarted = resolve));
     let proceed!: () => void;
@@ -585,25 +630,16 @@ export class ConversationEngine {
       return gate;
     };
 
-    let last: StateName = restored.kind === "restored" ? restored.state : "new";
-    const input = { phone, now };
     const inspect = (inspection: InspectionEvent) => {
       if (inspection.type !== "@xstate.snapshot" || inspection.actorRef.sessionId !== inspection.rootId) return;
-      // Recorded by leaf: entering the sign-up is "new → awaitingEmail", not a move into its parent.
-      const value = stateName((inspection.snapshot as { value?: StateValue }).value ?? last);
-      if (value !== last) {
-        transitions.push({ from: last, event: describeEvent(inspection.event), to: value, at: now });
-        last = value;
-      }
+      moved(inspection.event, (inspection.snapshot as { value?: StateValue }).value ?? last);
     };
     const actor =
-      restored.kind === "restored"
-        ? createActor(this.machine, { snapshot: restored.snapshot as never, input, inspect })
+      start !== null
+        ? createActor(this.machine, { snapshot: start as never, input, inspect })
         : createActor(this.machine, { input, inspect });
-    actor.on("reply", (emitted) =>
-      replies.push(this.options.renderer.render(emitted.message, scope.delivery.language)),
-    );
-    actor.on("effect", (emitted) => effects.push(emitted.effect));
+    actor.on("reply", render);
+    actor.on("effect", render);
     actor.start();
     const timeout = Math.max(1_000, this.turnTimeoutMs - waited);
     const resting = () => waitFor(actor, (snapshot) => snapshot.hasTag("resting"), { timeout });
@@ -615,7 +651,7 @@ export class ConversationEngine {
         for (const event of events) actor.send(event);
       });
     } else {
-      for (const event of events) actor.send(event);
+      for (const event of toSend) actor.send(event);
     }
     // Persist only once settled: a snapshot taken mid-call would run the provider call again on restore.
     const settled = ready
