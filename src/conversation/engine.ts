@@ -1,4 +1,4 @@
-import { type AnyEventObject, createActor, fromPromise, type InspectionEvent, type StateValue, waitFor } from "xstate";
+import { type AnyEventObject, createActor, fromPromise, type StateValue, waitFor } from "xstate";
 import type { Channel } from "../../machines/channels.js";
 import { actorOutcome, plainEventName } from "../../machines/event-names.js";
 import { type MessageRef, msg } from "../../machines/message-keys.js";
@@ -20,6 +20,7 @@ import type { MessageRenderer } from "../i18n/catalog.js";
 import type { Language } from "../i18n/languages.js";
 import { classify, type Keyword } from "./keywords.js";
 import { maskCodes, maskPhone } from "./mask.js";
+import { ObservedMachine } from "./observed-machine.js";
 import { languageOfPhone } from "./phone.js";
 import type {
   Clock,
@@ -156,6 +157,8 @@ export class ConversationEngine {
   private readonly machine: SignupMachine;
   /** Runs a turn without an actor as far as it reaches no provider call (SIGNUP, a bad email, a RESEND too soon). */
   private readonly quiet: QuietRunner<SignupMachine, SignupEmitted>;
+  /** The machine for the actor that runs the rest: it tells the engine each move, for the operators' timeline. */
+  private readonly observed: ObservedMachine<SignupMachine>;
   private readonly signupWord: string;
   private readonly turnTimeoutMs: number;
   private readonly maxWaitMs: number;
@@ -213,6 +216,7 @@ export class ConversationEngine {
       },
     });
     this.quiet = new QuietRunner(this.machine, (snapshot) => snapshot.hasTag("resting"));
+    this.observed = new ObservedMachine(this.machine);
   }
 
   private requireEmailStep(): EmailStep {
@@ -630,14 +634,11 @@ export class ConversationEngine {
       return gate;
     };
 
-    const inspect = (inspection: InspectionEvent) => {
-      if (inspection.type !== "@xstate.snapshot" || inspection.actorRef.sessionId !== inspection.rootId) return;
-      moved(inspection.event, (inspection.snapshot as { value?: StateValue }).value ?? last);
-    };
     const actor =
       start !== null
-        ? createActor(this.machine, { snapshot: start as never, input, inspect })
-        : createActor(this.machine, { input, inspect });
+        ? createActor(this.observed.logic, { snapshot: start as never, input })
+        : createActor(this.observed.logic, { input });
+    this.observed.listen(actor, (event, next) => moved(event, next.value));
     actor.on("reply", render);
     actor.on("effect", render);
     actor.start();

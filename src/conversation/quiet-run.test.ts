@@ -17,6 +17,7 @@ import {
   type SendEmailCodeResult,
   type SignupEvent,
 } from "../../machines/types.js";
+import { ObservedMachine } from "./observed-machine.js";
 import { QuietRunner } from "./quiet-run.js";
 
 const PHONE = "+14155550100";
@@ -49,22 +50,27 @@ function setUp(emailVerification = false) {
   });
   const quiet = new QuietRunner<typeof machine, SignupEmitted>(machine, (snapshot) => snapshot.hasTag("resting"));
 
-  /** The turn as the engine runs it on an actor: transitions seen through `inspect`, emitted events through `on`. */
-  async function onActor(start: object | null, now: number, events: SignupEvent[]) {
+  const observed = new ObservedMachine(machine);
+
+  /**
+   * A turn on an actor. `inspect`: as the engine ran every turn before, transitions seen through xstate's `inspect`;
+   * otherwise as it runs the rest of a turn now, through an ObservedMachine.
+   */
+  async function onActor(start: object | null, now: number, events: SignupEvent[], inspected = false) {
     const emitted: SignupEmitted[] = [];
     const transitions: string[] = [];
     let last = start === null ? "new" : stateName((start as { value: StateValue }).value);
+    const moved = (type: string, value: StateValue) => {
+      if (stateName(value) !== last) transitions.push(`${last} -${type}-> ${stateName(value)}`);
+      last = stateName(value);
+    };
     const inspect = (inspection: InspectionEvent) => {
       if (inspection.type !== "@xstate.snapshot" || inspection.actorRef.sessionId !== inspection.rootId) return;
-      const value = stateName((inspection.snapshot as { value?: StateValue }).value ?? last);
-      if (value !== last) transitions.push(`${last} -${inspection.event.type}-> ${value}`);
-      last = value;
+      moved(inspection.event.type, (inspection.snapshot as { value?: StateValue }).value ?? last);
     };
-    const input = { phone: PHONE, now };
-    const actor =
-      start === null
-        ? createActor(machine, { input, inspect })
-        : createActor(machine, { snapshot: start as never, input, inspect });
+    const options = { input: { phone: PHONE, now }, ...(start === null ? {} : { snapshot: start as never }) };
+    const actor = inspected ? createActor(machine, { ...options, inspect }) : createActor(observed.logic, options);
+    if (!inspected) observed.listen(actor, (event, next) => moved(event.type, next.value));
     actor.on("*", (event) => emitted.push(event as SignupEmitted));
     actor.start();
     for (const event of events) actor.send(event);
@@ -101,8 +107,8 @@ function setUp(emailVerification = false) {
   }
 
   /**
-   * A conversation turn by turn, each from the stored (JSON) snapshot the last left: the engine's way must give
-   * exactly what the actor alone gives, calls included. Returns how each turn ran.
+   * A conversation turn by turn, each from the stored (JSON) snapshot the last left: the engine's way now must give
+   * exactly what an inspected actor alone gave, calls included. Returns how each turn ran.
    */
   async function converse(turns: { at: number; event: SignupEvent }[]) {
     let stored: object | null = null;
@@ -110,7 +116,7 @@ function setUp(emailVerification = false) {
     for (const { at, event } of turns) {
       const events: SignupEvent[] = [{ type: "TICK", now: at }, event];
       const before = calls.length;
-      const actorRun = await onActor(stored, at, events);
+      const actorRun = await onActor(stored, at, events, true);
       const actorCalls = calls.splice(before);
       const { how: ran, ...quietRun } = await quietly(stored, at, events);
       expect(calls.slice(before)).toEqual(actorCalls);
