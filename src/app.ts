@@ -6,7 +6,7 @@ import type { Metrics } from "./metrics/port.js";
 import { parseInboundSms } from "./twilio/inbound-form.js";
 import type { HmacSha1 } from "./twilio/signature.js";
 import { messagingResponse } from "./twilio/twiml.js";
-import { twilioWebhook, type WebhookVariables } from "./twilio/webhook.js";
+import { type BodyText, twilioWebhook, type WebhookVariables } from "./twilio/webhook.js";
 
 export interface AppParts {
   engine: Pick<ConversationEngine, "handle" | "apology">;
@@ -16,6 +16,8 @@ export interface AppParts {
   publicUrl: string;
   /** The HMAC that checks webhook signatures, where the runtime has a faster one than Web Crypto's (Node). */
   hmac?: HmacSha1 | undefined;
+  /** How the webhook reads its body, where the runtime has a cheaper way than bytes decoded (Node). */
+  bodyText?: BodyText | undefined;
   /** True when the database answers. */
   checkHealth: () => Promise<boolean>;
   /** Further signed Twilio webhooks under /sms (delivery status). */
@@ -39,6 +41,7 @@ export function createApp(parts: AppParts): Hono {
       authToken: parts.authToken,
       publicUrl: parts.publicUrl,
       hmac: parts.hmac,
+      bodyText: parts.bodyText,
       onRejected: (reason) => {
         parts.logger.warn({ reason }, "webhook rejected");
         parts.metrics?.webhookRejected(reason);

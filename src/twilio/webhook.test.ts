@@ -6,7 +6,7 @@ import { bodyLimit } from "hono/body-limit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeHmacSha1 } from "./node-hmac.js";
 import { computeSignature } from "./signature.js";
-import { MAX_WEBHOOK_BYTES, twilioWebhook } from "./webhook.js";
+import { type BodyText, MAX_WEBHOOK_BYTES, textOfBody, twilioWebhook, type WebhookVariables } from "./webhook.js";
 
 // The webhook's size limit decides from the headers when it can; these requests prove it answers as hono's
 // bodyLimit does, on the Node server the service runs on, for lengths said and unsaid.
@@ -18,6 +18,10 @@ async function start(limit: MiddlewareHandler): Promise<string> {
   const app = new Hono();
   app.use(limit);
   app.all("*", async (c) => c.text(`read ${(await c.req.arrayBuffer()).byteLength}`));
+  return serveApp(app);
+}
+
+async function serveApp(app: { fetch: (request: Request) => Response | Promise<Response> }): Promise<string> {
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
   });
@@ -122,5 +126,42 @@ describe("the webhook's signed URL", () => {
         403,
       );
     }
+  });
+});
+
+describe("the webhook's body, read as text (Node) or as bytes decoded (the default)", () => {
+  // The same form either way, whatever the bytes: a BOM, multibyte characters, bytes that are not UTF-8.
+  async function formsRead(bodyText: BodyText | undefined, bodies: Buffer[]): Promise<string[]> {
+    const app = new Hono<{ Variables: WebhookVariables }>();
+    app.use(
+      ...twilioWebhook({ authToken: "token", publicUrl: "https://public.example", hmac: nodeHmacSha1, bodyText }),
+    );
+    app.post("/sms", (c) => c.json(c.get("twilioParams")));
+    const base = await serveApp(app);
+    const answers: string[] = [];
+    for (const body of bodies) {
+      const params = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(body)));
+      const signature = await computeSignature("token", "https://public.example/sms", params, nodeHmacSha1);
+      const response = await fetch(`${base}/sms`, {
+        method: "POST",
+        headers: { "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new Uint8Array(body),
+      });
+      answers.push(`${response.status} ${await response.text()}`);
+    }
+    return answers;
+  }
+
+  it("is the same form", async () => {
+    const bodies = [
+      Buffer.from("Body=SIGNUP&From=%2B16505550123"),
+      Buffer.from("\uFEFFBody=SIGNUP&From=%2B16505550123"),
+      Buffer.from("Body=Espa\u00f1ol+\u{1F600}&From=%2B16505550123"),
+      Buffer.concat([Buffer.from("Body="), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from("&From=x")]),
+      Buffer.from(""),
+    ];
+    const ours = await formsRead(textOfBody, bodies);
+    expect(ours).toEqual(await formsRead(undefined, bodies));
+    expect(ours[0]).toBe('200 {"Body":"SIGNUP","From":"+16505550123"}');
   });
 });

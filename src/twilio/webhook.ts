@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, HonoRequest, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { formParams, type HmacSha1, isValidSignature, type WebhookParams } from "./signature.js";
 
@@ -19,7 +19,16 @@ export interface WebhookGuardOptions {
   onRejected?: (reason: string) => void;
   /** The HMAC the signature is checked with; Web Crypto's unless the runtime has a faster one (Node). */
   hmac?: HmacSha1 | undefined;
+  /** The body as text; by default read as bytes and decoded, since workerd warns on every text() of a form body. */
+  bodyText?: BodyText | undefined;
 }
+
+export type BodyText = (request: HonoRequest) => Promise<string>;
+
+/** Node's: @hono/node-server's text() decodes the socket's buffer as is, where arrayBuffer() first copies it. */
+export const textOfBody: BodyText = (request) => request.text();
+
+const bytesOfBody: BodyText = async (request) => utf8.decode(await request.arrayBuffer());
 
 /**
  * Checks X-Twilio-Signature against PUBLIC_URL + path (+ query) over every form field Twilio sent, before anything
@@ -41,6 +50,7 @@ export function twilioWebhook(options: WebhookGuardOptions): MiddlewareHandler<{
     }
     return streamed(c, next);
   };
+  const bodyText = options.bodyText ?? bytesOfBody;
   // Twilio posts to the same URL or two: each one's signed URL is worked out once (a URL parse per webhook).
   const signedUrls = new Map<string, string>();
   const signedUrlOf = (requestUrl: string) => {
@@ -55,8 +65,7 @@ export function twilioWebhook(options: WebhookGuardOptions): MiddlewareHandler<{
   };
   const verify: MiddlewareHandler<{ Variables: WebhookVariables }> = async (c, next) => {
     const signedUrl = signedUrlOf(c.req.url);
-    // Bytes, decoded here: workerd warns on every text() of a form body.
-    const form = new URLSearchParams(utf8.decode(await c.req.arrayBuffer()));
+    const form = new URLSearchParams(await bodyText(c.req));
     // Counted before anything costlier runs on an unsigned body: the signature's sort is the next step.
     if (form.size > MAX_WEBHOOK_FIELDS) {
       options.onRejected?.("too many fields");
