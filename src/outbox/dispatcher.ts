@@ -21,12 +21,6 @@ export class OutboxDispatcher extends LeasedOutbox<OutboxMessage> {
     super("outbox", options.store, options, { leaseMs: 2_000 });
   }
 
-  /** The outbox is due again at the earliest retry or lease end: the loop wakes then, not at its next poll. */
-  protected override async nextDueInMs(): Promise<number | null> {
-    const due = await this.options.store.nextDueAt();
-    return due === null ? null : due - this.options.clock.now();
-  }
-
   protected async deliver(message: OutboxMessage): Promise<boolean> {
     const { store, sender, clock, logger } = this.options;
     if (await store.isOptedOut(message.phone)) {

@@ -101,6 +101,8 @@ const DEFAULTS = {
 /** Where an outbox's due items are: each is leased to the one sender that claimed it. */
 export interface LeasedItems<T> {
   claimDue(now: number, limit: number, leaseMs: number): Promise<T[]>;
+  /** When the earliest retry or lease falls due; null when nothing is owed. */
+  nextDueAt(): Promise<number | null>;
 }
 
 /** An outbox of leased rows: claims what is due, ten at a time, and delivers each, retrying with backoff. */
@@ -135,6 +137,12 @@ export abstract class LeasedOutbox<T> extends DrainLoop {
       if (batch.length === 0) return sent;
       for (const item of batch) sent += (await this.deliver(item)) ? 1 : 0;
     }
+  }
+
+  /** Due again at the earliest retry or lease end: the loop wakes then, not at its next poll (a retry in 2 s). */
+  protected override async nextDueInMs(): Promise<number | null> {
+    const due = await this.items.nextDueAt();
+    return due === null ? null : due - this.retry.clock.now();
   }
 
   /** The wait after the given number of failed attempts: the outbound calls' backoff, one step further along. */

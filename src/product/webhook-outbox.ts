@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import { maskPhone } from "../conversation/mask.js";
 import type { Turn } from "../conversation/ports.js";
-import { backlog, type Claim, claimLeased, recordAttempt } from "../store/leased-rows.js";
+import { backlog, type Claim, claimLeased, nextDueAt, recordAttempt } from "../store/leased-rows.js";
 import type { Database, ProductWebhooksTable } from "../store/schema.js";
 import { newWebhookId, type ProductEvent, webhookPayload } from "./events.js";
 
@@ -87,6 +87,10 @@ export class WebhookOutbox {
     const user = await this.verifiedUser(trx, phone);
     await trx.deleteFrom("product_webhooks").where("phone", "=", phone).execute();
     if (user) await this.enqueue(trx, { type: "signup.erased", phone, email: user.email, at, data: { by: operator } });
+  }
+
+  nextDueAt(): Promise<number | null> {
+    return nextDueAt(this.db, "product_webhooks", WEBHOOK_CLAIM.due);
   }
 
   async claimDue(now: number, limit: number, leaseMs: number): Promise<DueWebhook[]> {
