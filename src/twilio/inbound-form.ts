@@ -7,6 +7,12 @@ const MAX_BODY = 1600 * 4;
 const OPT_OUT_TYPES: ReadonlySet<string | undefined> = new Set([undefined, "STOP", "START", "HELP"]);
 const WHATSAPP_OR_E164 = new RegExp(`^(whatsapp:)?${E164.source.slice(1)}`);
 
+/** Who wrote, and on which channel: WhatsApp arrives on the same webhook as `whatsapp:+…`. */
+const senderOf = (from: string) =>
+  from.startsWith("whatsapp:")
+    ? { phone: from.slice("whatsapp:".length), channel: "whatsapp" as const }
+    : { phone: from, channel: "sms" as const };
+
 const single = (params: WebhookParams, key: string) => {
   const value = params[key];
   return Array.isArray(value) ? value[0] : value;
@@ -27,11 +33,7 @@ export const inboundSmsSchema = z.object({
   From: z
     .string({ error: "From is required" })
     .regex(WHATSAPP_OR_E164, "From must be an E.164 phone number, like +15551234567, or whatsapp:+15551234567")
-    .transform((from) =>
-      from.startsWith("whatsapp:")
-        ? { phone: from.slice("whatsapp:".length), channel: "whatsapp" as const }
-        : { phone: from, channel: "sms" as const },
-    ),
+    .transform(senderOf),
   Body: z
     .string({ error: "Body is required" })
     .max(MAX_BODY, "Body is longer than any SMS")
@@ -77,9 +79,7 @@ export function parseInboundSms(params: WebhookParams): FormResult<InboundSmsFor
   ) {
     const value: InboundSmsForm = {
       MessageSid: messageSid,
-      From: from.startsWith("whatsapp:")
-        ? { phone: from.slice("whatsapp:".length), channel: "whatsapp" }
-        : { phone: from, channel: "sms" },
+      From: senderOf(from),
       Body: body,
     };
     if (optOutType !== undefined) value.OptOutType = optOutType as NonNullable<InboundSmsForm["OptOutType"]>;
