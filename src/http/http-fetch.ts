@@ -1,3 +1,5 @@
+import { defaultFetch } from "./default-fetch.js";
+
 /** What an outbound REST call needs of fetch, and no more: the runtime's fetch is one, Node's node:http another. */
 export type HttpFetch = (url: URL, init: HttpFetchInit) => Promise<HttpFetchResponse>;
 
@@ -14,9 +16,5 @@ export interface HttpFetchResponse {
   text(): Promise<string>;
 }
 
-/**
- * The runtime's fetch, looked up at each call rather than captured once (a test may replace globalThis.fetch after
- * a client was built; on Workers fetch must be called unbound from its global). Redirects are not followed: Twilio's
- * APIs answer where they are asked.
- */
-export const runtimeFetch: HttpFetch = (url, init) => globalThis.fetch(url, { ...init, redirect: "manual" });
+/** The runtime's fetch (defaultFetch); redirects are not followed: Twilio's APIs answer where they are asked. */
+export const runtimeFetch: HttpFetch = (url, init) => defaultFetch(url, { ...init, redirect: "manual" });
