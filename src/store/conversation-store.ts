@@ -45,16 +45,17 @@ export interface TransactionHooks {
 
 /** The conversation's storage on a Kysely dialect: one transaction per unit of work. */
 export class KyselyConversationStore implements ConversationStore {
-  /** Where the process owns the database: the deferred units of work of different phones commit together. */
-  private readonly groupCommit: GroupCommit;
+  /**
+   * Where the process owns the database: the deferred units of work of different phones commit together. Made at
+   * the first such unit: a store holding a database lock (PostgreSQL, one per turn) never defers.
+   */
+  private groupCommit: GroupCommit | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly phoneLock: DatabasePhoneLock | null = null,
     private readonly hooks: TransactionHooks = {},
-  ) {
-    this.groupCommit = new GroupCommit(db);
-  }
+  ) {}
 
   async unitOfWork<T>(phone: string, work: (uow: ConversationUnitOfWork) => Promise<T>): Promise<T> {
     const { phoneLock } = this;
@@ -79,6 +80,7 @@ export class KyselyConversationStore implements ConversationStore {
     const unit = new QueuedUnitOfWork(this.db);
     const result = await work(unit);
     if (unit.writes.length === 0) return result;
+    this.groupCommit ??= new GroupCommit(this.db);
     await this.groupCommit.commit(async (trx) => {
       for (const { write, savesPhone } of unit.writes) {
         const done = await trx.executeQuery(write.compile());
